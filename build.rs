@@ -1,0 +1,14 @@
+use std::path::PathBuf;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let out = PathBuf::from(std::env::var("OUT_DIR")?);
+    tonic_build::configure()
+        // The descriptor set feeds server reflection, so grpcurl needs no .proto files.
+        .file_descriptor_set_path(out.join("lnpayd_descriptor.bin"))
+        .compile_protos(
+            &["proto/lnpayd/v1/invoices.proto", "proto/lnpayd/v1/admin.proto"],
+            &["proto"],
+        )?;
+    println!("cargo:rerun-if-changed=proto");
+    Ok(())
+}
