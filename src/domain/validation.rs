@@ -1,0 +1,350 @@
+//! The rules a CreateInvoice request must pass before any provider is called.
+//! Each rule has its own machine-readable reason (sent as `ErrorInfo.reason`).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// BOLT11 tagged fields hold at most 639 bytes of description.
+pub const MAX_DESCRIPTION_BYTES: usize = 639;
+pub const MAX_METADATA_KEYS: usize = 50;
+pub const MAX_METADATA_KEY_CHARS: usize = 40;
+pub const MAX_METADATA_VALUE_CHARS: usize = 500;
+pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
+pub const MAX_EXTERNAL_REF_CHARS: usize = 255;
+pub const MAX_EMAIL_CHARS: usize = 254;
+
+/// Operator-set bounds, from `[invoices]` in the config.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub max_amount_sat: u64,
+    pub default_expiry_secs: u32,
+    pub min_expiry_secs: u32,
+    pub max_expiry_secs: u32,
+}
+
+/// A rejected field: `reason` is for programs, `message` for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidField {
+    pub reason: &'static str,
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl std::error::Error for InvalidField {}
+
+impl std::fmt::Display for InvalidField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+fn invalid(reason: &'static str, field: &'static str, message: impl Into<String>) -> InvalidField {
+    InvalidField {
+        reason,
+        field,
+        message: message.into(),
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Memo {
+    Description(String),
+    /// The 32-byte SHA-256 of a description kept elsewhere.
+    Hash([u8; 32]),
+}
+
+/// A request that passed validation, normalised (amounts in msat, expiry resolved).
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct NewInvoice {
+    pub amount_msat: u64,
+    pub memo: Memo,
+    pub expiry_secs: u32,
+    pub metadata: BTreeMap<String, String>,
+    pub external_ref: Option<String>,
+    pub customer_email: Option<String>,
+    #[serde(skip)]
+    pub idempotency_key: Option<String>,
+}
+
+impl NewInvoice {
+    /// What "the same parameters" means for an idempotent retry: every field
+    /// but the key itself, in a canonical encoding.
+    pub fn fingerprint(&self) -> String {
+        let canonical = serde_json::to_vec(self).expect("a NewInvoice always serialises");
+        hex::encode(Sha256::digest(canonical))
+    }
+}
+
+/// The raw request fields, as the API layer received them.
+#[derive(Debug, Default, Clone)]
+pub struct CreateParams {
+    pub amount_sat: Option<u64>,
+    pub amount_msat: Option<u64>,
+    pub description: Option<String>,
+    pub description_hash: Option<Vec<u8>>,
+    pub expiry_secs: u32,
+    pub metadata: HashMap<String, String>,
+    pub idempotency_key: String,
+    pub external_ref: String,
+    pub customer_email: Option<String>,
+}
+
+pub fn validate_new_invoice(p: CreateParams, limits: &Limits) -> Result<NewInvoice, InvalidField> {
+    let amount_msat = validate_amount(&p, limits)?;
+    let memo = validate_memo(p.description, p.description_hash)?;
+    let expiry_secs = validate_expiry(p.expiry_secs, limits)?;
+    let metadata = validate_metadata(p.metadata)?;
+    let idempotency_key = optional_text(
+        p.idempotency_key,
+        MAX_IDEMPOTENCY_KEY_CHARS,
+        "idempotency_key",
+        "IDEMPOTENCY_KEY_TOO_LONG",
+        "IDEMPOTENCY_KEY_INVALID",
+    )?;
+    let external_ref = optional_text(
+        p.external_ref,
+        MAX_EXTERNAL_REF_CHARS,
+        "external_ref",
+        "EXTERNAL_REF_TOO_LONG",
+        "EXTERNAL_REF_INVALID",
+    )?;
+    let customer_email = p.customer_email.map(validate_email).transpose()?;
+    Ok(NewInvoice {
+        amount_msat,
+        memo,
+        expiry_secs,
+        metadata,
+        external_ref,
+        customer_email,
+        idempotency_key,
+    })
+}
+
+fn validate_amount(p: &CreateParams, limits: &Limits) -> Result<u64, InvalidField> {
+    let max_msat = limits.max_amount_sat.saturating_mul(1000);
+    let (msat, field) = match (p.amount_sat, p.amount_msat) {
+        (Some(sat), _) => (sat.checked_mul(1000), "amount_sat"),
+        (None, Some(msat)) => (Some(msat), "amount_msat"),
+        (None, None) => {
+            return Err(invalid(
+                "AMOUNT_REQUIRED",
+                "amount",
+                "set amount_sat or amount_msat",
+            ))
+        }
+    };
+    match msat {
+        Some(0) => Err(invalid(
+            "AMOUNT_NOT_POSITIVE",
+            field,
+            "the amount must be a positive integer",
+        )),
+        Some(m) if m <= max_msat => Ok(m),
+        _ => Err(invalid(
+            "AMOUNT_TOO_LARGE",
+            field,
+            format!("the amount is above the maximum of {} sat", limits.max_amount_sat),
+        )),
+    }
+}
+
+fn validate_memo(description: Option<String>, hash: Option<Vec<u8>>) -> Result<Memo, InvalidField> {
+    if let Some(d) = description {
+        if d.is_empty() {
+            return Err(invalid(
+                "DESCRIPTION_EMPTY",
+                "description",
+                "the description must not be empty",
+            ));
+        }
+        if d.len() > MAX_DESCRIPTION_BYTES {
+            return Err(invalid(
+                "DESCRIPTION_TOO_LONG",
+                "description",
+                format!(
+                    "the description is {} bytes; at most {MAX_DESCRIPTION_BYTES} fit in an invoice",
+                    d.len()
+                ),
+            ));
+        }
+        if d.chars().any(char::is_control) {
+            return Err(invalid(
+                "DESCRIPTION_CONTROL_CHARACTERS",
+                "description",
+                "the description must not contain control characters",
+            ));
+        }
+        return Ok(Memo::Description(d));
+    }
+    match hash {
+        Some(h) => <[u8; 32]>::try_from(h.as_slice()).map(Memo::Hash).map_err(|_| {
+            invalid(
+                "DESCRIPTION_HASH_LENGTH",
+                "description_hash",
+                format!("description_hash must be 32 bytes, not {}", h.len()),
+            )
+        }),
+        None => Err(invalid(
+            "DESCRIPTION_REQUIRED",
+            "description",
+            "set description or description_hash",
+        )),
+    }
+}
+
+fn validate_expiry(secs: u32, limits: &Limits) -> Result<u32, InvalidField> {
+    let secs = if secs == 0 { limits.default_expiry_secs } else { secs };
+    if secs < limits.min_expiry_secs {
+        return Err(invalid(
+            "EXPIRY_TOO_SHORT",
+            "expiry_seconds",
+            format!("expiry_seconds must be at least {}", limits.min_expiry_secs),
+        ));
+    }
+    if secs > limits.max_expiry_secs {
+        return Err(invalid(
+            "EXPIRY_TOO_LONG",
+            "expiry_seconds",
+            format!("expiry_seconds must be at most {}", limits.max_expiry_secs),
+        ));
+    }
+    Ok(secs)
+}
+
+fn validate_metadata(m: HashMap<String, String>) -> Result<BTreeMap<String, String>, InvalidField> {
+    if m.len() > MAX_METADATA_KEYS {
+        return Err(invalid(
+            "METADATA_TOO_MANY_KEYS",
+            "metadata",
+            format!("metadata has {} keys; at most {MAX_METADATA_KEYS} are allowed", m.len()),
+        ));
+    }
+    for (k, v) in &m {
+        if k.is_empty() {
+            return Err(invalid("METADATA_KEY_EMPTY", "metadata", "metadata keys must not be empty"));
+        }
+        if k.chars().count() > MAX_METADATA_KEY_CHARS {
+            return Err(invalid(
+                "METADATA_KEY_TOO_LONG",
+                "metadata",
+                format!("metadata keys are at most {MAX_METADATA_KEY_CHARS} characters"),
+            ));
+        }
+        if v.chars().count() > MAX_METADATA_VALUE_CHARS {
+            return Err(invalid(
+                "METADATA_VALUE_TOO_LONG",
+                "metadata",
+                format!("metadata value of key {k:?} is over {MAX_METADATA_VALUE_CHARS} characters"),
+            ));
+        }
+    }
+    Ok(m.into_iter().collect())
+}
+
+/// Empty means absent (proto3 strings have no null).
+fn optional_text(
+    s: String,
+    max_chars: usize,
+    field: &'static str,
+    too_long: &'static str,
+    bad_chars: &'static str,
+) -> Result<Option<String>, InvalidField> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    if s.chars().count() > max_chars {
+        return Err(invalid(too_long, field, format!("{field} is at most {max_chars} characters")));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(invalid(bad_chars, field, format!("{field} must not contain control characters")));
+    }
+    Ok(Some(s))
+}
+
+fn validate_email(e: String) -> Result<String, InvalidField> {
+    let bad = || invalid("EMAIL_INVALID", "customer_email", "customer_email is not a valid address");
+    if e.len() > MAX_EMAIL_CHARS || !email_address::EmailAddress::is_valid(&e) {
+        return Err(bad());
+    }
+    // The crate accepts quoted local parts and IP literals; a shop's customer
+    // address with either is far likelier a typo than real.
+    if e.contains('"') || e.contains('[') || !e.rsplit('@').next().is_some_and(|d| d.contains('.')) {
+        return Err(bad());
+    }
+    Ok(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> Limits {
+        Limits {
+            max_amount_sat: 1_000_000,
+            default_expiry_secs: 3600,
+            min_expiry_secs: 60,
+            max_expiry_secs: 86_400,
+        }
+    }
+
+    fn ok_params() -> CreateParams {
+        CreateParams {
+            amount_sat: Some(10),
+            description: Some("coffee".into()),
+            ..Default::default()
+        }
+    }
+
+    fn reason(p: CreateParams) -> &'static str {
+        validate_new_invoice(p, &limits()).unwrap_err().reason
+    }
+
+    #[test]
+    fn normalises_sat_to_msat_and_defaults_expiry() {
+        let n = validate_new_invoice(ok_params(), &limits()).unwrap();
+        assert_eq!(n.amount_msat, 10_000);
+        assert_eq!(n.expiry_secs, 3600);
+    }
+
+    #[test]
+    fn amount_rules() {
+        assert_eq!(reason(CreateParams { amount_sat: None, ..ok_params() }), "AMOUNT_REQUIRED");
+        assert_eq!(reason(CreateParams { amount_sat: Some(0), ..ok_params() }), "AMOUNT_NOT_POSITIVE");
+        assert_eq!(reason(CreateParams { amount_sat: Some(1_000_001), ..ok_params() }), "AMOUNT_TOO_LARGE");
+        assert_eq!(reason(CreateParams { amount_sat: Some(u64::MAX), ..ok_params() }), "AMOUNT_TOO_LARGE");
+        let at_max = CreateParams { amount_sat: None, amount_msat: Some(1_000_000_000), ..ok_params() };
+        assert!(validate_new_invoice(at_max, &limits()).is_ok());
+    }
+
+    #[test]
+    fn description_rules() {
+        let long = "é".repeat(320); // 640 bytes, 320 characters
+        assert_eq!(reason(CreateParams { description: Some(long), ..ok_params() }), "DESCRIPTION_TOO_LONG");
+        assert_eq!(reason(CreateParams { description: Some("a\u{7}b".into()), ..ok_params() }), "DESCRIPTION_CONTROL_CHARACTERS");
+        assert_eq!(reason(CreateParams { description: Some(String::new()), ..ok_params() }), "DESCRIPTION_EMPTY");
+        assert_eq!(reason(CreateParams { description: None, ..ok_params() }), "DESCRIPTION_REQUIRED");
+        let short_hash = CreateParams { description: None, description_hash: Some(vec![0; 31]), ..ok_params() };
+        assert_eq!(reason(short_hash), "DESCRIPTION_HASH_LENGTH");
+    }
+
+    #[test]
+    fn fingerprint_ignores_the_key_but_not_the_parameters() {
+        let a = validate_new_invoice(CreateParams { idempotency_key: "k1".into(), ..ok_params() }, &limits()).unwrap();
+        let b = validate_new_invoice(CreateParams { idempotency_key: "k2".into(), ..ok_params() }, &limits()).unwrap();
+        let c = validate_new_invoice(CreateParams { amount_sat: Some(11), ..ok_params() }, &limits()).unwrap();
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        assert_ne!(a.fingerprint(), c.fingerprint());
+    }
+
+    #[test]
+    fn email_rules() {
+        let with = |e: &str| CreateParams { customer_email: Some(e.into()), ..ok_params() };
+        assert!(validate_new_invoice(with("ada@example.org"), &limits()).is_ok());
+        for bad in ["ada", "ada@", "@example.org", "ada@localhost", "a b@example.org", "\"a\"@example.org"] {
+            assert_eq!(reason(with(bad)), "EMAIL_INVALID", "{bad}");
+        }
+    }
+}
