@@ -1,0 +1,71 @@
+//! Key layout of the single sled tree. One tree keeps every multi-key change a
+//! single-tree transaction; the prefixes are the namespaces.
+//!
+//! | prefix | key                         | value                  |
+//! |--------|-----------------------------|------------------------|
+//! | `i/`   | invoice id (time-sortable)  | Invoice (JSON)         |
+//! | `h/`   | payment hash (hex)          | invoice id             |
+//! | `k/`   | idempotency key             | IdempotencyRecord      |
+//! | `r/`   | external ref, 0, invoice id | empty                  |
+//! | `p/`   | invoice id of a PENDING one | empty                  |
+//! | `e/`   | sequence (u64 big-endian)   | Event (JSON)           |
+//! | `a/`   | time ms BE, unique id BE    | AuditEntry (JSON)      |
+//! | `c/`   | cursor name                 | u64 big-endian         |
+//! | `m/seq`|                             | last sequence, u64 BE  |
+
+pub const INVOICE: &[u8] = b"i/";
+pub const HASH: &[u8] = b"h/";
+pub const IDEMPOTENCY: &[u8] = b"k/";
+pub const EXTERNAL_REF: &[u8] = b"r/";
+pub const PENDING: &[u8] = b"p/";
+pub const EVENT: &[u8] = b"e/";
+pub const AUDIT: &[u8] = b"a/";
+pub const CURSOR: &[u8] = b"c/";
+pub const LAST_SEQUENCE: &[u8] = b"m/seq";
+
+pub fn join(prefix: &[u8], rest: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(prefix.len() + rest.len());
+    k.extend_from_slice(prefix);
+    k.extend_from_slice(rest);
+    k
+}
+
+pub fn event(seq: u64) -> Vec<u8> {
+    join(EVENT, &seq.to_be_bytes())
+}
+
+pub fn external_ref(r: &str, id: &str) -> Vec<u8> {
+    let mut k = join(EXTERNAL_REF, r.as_bytes());
+    k.push(0);
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+pub fn audit(at_ms: u64, unique: u64) -> Vec<u8> {
+    let mut k = join(AUDIT, &at_ms.to_be_bytes());
+    k.extend_from_slice(&unique.to_be_bytes());
+    k
+}
+
+/// The smallest key after every key starting with `prefix`.
+pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return end;
+        }
+    }
+    vec![u8::MAX; prefix.len() + 1]
+}
+
+pub fn u64_value(v: &[u8]) -> Option<u64> {
+    <[u8; 8]>::try_from(v).ok().map(u64::from_be_bytes)
+}
+
+/// The invoice-id key below every id created at or after `ms`: ids are
+/// `inv_` + hex(UUIDv7), whose first 12 hex digits are the creation time.
+pub fn invoice_id_floor(ms: u64) -> Vec<u8> {
+    let ms = ms.min((1 << 48) - 1);
+    join(INVOICE, format!("inv_{ms:012x}").as_bytes())
+}

@@ -1,0 +1,148 @@
+//! The embedded store: invoices, their indexes, idempotency records, the event
+//! log, provider cursors and the audit log.
+//!
+//! Contract every implementation keeps:
+//! - each method that writes several keys writes all of them or none, even
+//!   across a crash (one sled transaction);
+//! - event sequences are gap-free and strictly increasing in commit order;
+//! - a write is durable only once a `sync()` that started after it returns,
+//!   and `durable_sequence()` never names an event that is not on disk, so
+//!   nothing is reported or published that a crash could take back.
+
+mod group_commit;
+mod keys;
+mod sled_store;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+use crate::domain::{AuditEntry, Event, Invoice, InvoiceStatus};
+
+pub use group_commit::GroupCommit;
+pub use sled_store::SledStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("sled: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("corrupt record at {key}: {detail}")]
+    Corrupt { key: String, detail: String },
+    #[error("payment hash {0} is already stored")]
+    DuplicatePaymentHash(String),
+    #[error("the store is closed")]
+    Closed,
+}
+
+/// What an idempotency key remembers: the request's fingerprint and its invoice.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    pub key: String,
+    pub fingerprint: String,
+    pub invoice_id: String,
+    pub created_at_ms: u64,
+}
+
+pub enum Inserted {
+    New(Event),
+    /// The idempotency key was taken (by a concurrent or earlier request);
+    /// nothing was written.
+    KeyTaken(IdempotencyRecord),
+}
+
+/// A status change. The store, not the caller, decides whether the current
+/// status allows it, inside the same transaction that applies it.
+#[derive(Clone, Copy, Debug)]
+pub enum Transition {
+    /// Wins over EXPIRED and CANCELED: money received is never hidden.
+    Paid { amount_received_msat: u64, at_ms: u64 },
+    Expired { at_ms: u64 },
+    Canceled { at_ms: u64 },
+}
+
+#[derive(Debug)]
+pub enum Transitioned {
+    Applied(Event),
+    /// Already in the target state; nothing written.
+    Unchanged(Invoice),
+    /// The current state does not allow it; nothing written.
+    Refused(Invoice),
+}
+
+/// A provider's stream position, written in the same transaction as the
+/// status change it accompanies so a restart resumes exactly after it.
+#[derive(Clone, Debug)]
+pub struct CursorUpdate {
+    pub name: String,
+    pub value: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ListQuery {
+    pub status: Option<InvoiceStatus>,
+    pub created_after_ms: Option<u64>,
+    pub created_before_ms: Option<u64>,
+    /// Exclusive: listing continues with invoices older than this id.
+    pub before_id: Option<String>,
+    pub limit: usize,
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub idempotency_keys: usize,
+    pub audit_entries: usize,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Stores a new invoice with its INVOICE_CREATED event, its indexes and,
+    /// when given, its idempotency record. When the record's key is already
+    /// taken nothing is written and the existing record is returned.
+    fn insert_invoice(
+        &self,
+        invoice: &Invoice,
+        idempotency: Option<&IdempotencyRecord>,
+        audit: &[AuditEntry],
+    ) -> Result<Inserted, StoreError>;
+
+    fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError>;
+    fn invoice(&self, id: &str) -> Result<Option<Invoice>, StoreError>;
+    fn invoice_by_hash(&self, payment_hash: &str) -> Result<Option<Invoice>, StoreError>;
+    /// The newest invoice with this external reference.
+    fn invoice_by_external_ref(&self, external_ref: &str) -> Result<Option<Invoice>, StoreError>;
+    /// Newest first; the bool says whether more match after this page.
+    fn list_invoices(&self, query: &ListQuery) -> Result<(Vec<Invoice>, bool), StoreError>;
+    /// Every invoice still PENDING: what expiry timers and reconciliation start from.
+    fn pending_invoices(&self) -> Result<Vec<Invoice>, StoreError>;
+
+    /// Applies a status change, appends its event and audit line, and moves
+    /// the provider cursor, in one transaction.
+    fn transition(
+        &self,
+        invoice_id: &str,
+        change: Transition,
+        cursor: Option<&CursorUpdate>,
+        audit: &AuditEntry,
+    ) -> Result<Transitioned, StoreError>;
+
+    /// Events with sequence > `after`, oldest first, at most `limit`, never
+    /// past the durable sequence.
+    fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError>;
+    /// The newest event on disk; changes wake subscribers.
+    fn durable_sequence(&self) -> watch::Receiver<u64>;
+
+    fn cursor(&self, name: &str) -> Result<Option<u64>, StoreError>;
+    fn set_cursor(&self, update: &CursorUpdate) -> Result<(), StoreError>;
+
+    fn append_audit(&self, entries: &[AuditEntry]) -> Result<(), StoreError>;
+    /// Audit entries at or after `since_ms`, oldest first, at most `limit`.
+    fn audit_entries(&self, since_ms: u64, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
+    /// Drops idempotency records created before `keys_before_ms` and audit
+    /// entries older than `audit_before_ms`.
+    fn prune(&self, keys_before_ms: u64, audit_before_ms: u64) -> Result<Pruned, StoreError>;
+
+    /// Returns once every write made before the call is on disk. Concurrent
+    /// callers share one flush.
+    async fn sync(&self) -> Result<(), StoreError>;
+    fn size_on_disk(&self) -> u64;
+}
