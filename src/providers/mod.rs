@@ -1,0 +1,81 @@
+//! Lightning providers behind one trait: the dev provider here, LND and
+//! DazNode in their own files as they land.
+
+mod bolt11;
+mod dev;
+mod router;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::domain::Memo;
+
+pub use bolt11::{check_issued, Bolt11Facts};
+pub use dev::DevProvider;
+pub use router::{Attempt, Router};
+
+/// What a provider is asked to issue. Already validated.
+#[derive(Clone, Debug)]
+pub struct InvoiceRequest {
+    pub amount_msat: u64,
+    pub memo: Memo,
+    pub expiry_secs: u32,
+}
+
+/// What a provider returns; checked against the request by [`check_issued`]
+/// before anything is stored.
+#[derive(Clone, Debug)]
+pub struct IssuedInvoice {
+    pub payment_request: String,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ProviderError {
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    #[error("rejected the request: {0}")]
+    Rejected(String),
+    #[error("returned an invoice that does not match the request: {0}")]
+    Mismatch(String),
+    #[error("circuit breaker open")]
+    CircuitOpen,
+}
+
+impl ProviderError {
+    /// Worth retrying, or failing over: the provider may answer next time.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Timeout(_) | Self::Unavailable(_) | Self::CircuitOpen)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct HealthDetails {
+    /// Free-form facts worth showing an operator (alias, height, network).
+    pub details: Vec<(String, String)>,
+}
+
+/// A Lightning backend that issues invoices.
+///
+/// Contracts:
+/// - `create_invoice` stores nothing: the caller validates the BOLT11 and
+///   stores it. A provider that cannot tell whether its call took effect
+///   returns an error (an unpaid orphan invoice on the node is harmless).
+/// - `cancel_invoice` is idempotent for a given payment hash.
+/// - Settlements are not returned here: each provider's watcher reports them
+///   to `settlement::Settler`, the one path that marks invoices paid.
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    /// Stable name, stored with every invoice it issues ("lnd", "daznode", "dev").
+    fn name(&self) -> &'static str;
+    /// The network its invoices must be for.
+    fn network(&self) -> bitcoin::Network;
+    async fn create_invoice(&self, req: &InvoiceRequest) -> Result<IssuedInvoice, ProviderError>;
+    async fn cancel_invoice(&self, payment_hash: &str) -> Result<(), ProviderError>;
+    async fn check_health(&self) -> Result<HealthDetails, ProviderError>;
+}
+
+pub type DynProvider = Arc<dyn Provider>;

@@ -1,0 +1,122 @@
+//! The one path by which invoices change status after creation: provider
+//! watchers report settlements here, the expiry timer reports expiries, and
+//! each becomes one store transaction, made durable before anyone hears of it.
+
+mod expiry;
+
+use std::sync::Arc;
+
+use crate::domain::{AuditEntry, Invoice, SettlePath};
+use crate::error::Result;
+use crate::store::{CursorUpdate, Store, Transition, Transitioned};
+use crate::time::now_ms;
+
+pub use expiry::{ExpiryScheduler, ExpiryTimer};
+
+/// A provider's report that an invoice was paid.
+#[derive(Clone, Debug)]
+pub struct Settlement {
+    pub provider: &'static str,
+    pub payment_hash: String,
+    pub amount_received_msat: u64,
+    pub settled_at_ms: u64,
+    pub path: SettlePath,
+    /// The provider's stream position after this settlement, stored with it.
+    pub cursor: Option<CursorUpdate>,
+}
+
+pub struct Settler {
+    store: Arc<dyn Store>,
+}
+
+impl Settler {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    /// Marks the invoice paid (once: a repeated report changes nothing) and
+    /// returns it, or None when no invoice of this provider has that hash.
+    pub async fn settle(&self, s: Settlement) -> Result<Option<Invoice>> {
+        let Some(inv) = self.store.invoice_by_hash(&s.payment_hash)? else {
+            // Not ours (the node serves others too); still move the cursor past it.
+            if let Some(c) = &s.cursor {
+                self.store.set_cursor(c)?;
+                self.store.sync().await?;
+            }
+            return Ok(None);
+        };
+        if inv.provider != s.provider {
+            // Pinning: only the issuing provider may settle an invoice.
+            tracing::warn!(invoice_id = %inv.id, reported_by = s.provider, issued_by = %inv.provider,
+                "settlement from a provider that did not issue the invoice; ignored");
+            return Ok(None);
+        }
+        let audit = AuditEntry {
+            at_ms: now_ms(),
+            kind: "status_change".into(),
+            invoice_id: Some(inv.id.clone()),
+            provider: Some(s.provider.into()),
+            action: "paid".into(),
+            outcome: format!("settled via {:?}", s.path).to_lowercase(),
+            duration_ms: None,
+            request_id: None,
+        };
+        let change = Transition::Paid {
+            amount_received_msat: s.amount_received_msat,
+            at_ms: s.settled_at_ms,
+        };
+        let outcome = self.store.transition(&inv.id, change, s.cursor.as_ref(), &audit)?;
+        self.store.sync().await?;
+        Ok(Some(match outcome {
+            Transitioned::Applied(ev) => {
+                tracing::info!(invoice_id = %inv.id, provider = s.provider, path = ?s.path,
+                    amount_received_msat = s.amount_received_msat, late = ev.invoice.paid_late,
+                    sequence = ev.sequence, "invoice paid");
+                ev.invoice
+            }
+            Transitioned::Unchanged(inv) | Transitioned::Refused(inv) => inv,
+        }))
+    }
+
+    /// Marks a still-pending invoice expired; returns what it is now.
+    pub async fn expire(&self, id: &str) -> Result<Option<Invoice>> {
+        let at = now_ms();
+        let audit = status_audit(id, "expired", "expiry timer", at);
+        if self.store.invoice(id)?.is_none() {
+            return Ok(None);
+        }
+        let outcome = self.store.transition(id, Transition::Expired { at_ms: at }, None, &audit)?;
+        self.store.sync().await?;
+        Ok(Some(match outcome {
+            Transitioned::Applied(ev) => {
+                tracing::info!(invoice_id = %id, sequence = ev.sequence, "invoice expired");
+                ev.invoice
+            }
+            Transitioned::Unchanged(inv) | Transitioned::Refused(inv) => inv,
+        }))
+    }
+
+    /// Marks a pending invoice canceled. The provider must have refused further
+    /// payment before this is called.
+    pub async fn cancel(&self, id: &str, request_id: Option<String>) -> Result<Transitioned> {
+        let at = now_ms();
+        let mut audit = status_audit(id, "canceled", "CancelInvoice", at);
+        audit.request_id = request_id;
+        let outcome = self.store.transition(id, Transition::Canceled { at_ms: at }, None, &audit)?;
+        self.store.sync().await?;
+        Ok(outcome)
+    }
+}
+
+fn status_audit(id: &str, action: &str, outcome: &str, at_ms: u64) -> AuditEntry {
+    AuditEntry {
+        at_ms,
+        kind: "status_change".into(),
+        invoice_id: Some(id.into()),
+        provider: None,
+        action: action.into(),
+        outcome: outcome.into(),
+        duration_ms: None,
+        request_id: None,
+    }
+}
