@@ -1,0 +1,117 @@
+//! Bearer tokens: `admin.token` may call everything, `invoice.token` only the
+//! Invoices service. Written on first start (mode 0600); compared in constant
+//! time; never logged.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use tonic::{Code, Request, Status};
+
+use super::status::status;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    Invoice,
+}
+
+/// Digests of the current tokens. Comparing digests keeps the comparison
+/// constant-time regardless of the presented token's length.
+struct Digests {
+    admin: [u8; 32],
+    invoice: [u8; 32],
+}
+
+pub struct Tokens {
+    datadir: PathBuf,
+    digests: RwLock<Digests>,
+}
+
+pub const ADMIN_TOKEN_FILE: &str = "admin.token";
+pub const INVOICE_TOKEN_FILE: &str = "invoice.token";
+
+impl Tokens {
+    /// Reads both token files, creating the missing ones.
+    pub fn load_or_create(datadir: &Path) -> std::io::Result<Arc<Self>> {
+        let digests = read_digests(datadir)?;
+        Ok(Arc::new(Self {
+            datadir: datadir.to_path_buf(),
+            digests: RwLock::new(digests),
+        }))
+    }
+
+    /// Re-reads the token files (after an operator rotated one).
+    pub fn reload(&self) -> std::io::Result<()> {
+        let d = read_digests(&self.datadir)?;
+        *self.digests.write().expect("token lock poisoned") = d;
+        Ok(())
+    }
+
+    fn role_of(&self, token: &str) -> Option<Role> {
+        let presented: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let d = self.digests.read().expect("token lock poisoned");
+        let is_admin = presented.ct_eq(&d.admin);
+        let is_invoice = presented.ct_eq(&d.invoice);
+        if bool::from(is_admin) {
+            Some(Role::Admin)
+        } else if bool::from(is_invoice) {
+            Some(Role::Invoice)
+        } else {
+            None
+        }
+    }
+
+    /// Checks a request's `authorization: Bearer <token>` against the role a service needs.
+    pub fn check<T>(&self, req: &Request<T>, need: Role) -> Result<Role, Status> {
+        let unauth = |reason: &str, msg: &str| Err(status(Code::Unauthenticated, reason, msg, Default::default()));
+        let Some(value) = req.metadata().get("authorization") else {
+            return unauth("TOKEN_MISSING", "send authorization: Bearer <token>");
+        };
+        let Some(token) = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) else {
+            return unauth("TOKEN_MALFORMED", "the authorization header must be 'Bearer <token>'");
+        };
+        match self.role_of(token.trim()) {
+            None => unauth("TOKEN_UNKNOWN", "the token is not valid"),
+            Some(Role::Invoice) if need == Role::Admin => Err(status(
+                Code::PermissionDenied,
+                "ROLE_NOT_ALLOWED",
+                "the invoice token cannot call the Admin service",
+                Default::default(),
+            )),
+            Some(role) => Ok(role),
+        }
+    }
+}
+
+fn read_digests(datadir: &Path) -> std::io::Result<Digests> {
+    Ok(Digests {
+        admin: Sha256::digest(read_or_create(&datadir.join(ADMIN_TOKEN_FILE))?.as_bytes()).into(),
+        invoice: Sha256::digest(read_or_create(&datadir.join(INVOICE_TOKEN_FILE))?.as_bytes()).into(),
+    })
+}
+
+fn read_or_create(path: &Path) -> std::io::Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(t) if !t.trim().is_empty() => Ok(t.trim().to_string()),
+        Ok(_) => Err(std::io::Error::other(format!("{} is empty", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut bytes = [0u8; 32];
+            rand::thread_rng().fill_bytes(&mut bytes);
+            let token = hex::encode(bytes);
+            crate::daemon::write_secret_file(path, &token)?;
+            Ok(token)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A tonic interceptor requiring `need` (written once, applied per service).
+pub fn require(tokens: Arc<Tokens>, need: Role) -> impl tonic::service::Interceptor + Clone {
+    move |req: Request<()>| {
+        tokens.check(&req, need)?;
+        Ok(req)
+    }
+}

@@ -1,0 +1,177 @@
+//! Wiring and lifecycle: open the store, build the providers and the app,
+//! start every background task under one shutdown signal, serve, and on
+//! SIGTERM/SIGINT stop in order and await everything.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::api;
+use crate::api::auth::{Tokens, ADMIN_TOKEN_FILE, INVOICE_TOKEN_FILE};
+use crate::app::App;
+use crate::config::Config;
+use crate::providers::{DevProvider, DynProvider, Router};
+use crate::settlement::{ExpiryTimer, Settler};
+use crate::store::{SledStore, Store};
+use crate::time::now_ms;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error("data directory {path}: {source}")]
+    Datadir { path: String, source: std::io::Error },
+    #[error("store: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: std::net::SocketAddr, source: std::io::Error },
+    #[error("no provider is configured: configure one, or run with --dev for the dev provider")]
+    NoProvider,
+    #[error("gRPC server: {0}")]
+    Server(#[from] tonic::transport::Error),
+}
+
+/// Writes a secret readable by the owner only.
+pub fn write_secret_file(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(contents.as_bytes())?;
+    f.sync_all()
+}
+
+fn datadir_error(path: &Path) -> impl FnOnce(std::io::Error) -> DaemonError + '_ {
+    move |source| DaemonError::Datadir { path: path.display().to_string(), source }
+}
+
+pub async fn run(config: Config) -> Result<(), DaemonError> {
+    let datadir = config.datadir.clone();
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&datadir)
+            .map_err(datadir_error(&datadir))?;
+    }
+    let tokens = Tokens::load_or_create(&datadir).map_err(datadir_error(&datadir))?;
+
+    let mut providers: Vec<DynProvider> = Vec::new();
+    if config.dev {
+        tracing::warn!("dev provider enabled: invoices are regtest and payments are simulated; never use this with real money");
+        providers.push(Arc::new(DevProvider::load_or_create(&datadir).map_err(datadir_error(&datadir))?));
+    }
+    if providers.is_empty() {
+        return Err(DaemonError::NoProvider);
+    }
+
+    let sled = SledStore::open(&datadir.join("store"), config.store.cache_mb * 1024 * 1024)?;
+    let store: Arc<dyn Store> = sled.clone();
+
+    // `shutdown` stops the server and the tasks serving it; the store's
+    // flusher has its own signal, given only after they are all done, so
+    // every write they make is flushed.
+    let shutdown = CancellationToken::new();
+    let store_shutdown = CancellationToken::new();
+    let tasks = TaskTracker::new();
+    let flusher = tokio::spawn(sled.run_flusher(store_shutdown.clone()));
+
+    let settler = Arc::new(Settler::new(store.clone()));
+    let (expiry, expiry_timer) = ExpiryTimer::new(store.clone(), settler.clone());
+    tasks.spawn(expiry_timer.run(shutdown.clone()));
+    tasks.spawn(prune_loop(store.clone(), config.clone(), shutdown.clone()));
+
+    let app = Arc::new(App::new(
+        store.clone(),
+        Router::new(providers),
+        settler,
+        expiry,
+        config.limits(),
+        config.dev,
+        shutdown.clone(),
+        tasks.clone(),
+    ));
+
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| DaemonError::Listen { addr: config.listen, source })?;
+    let addr = listener.local_addr().map_err(|source| DaemonError::Listen { addr: config.listen, source })?;
+    let server = tokio::spawn(api::serve(app, tokens, listener, shutdown.clone()));
+
+    tracing::info!(%addr, datadir = %datadir.display(), dev = config.dev, "lnpayd ready");
+    announce(&config, addr);
+
+    let signal = tokio::spawn(wait_for_signal(shutdown.clone()));
+    let served = server.await;
+    shutdown.cancel();
+    signal.abort();
+    tasks.close();
+    if tokio::time::timeout(Duration::from_secs(config.shutdown_grace_secs), tasks.wait()).await.is_err() {
+        tracing::warn!("background tasks did not stop within the grace period");
+    }
+    store_shutdown.cancel();
+    let _ = flusher.await;
+    tracing::info!("lnpayd stopped");
+    match served {
+        Ok(result) => Ok(result?),
+        Err(join) => panic!("gRPC server task panicked: {join}"),
+    }
+}
+
+/// The line tests and scripts wait for, and, in dev mode, where to start.
+fn announce(config: &Config, addr: std::net::SocketAddr) {
+    let mut out = std::io::stdout().lock();
+    if config.dev {
+        let dir = config.datadir.display();
+        let _ = writeln!(
+            out,
+            "lnpayd dev mode: regtest invoices signed by a local key; pay them with Admin.SimulatePayment.\n  \
+             admin token:   {dir}/{ADMIN_TOKEN_FILE}\n  \
+             invoice token: {dir}/{INVOICE_TOKEN_FILE}\n\
+             Try:\n  \
+             grpcurl -plaintext -H \"authorization: Bearer $(cat {dir}/{INVOICE_TOKEN_FILE})\" \
+             -d '{{\"amount_sat\": 1000, \"description\": \"coffee\"}}' {addr} lnpayd.v1.Invoices/CreateInvoice"
+        );
+    }
+    let _ = writeln!(out, "lnpayd ready: grpc={addr}");
+    let _ = out.flush();
+}
+
+async fn wait_for_signal(shutdown: CancellationToken) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        tracing::error!("cannot install signal handlers; stop lnpayd with SIGKILL");
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
+        _ = int.recv() => tracing::info!("SIGINT: shutting down"),
+    }
+    shutdown.cancel();
+}
+
+async fn prune_loop(store: Arc<dyn Store>, config: Config, shutdown: CancellationToken) {
+    let every = Duration::from_secs(config.retention.prune_interval_secs);
+    loop {
+        let now = now_ms();
+        let keys_before = now.saturating_sub(config.retention.idempotency_secs * 1000);
+        let audit_before = now.saturating_sub(config.retention.audit_secs * 1000);
+        match store.prune(keys_before, audit_before) {
+            Ok(p) if p.audit_entries + p.idempotency_keys > 0 => {
+                tracing::info!(audit_entries = p.audit_entries, idempotency_keys = p.idempotency_keys, "pruned")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "pruning failed"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! lnpayd: a Lightning payment daemon.
+//!
+//! A payment's path reads in three files: a provider reports a settlement
+//! (`providers/`), `settlement/` applies it to the store in one transaction,
+//! and `events.rs` fans the durable event out to subscribers.
+
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod daemon;
+pub mod domain;
+pub mod error;
+pub mod events;
+pub mod providers;
+pub mod settlement;
+pub mod store;
+pub mod time;
+
+/// Code generated from `proto/lnpayd/v1`.
+pub mod proto {
+    tonic::include_proto!("lnpayd.v1");
+
+    /// The encoded descriptor set that server reflection serves.
+    pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("lnpayd_descriptor");
+}
