@@ -1,0 +1,154 @@
+//! Starts the real `lnpayd` binary on a free port with its own data dir, and
+//! stops it when dropped, even when a test fails.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use lnpayd::proto::admin_client::AdminClient;
+use lnpayd::proto::invoices_client::InvoicesClient;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+
+pub struct Daemon {
+    child: Option<Child>,
+    pub addr: String,
+    pub datadir: PathBuf,
+    pub log: PathBuf,
+}
+
+#[derive(Clone)]
+pub struct Bearer(pub Option<String>);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(t) = &self.0 {
+            req.metadata_mut().insert("authorization", format!("Bearer {t}").parse().unwrap());
+        }
+        Ok(req)
+    }
+}
+
+pub type Invoices = InvoicesClient<InterceptedService<Channel, Bearer>>;
+pub type Admin = AdminClient<InterceptedService<Channel, Bearer>>;
+
+impl Daemon {
+    /// `--dev` on 127.0.0.1:0 with `dir` as the data dir; extra args and env appended.
+    pub fn start(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Daemon {
+        Self::try_start(dir, args, env).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    pub fn try_start(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<Daemon, String> {
+        let datadir = dir.join("data");
+        let log = dir.join("lnpayd.log");
+        let log_file = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lnpayd"));
+        cmd.arg("--dev")
+            .arg("--datadir")
+            .arg(&datadir)
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .env_remove("LNPAYD_CONFIG")
+            .env("LNPAYD_LOG__LEVEL", "debug")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log_file);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn lnpayd");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("lnpayd ready: grpc=") {
+                    let _ = tx.send(addr.to_string());
+                }
+            }
+        });
+        match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(addr) => Ok(Daemon { child: Some(child), addr, datadir, log }),
+            Err(_) => {
+                let _ = child.kill();
+                let status = child.wait().ok();
+                Err(format!(
+                    "lnpayd did not become ready (exit {status:?}); log:\n{}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                ))
+            }
+        }
+    }
+
+    pub fn token(&self, name: &str) -> String {
+        std::fs::read_to_string(self.datadir.join(format!("{name}.token"))).unwrap().trim().to_string()
+    }
+
+    pub async fn channel(&self) -> Channel {
+        Channel::from_shared(format!("http://{}", self.addr)).unwrap().connect().await.expect("connect")
+    }
+
+    pub async fn invoices_with(&self, token: Option<String>) -> Invoices {
+        InvoicesClient::with_interceptor(self.channel().await, Bearer(token))
+    }
+
+    pub async fn admin_with(&self, token: Option<String>) -> Admin {
+        AdminClient::with_interceptor(self.channel().await, Bearer(token))
+    }
+
+    pub async fn invoices(&self) -> Invoices {
+        self.invoices_with(Some(self.token("invoice"))).await
+    }
+
+    pub async fn admin(&self) -> Admin {
+        self.admin_with(Some(self.token("admin"))).await
+    }
+
+    /// SIGKILL: no chance to flush or clean up.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGTERM, then wait for the exit.
+    pub fn terminate(&mut self) -> ExitStatus {
+        let mut c = self.child.take().expect("running");
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(c.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+        for _ in 0..300 {
+            if let Some(s) = c.try_wait().unwrap() {
+                return s;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = c.kill();
+        panic!("lnpayd did not exit within 15 s of SIGTERM");
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// The reason in a status's `google.rpc.ErrorInfo`.
+pub fn reason(status: &tonic::Status) -> String {
+    use tonic_types::StatusExt;
+    status.get_details_error_info().map(|i| i.reason).unwrap_or_default()
+}
+
+pub fn create_req(amount_sat: u64, description: &str) -> lnpayd::proto::CreateInvoiceRequest {
+    use lnpayd::proto::create_invoice_request::{Amount, Memo};
+    lnpayd::proto::CreateInvoiceRequest {
+        amount: Some(Amount::AmountSat(amount_sat)),
+        memo: Some(Memo::Description(description.into())),
+        ..Default::default()
+    }
+}
