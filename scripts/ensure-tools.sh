@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Install/verify the external tools lnpayd's tests and benchmarks need.
+# Usage: scripts/ensure-tools.sh protoc|grpcurl|lnbits|all
+# Everything goes under <repo>/.tools/ (protoc may come from apt: see README).
+set -euo pipefail
+
+GRPCURL_VERSION="v1.9.4"
+LNBITS_VERSION="1.6.2"
+LNBITS_PIP_SPECS=("lnbits==${LNBITS_VERSION}" "bitstring<5")
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+TOOLS="$REPO/.tools"
+BIN="$TOOLS/bin"
+
+log() { echo "ensure-tools: $*"; }
+die() { echo "ensure-tools: ERROR: $*" >&2; exit 1; }
+rel() { echo "${1#"$REPO"/}"; }
+
+# protoc must accept proto3 `optional` and find the well-known types.
+protoc_works() {
+    local p="$1" tmp rc
+    [ -x "$p" ] || return 1
+    tmp="$(mktemp -d)"
+    cat >"$tmp/t.proto" <<'PROTO'
+syntax = "proto3";
+package ensuretools;
+import "google/protobuf/timestamp.proto";
+message T { optional string a = 1; google.protobuf.Timestamp t = 2; }
+PROTO
+    "$p" -I"$tmp" --descriptor_set_out="$tmp/t.pb" "$tmp/t.proto" >/dev/null 2>&1 && rc=0 || rc=$?
+    rm -rf "$tmp"
+    return "$rc"
+}
+
+apt_install() {
+    [ "$(id -u)" = 0 ] || return 1
+    command -v apt-get >/dev/null 2>&1 || return 1
+    local pkg need_update=0
+    for pkg in "$@"; do
+        # No candidate (e.g. empty package lists): refresh the lists once.
+        # (no `| grep -q` here: with pipefail, grep's early exit SIGPIPEs apt-cache)
+        case "$(apt-cache policy "$pkg" 2>/dev/null || true)" in
+            *"Candidate: (none)"* | "") need_update=1 ;;
+        esac
+    done
+    if [ "$need_update" = 1 ]; then
+        log "apt-get update"
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || return 1
+    fi
+    log "apt-get install $*"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null || return 1
+}
+
+ensure_protoc() {
+    mkdir -p "$BIN"
+    local p=""
+    # 1. Already linked by a previous run.
+    if protoc_works "$BIN/protoc"; then
+        p="$(readlink -f "$BIN/protoc")"
+    else
+        # 2. On PATH (ignoring our own link).
+        local cand
+        cand="$(PATH="$(echo "$PATH" | tr ':' '\n' | grep -vx "$BIN" | paste -sd:)" command -v protoc || true)"
+        if [ -n "$cand" ] && protoc_works "$cand"; then
+            p="$(readlink -f "$cand")"
+        elif [ -n "$cand" ] && [ "$(readlink -f "$cand")" = /usr/bin/protoc ]; then
+            # Debian protoc without the WKT .proto files: they live in libprotobuf-dev.
+            apt_install libprotobuf-dev || true
+            protoc_works "$cand" && p="$(readlink -f "$cand")"
+        else
+            # 3. Debian/Ubuntu package (protoc 3.21 on bookworm; WKT includes in libprotobuf-dev).
+            if apt_install protobuf-compiler libprotobuf-dev && protoc_works /usr/bin/protoc; then
+                p=/usr/bin/protoc
+            fi
+        fi
+        [ -n "$p" ] || die "protoc: no working protoc (need >= 3.15 with google/protobuf/*.proto includes). Install protobuf-compiler + libprotobuf-dev (Debian) or set PATH to a protoc release."
+        ln -sfn "$p" "$BIN/protoc"
+    fi
+    log "protoc ok ($(rel "$BIN/protoc") -> $p, $("$p" --version))"
+}
+
+ensure_grpcurl() {
+    mkdir -p "$BIN"
+    local have=""
+    if [ -x "$BIN/grpcurl" ]; then have="$("$BIN/grpcurl" --version 2>&1 || true)"; fi
+    if [ "$have" != "grpcurl $GRPCURL_VERSION" ]; then
+        command -v go >/dev/null 2>&1 || die "grpcurl: 'go' not found on PATH"
+        log "building grpcurl $GRPCURL_VERSION (go install)"
+        # `go install` leaves main.version unset ("dev build <no version set>"): set it like
+        # upstream's goreleaser does, so the version check below and the skip check work.
+        GOTOOLCHAIN=local CGO_ENABLED=0 GOBIN="$BIN" GOFLAGS="${GOFLAGS:-} -trimpath" \
+            go install -ldflags "-X main.version=$GRPCURL_VERSION" \
+            "github.com/fullstorydev/grpcurl/cmd/grpcurl@$GRPCURL_VERSION" \
+            || die "grpcurl: go install failed"
+        have="$("$BIN/grpcurl" --version 2>&1 || true)"
+        [ "$have" = "grpcurl $GRPCURL_VERSION" ] || die "grpcurl: built binary reports '$have', expected 'grpcurl $GRPCURL_VERSION'"
+    fi
+    log "grpcurl ok ($(rel "$BIN/grpcurl") $GRPCURL_VERSION)"
+}
+
+ensure_lnbits() {
+    local venv="$TOOLS/lnbits-venv" stamp want
+    stamp="$venv/.ensure-tools-stamp"
+    want="${LNBITS_PIP_SPECS[*]}"
+    if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        log "lnbits ok ($(rel "$venv") lnbits $LNBITS_VERSION)"
+        return
+    fi
+    local py="${LNBITS_PYTHON:-}"
+    if [ -z "$py" ]; then
+        for c in python3.12 python3.11 python3.10 python3; do
+            if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys, venv, sqlite3; sys.exit(not ((3, 10) <= sys.version_info[:2] < (3, 13)))' 2>/dev/null; then
+                py="$(command -v "$c")"; break
+            fi
+        done
+    fi
+    [ -n "$py" ] || die "lnbits: need Python 3.10-3.12 (lnbits requires <3.13) with venv and sqlite3 (set LNBITS_PYTHON)"
+    log "creating $(rel "$venv") with $py ($("$py" --version 2>&1)); installing $want"
+    rm -rf "$venv"
+    mkdir -p "$TOOLS"
+    "$py" -m venv "$venv" || die "lnbits: venv creation failed (Debian: apt-get install python3-venv)"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "${LNBITS_PIP_SPECS[@]}" \
+        || die "lnbits: pip install failed"
+    # Import check: catches the bitstring>=5 ImportError and similar breakage now, not at fixture start.
+    # lnbits must be imported with cwd = site-packages (static dir) and writes logs to its data folder.
+    local site tmpdata rc
+    site="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+    tmpdata="$(mktemp -d)"
+    (cd "$site" && LNBITS_DATA_FOLDER="$tmpdata" "$venv/bin/python" -c 'import lnbits.__main__, uvicorn, httpx, websockets') \
+        >"$tmpdata.importcheck.log" 2>&1 && rc=0 || rc=$?
+    if [ "$rc" != 0 ]; then
+        tail -n 20 "$tmpdata.importcheck.log" >&2
+        rm -rf "$tmpdata" "$tmpdata.importcheck.log"
+        die "lnbits: import check failed"
+    fi
+    rm -rf "$tmpdata" "$tmpdata.importcheck.log"
+    echo "$want" >"$stamp"
+    log "lnbits ok ($(rel "$venv") lnbits $LNBITS_VERSION)"
+}
+
+case "${1:-}" in
+    protoc | grpcurl | lnbits | all) ;;
+    *) echo "usage: $0 protoc|grpcurl|lnbits|all" >&2; exit 2 ;;
+esac
+
+# Serialise concurrent runs (e.g. parallel test binaries) so they don't build into the same place.
+mkdir -p "$TOOLS"
+if command -v flock >/dev/null 2>&1; then
+    exec 9>"$TOOLS/.lock"
+    flock 9
+fi
+
+case "$1" in
+    protoc) ensure_protoc ;;
+    grpcurl) ensure_grpcurl ;;
+    lnbits) ensure_lnbits ;;
+    all) ensure_protoc; ensure_grpcurl; ensure_lnbits ;;
+    *) echo "usage: $0 protoc|grpcurl|lnbits|all" >&2; exit 2 ;;
+esac
