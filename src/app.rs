@@ -9,8 +9,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::domain::{
-    new_invoice_id, validate_new_invoice, AuditEntry, CreateParams, Event, Invoice, InvoiceStatus, Limits,
-    Memo, SettlePath,
+    new_invoice_id, validate_new_invoice, AuditEntry, CreateParams, Event, Invoice, InvoiceStatus,
+    Limits, Memo, SettlePath,
 };
 use crate::error::{Error, Result};
 use crate::events::{self, EventFilter};
@@ -64,7 +64,11 @@ impl App {
         }
     }
 
-    pub async fn create_invoice(&self, params: CreateParams, request_id: Option<String>) -> Result<Invoice> {
+    pub async fn create_invoice(
+        &self,
+        params: CreateParams,
+        request_id: Option<String>,
+    ) -> Result<Invoice> {
         let new = validate_new_invoice(params, &self.limits)?;
         let fingerprint = new.fingerprint();
         // Held until the invoice is stored, so a concurrent retry with the same
@@ -95,7 +99,10 @@ impl App {
                 invoice_id: Some(invoice_id.clone()),
                 provider: Some(a.provider.into()),
                 action: "create_invoice".into(),
-                outcome: a.error.as_ref().map_or("ok".into(), |e| format!("error: {e}")),
+                outcome: a
+                    .error
+                    .as_ref()
+                    .map_or("ok".into(), |e| format!("error: {e}")),
                 duration_ms: Some(a.duration_ms),
                 request_id: request_id.clone(),
             })
@@ -153,23 +160,31 @@ impl App {
             duration_ms: None,
             request_id,
         });
-        match self.store.insert_invoice(&invoice, record.as_ref(), &audit)? {
+        match self
+            .store
+            .insert_invoice(&invoice, record.as_ref(), &audit)?
+        {
             Inserted::New(event) => {
                 self.store.sync().await?;
-                self.expiry.schedule(invoice.expires_at_ms, invoice.id.clone());
+                self.expiry
+                    .schedule(invoice.expires_at_ms, invoice.id.clone());
                 tracing::info!(invoice_id = %invoice.id, provider = %invoice.provider,
                     amount_msat = invoice.amount_msat, sequence = event.sequence, "invoice created");
                 Ok(invoice)
             }
             // Another process took the key between our check and our insert:
             // the lock is per process, the store check is not.
-            Inserted::KeyTaken(rec) => self.replay(rec, &record.expect("KeyTaken implies a record").fingerprint),
+            Inserted::KeyTaken(rec) => {
+                self.replay(rec, &record.expect("KeyTaken implies a record").fingerprint)
+            }
         }
     }
 
     fn replay(&self, rec: IdempotencyRecord, fingerprint: &str) -> Result<Invoice> {
         if rec.fingerprint != fingerprint {
-            return Err(Error::IdempotencyKeyReused { invoice_id: rec.invoice_id });
+            return Err(Error::IdempotencyKeyReused {
+                invoice_id: rec.invoice_id,
+            });
         }
         self.store
             .invoice(&rec.invoice_id)?
@@ -183,7 +198,10 @@ impl App {
                 self.store.invoice_by_hash(&h.to_ascii_lowercase())?,
                 format!("payment_hash {h}"),
             ),
-            Lookup::ExternalRef(r) => (self.store.invoice_by_external_ref(r)?, format!("external_ref {r}")),
+            Lookup::ExternalRef(r) => (
+                self.store.invoice_by_external_ref(r)?,
+                format!("external_ref {r}"),
+            ),
         };
         found.ok_or(Error::NotFound(what))
     }
@@ -198,14 +216,21 @@ impl App {
             InvoiceStatus::Pending => {}
             InvoiceStatus::Canceled => return Ok(inv),
             InvoiceStatus::Paid => return Err(Error::AlreadyPaid(inv.id)),
-            InvoiceStatus::Expired => return Err(Error::NotPending { id: inv.id, status: inv.status }),
+            InvoiceStatus::Expired => {
+                return Err(Error::NotPending {
+                    id: inv.id,
+                    status: inv.status,
+                })
+            }
         }
         let provider = self
             .router
             .pinned(&inv.provider)
             .ok_or_else(|| Error::Provider {
                 provider: inv.provider.clone(),
-                source: crate::providers::ProviderError::Unavailable("provider is not configured".into()),
+                source: crate::providers::ProviderError::Unavailable(
+                    "provider is not configured".into(),
+                ),
             })?;
         // The provider first: once it refuses payment, the local cancel is safe.
         let started = Instant::now();
@@ -216,17 +241,28 @@ impl App {
             invoice_id: Some(inv.id.clone()),
             provider: Some(inv.provider.clone()),
             action: "cancel_invoice".into(),
-            outcome: result.as_ref().err().map_or("ok".into(), |e| format!("error: {e}")),
+            outcome: result
+                .as_ref()
+                .err()
+                .map_or("ok".into(), |e| format!("error: {e}")),
             duration_ms: Some(started.elapsed().as_millis() as u64),
             request_id: request_id.clone(),
         }])?;
-        result.map_err(|e| Error::Provider { provider: inv.provider.clone(), source: e })?;
+        result.map_err(|e| Error::Provider {
+            provider: inv.provider.clone(),
+            source: e,
+        })?;
         match self.settler.cancel(&inv.id, request_id).await? {
             Transitioned::Applied(ev) => Ok(ev.invoice),
             Transitioned::Unchanged(inv) => Ok(inv),
             // Paid (or expired) while we were canceling: report what it is.
-            Transitioned::Refused(inv) if inv.status == InvoiceStatus::Paid => Err(Error::AlreadyPaid(inv.id)),
-            Transitioned::Refused(inv) => Err(Error::NotPending { id: inv.id, status: inv.status }),
+            Transitioned::Refused(inv) if inv.status == InvoiceStatus::Paid => {
+                Err(Error::AlreadyPaid(inv.id))
+            }
+            Transitioned::Refused(inv) => Err(Error::NotPending {
+                id: inv.id,
+                status: inv.status,
+            }),
         }
     }
 
@@ -247,8 +283,18 @@ impl App {
         }
     }
 
-    pub fn subscribe(&self, after: u64, filter: EventFilter) -> Result<tokio::sync::mpsc::Receiver<Result<Event>>> {
-        events::subscribe(self.store.clone(), after, filter, self.shutdown.clone(), &self.tasks)
+    pub fn subscribe(
+        &self,
+        after: u64,
+        filter: EventFilter,
+    ) -> Result<tokio::sync::mpsc::Receiver<Result<Event>>> {
+        events::subscribe(
+            self.store.clone(),
+            after,
+            filter,
+            self.shutdown.clone(),
+            &self.tasks,
+        )
     }
 
     /// Settles a dev invoice through the same path real providers use.
@@ -264,11 +310,23 @@ impl App {
             // An expired invoice may still be paid late: that is what a real
             // provider can report, and the store keeps it as PAID, late.
             InvoiceStatus::Pending | InvoiceStatus::Expired | InvoiceStatus::Paid => {}
-            InvoiceStatus::Canceled => return Err(Error::NotPending { id: inv.id, status: inv.status }),
+            InvoiceStatus::Canceled => {
+                return Err(Error::NotPending {
+                    id: inv.id,
+                    status: inv.status,
+                })
+            }
         }
-        let amount = if amount_msat == 0 { inv.amount_msat } else { amount_msat };
+        let amount = if amount_msat == 0 {
+            inv.amount_msat
+        } else {
+            amount_msat
+        };
         if amount < inv.amount_msat {
-            return Err(Error::Underpayment { got: amount, want: inv.amount_msat });
+            return Err(Error::Underpayment {
+                got: amount,
+                want: inv.amount_msat,
+            });
         }
         let settled = self
             .settler
@@ -297,7 +355,13 @@ struct KeyGuard<'a> {
 
 impl KeyLocks {
     async fn lock(&self, key: &str) -> KeyGuard<'_> {
-        let m = self.0.lock().expect("key lock map poisoned").entry(key.to_string()).or_default().clone();
+        let m = self
+            .0
+            .lock()
+            .expect("key lock map poisoned")
+            .entry(key.to_string())
+            .or_default()
+            .clone();
         KeyGuard {
             locks: self,
             key: key.to_string(),
@@ -310,7 +374,10 @@ impl Drop for KeyGuard<'_> {
     fn drop(&mut self) {
         let mut map = self.locks.0.lock().expect("key lock map poisoned");
         // Two holders: the map and this guard. More means someone is waiting.
-        if map.get(&self.key).is_some_and(|m| Arc::strong_count(m) <= 2) {
+        if map
+            .get(&self.key)
+            .is_some_and(|m| Arc::strong_count(m) <= 2)
+        {
             map.remove(&self.key);
         }
     }

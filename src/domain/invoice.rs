@@ -53,7 +53,8 @@ pub struct Invoice {
 /// one inside the id, so `created_at` and the id never disagree.
 pub fn new_invoice_id() -> (String, u64) {
     let ms = crate::time::now_ms();
-    let ts = uuid::Timestamp::from_unix(uuid::NoContext, ms / 1000, ((ms % 1000) * 1_000_000) as u32);
+    let ts =
+        uuid::Timestamp::from_unix(uuid::NoContext, ms / 1000, ((ms % 1000) * 1_000_000) as u32);
     (format!("inv_{}", uuid::Uuid::new_v7(ts).simple()), ms)
 }
 
