@@ -85,7 +85,10 @@ impl Default for Config {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self { level: "info".into(), format: LogFormat::Human }
+        Self {
+            level: "info".into(),
+            format: LogFormat::Human,
+        }
     }
 }
 
@@ -160,19 +163,31 @@ impl Config {
         let i = &self.invoices;
         // 21 million BTC: nothing above it can be an amount.
         if i.max_amount_sat == 0 || i.max_amount_sat > 21_000_000 * 100_000_000 {
-            return bad("invoices.max_amount_sat", format!("{} is not between 1 and 2.1e15", i.max_amount_sat));
+            return bad(
+                "invoices.max_amount_sat",
+                format!("{} is not between 1 and 2.1e15", i.max_amount_sat),
+            );
         }
         if i.min_expiry_secs == 0 || i.min_expiry_secs > i.max_expiry_secs {
-            return bad("invoices.min_expiry_secs", "must be at least 1 and at most invoices.max_expiry_secs".into());
+            return bad(
+                "invoices.min_expiry_secs",
+                "must be at least 1 and at most invoices.max_expiry_secs".into(),
+            );
         }
         if !(i.min_expiry_secs..=i.max_expiry_secs).contains(&i.default_expiry_secs) {
             return bad(
                 "invoices.default_expiry_secs",
-                format!("{} is outside [{}, {}]", i.default_expiry_secs, i.min_expiry_secs, i.max_expiry_secs),
+                format!(
+                    "{} is outside [{}, {}]",
+                    i.default_expiry_secs, i.min_expiry_secs, i.max_expiry_secs
+                ),
             );
         }
         if self.retention.idempotency_secs < 24 * 3600 {
-            return bad("retention.idempotency_secs", "idempotency keys are kept at least 86400 s (24 h)".into());
+            return bad(
+                "retention.idempotency_secs",
+                "idempotency keys are kept at least 86400 s (24 h)".into(),
+            );
         }
         if self.retention.prune_interval_secs == 0 {
             return bad("retention.prune_interval_secs", "must be at least 1".into());
@@ -190,5 +205,17 @@ impl Config {
             min_expiry_secs: self.invoices.min_expiry_secs,
             max_expiry_secs: self.invoices.max_expiry_secs,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_config_is_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml.example");
+        let from_file: Config = Figment::from(Toml::file_exact(&path)).extract().expect("example parses");
+        assert_eq!(from_file, Config::default());
     }
 }

@@ -23,11 +23,17 @@ use crate::time::now_ms;
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
     #[error("data directory {path}: {source}")]
-    Datadir { path: String, source: std::io::Error },
+    Datadir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("store: {0}")]
     Store(#[from] crate::store::StoreError),
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: std::net::SocketAddr, source: std::io::Error },
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
     #[error("no provider is configured: configure one, or run with --dev for the dev provider")]
     NoProvider,
     #[error("gRPC server: {0}")]
@@ -47,7 +53,10 @@ pub fn write_secret_file(path: &Path, contents: &str) -> std::io::Result<()> {
 }
 
 fn datadir_error(path: &Path) -> impl FnOnce(std::io::Error) -> DaemonError + '_ {
-    move |source| DaemonError::Datadir { path: path.display().to_string(), source }
+    move |source| DaemonError::Datadir {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 pub async fn run(config: Config) -> Result<(), DaemonError> {
@@ -65,7 +74,9 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let mut providers: Vec<DynProvider> = Vec::new();
     if config.dev {
         tracing::warn!("dev provider enabled: invoices are regtest and payments are simulated; never use this with real money");
-        providers.push(Arc::new(DevProvider::load_or_create(&datadir).map_err(datadir_error(&datadir))?));
+        providers.push(Arc::new(
+            DevProvider::load_or_create(&datadir).map_err(datadir_error(&datadir))?,
+        ));
     }
     if providers.is_empty() {
         return Err(DaemonError::NoProvider);
@@ -98,10 +109,19 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         tasks.clone(),
     ));
 
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .map_err(|source| DaemonError::Listen { addr: config.listen, source })?;
-    let addr = listener.local_addr().map_err(|source| DaemonError::Listen { addr: config.listen, source })?;
+    let listener =
+        TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| DaemonError::Listen {
+                addr: config.listen,
+                source,
+            })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| DaemonError::Listen {
+            addr: config.listen,
+            source,
+        })?;
     let server = tokio::spawn(api::serve(app, tokens, listener, shutdown.clone()));
 
     tracing::info!(%addr, datadir = %datadir.display(), dev = config.dev, "lnpayd ready");
@@ -112,7 +132,13 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     shutdown.cancel();
     signal.abort();
     tasks.close();
-    if tokio::time::timeout(Duration::from_secs(config.shutdown_grace_secs), tasks.wait()).await.is_err() {
+    if tokio::time::timeout(
+        Duration::from_secs(config.shutdown_grace_secs),
+        tasks.wait(),
+    )
+    .await
+    .is_err()
+    {
         tracing::warn!("background tasks did not stop within the grace period");
     }
     store_shutdown.cancel();
@@ -145,7 +171,10 @@ fn announce(config: &Config, addr: std::net::SocketAddr) {
 
 async fn wait_for_signal(shutdown: CancellationToken) {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
         tracing::error!("cannot install signal handlers; stop lnpayd with SIGKILL");
         return;
     };
@@ -164,7 +193,11 @@ async fn prune_loop(store: Arc<dyn Store>, config: Config, shutdown: Cancellatio
         let audit_before = now.saturating_sub(config.retention.audit_secs * 1000);
         match store.prune(keys_before, audit_before) {
             Ok(p) if p.audit_entries + p.idempotency_keys > 0 => {
-                tracing::info!(audit_entries = p.audit_entries, idempotency_keys = p.idempotency_keys, "pruned")
+                tracing::info!(
+                    audit_entries = p.audit_entries,
+                    idempotency_keys = p.idempotency_keys,
+                    "pruned"
+                )
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "pruning failed"),

@@ -27,7 +27,10 @@ pub struct EventFilter {
 impl EventFilter {
     fn matches(&self, e: &Event) -> bool {
         (self.kinds.is_empty() || self.kinds.contains(&e.kind))
-            && self.invoice_id.as_ref().is_none_or(|id| *id == e.invoice.id)
+            && self
+                .invoice_id
+                .as_ref()
+                .is_none_or(|id| *id == e.invoice.id)
     }
 }
 

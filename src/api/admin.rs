@@ -15,7 +15,10 @@ pub struct AdminApi {
 
 #[tonic::async_trait]
 impl proto::admin_server::Admin for AdminApi {
-    async fn get_status(&self, _req: Request<proto::GetStatusRequest>) -> Result<Response<proto::GetStatusResponse>, Status> {
+    async fn get_status(
+        &self,
+        _req: Request<proto::GetStatusRequest>,
+    ) -> Result<Response<proto::GetStatusResponse>, Status> {
         let app = &self.app;
         let checks = futures::future::join_all(app.router.all().iter().map(|p| async move {
             let started = std::time::Instant::now();
@@ -45,8 +48,15 @@ impl proto::admin_server::Admin for AdminApi {
                 }
             })
             .collect();
-        let serving = providers.iter().find(|p| p.online).map(|p| p.name.clone()).unwrap_or_default();
-        let health = match (providers.iter().filter(|p| p.online).count(), providers.len()) {
+        let serving = providers
+            .iter()
+            .find(|p| p.online)
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        let health = match (
+            providers.iter().filter(|p| p.online).count(),
+            providers.len(),
+        ) {
             (0, _) => proto::OverallHealth::Down,
             (up, all) if up == all => proto::OverallHealth::Healthy,
             _ => proto::OverallHealth::Degraded,

@@ -66,12 +66,22 @@ impl Tokens {
 
     /// Checks a request's `authorization: Bearer <token>` against the role a service needs.
     pub fn check<T>(&self, req: &Request<T>, need: Role) -> Result<Role, Status> {
-        let unauth = |reason: &str, msg: &str| Err(status(Code::Unauthenticated, reason, msg, Default::default()));
+        let unauth = |reason: &str, msg: &str| {
+            Err(status(
+                Code::Unauthenticated,
+                reason,
+                msg,
+                Default::default(),
+            ))
+        };
         let Some(value) = req.metadata().get("authorization") else {
             return unauth("TOKEN_MISSING", "send authorization: Bearer <token>");
         };
         let Some(token) = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) else {
-            return unauth("TOKEN_MALFORMED", "the authorization header must be 'Bearer <token>'");
+            return unauth(
+                "TOKEN_MALFORMED",
+                "the authorization header must be 'Bearer <token>'",
+            );
         };
         match self.role_of(token.trim()) {
             None => unauth("TOKEN_UNKNOWN", "the token is not valid"),
@@ -89,14 +99,18 @@ impl Tokens {
 fn read_digests(datadir: &Path) -> std::io::Result<Digests> {
     Ok(Digests {
         admin: Sha256::digest(read_or_create(&datadir.join(ADMIN_TOKEN_FILE))?.as_bytes()).into(),
-        invoice: Sha256::digest(read_or_create(&datadir.join(INVOICE_TOKEN_FILE))?.as_bytes()).into(),
+        invoice: Sha256::digest(read_or_create(&datadir.join(INVOICE_TOKEN_FILE))?.as_bytes())
+            .into(),
     })
 }
 
 fn read_or_create(path: &Path) -> std::io::Result<String> {
     match std::fs::read_to_string(path) {
         Ok(t) if !t.trim().is_empty() => Ok(t.trim().to_string()),
-        Ok(_) => Err(std::io::Error::other(format!("{} is empty", path.display()))),
+        Ok(_) => Err(std::io::Error::other(format!(
+            "{} is empty",
+            path.display()
+        ))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let mut bytes = [0u8; 32];
             rand::thread_rng().fill_bytes(&mut bytes);

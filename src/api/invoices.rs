@@ -29,7 +29,12 @@ pub struct InvoicesApi {
 }
 
 fn invalid(reason: &'static str, field: &'static str, message: impl Into<String>) -> Status {
-    Error::Invalid(InvalidField { reason, field, message: message.into() }).into()
+    Error::Invalid(InvalidField {
+        reason,
+        field,
+        message: message.into(),
+    })
+    .into()
 }
 
 fn required_id(id: String) -> Result<String, Status> {
@@ -59,7 +64,10 @@ type EventStream = Pin<Box<dyn Stream<Item = Result<proto::Event, Status>> + Sen
 
 #[tonic::async_trait]
 impl proto::invoices_server::Invoices for InvoicesApi {
-    async fn create_invoice(&self, req: Request<proto::CreateInvoiceRequest>) -> Result<Response<proto::Invoice>, Status> {
+    async fn create_invoice(
+        &self,
+        req: Request<proto::CreateInvoiceRequest>,
+    ) -> Result<Response<proto::Invoice>, Status> {
         let rid = request_id(&req);
         let r = req.into_inner();
         let mut p = CreateParams {
@@ -84,14 +92,25 @@ impl proto::invoices_server::Invoices for InvoicesApi {
         Ok(Response::new(convert::invoice(inv)))
     }
 
-    async fn get_invoice(&self, req: Request<proto::GetInvoiceRequest>) -> Result<Response<proto::Invoice>, Status> {
+    async fn get_invoice(
+        &self,
+        req: Request<proto::GetInvoiceRequest>,
+    ) -> Result<Response<proto::Invoice>, Status> {
         let lookup = match req.into_inner().lookup {
             Some(get::Lookup::Id(v)) if !v.is_empty() => Lookup::Id(v),
             Some(get::Lookup::PaymentHash(v)) if !v.is_empty() => Lookup::PaymentHash(v),
             Some(get::Lookup::ExternalRef(v)) if !v.is_empty() => Lookup::ExternalRef(v),
-            _ => return Err(invalid("LOOKUP_REQUIRED", "lookup", "set one of id, payment_hash or external_ref")),
+            _ => {
+                return Err(invalid(
+                    "LOOKUP_REQUIRED",
+                    "lookup",
+                    "set one of id, payment_hash or external_ref",
+                ))
+            }
         };
-        Ok(Response::new(convert::invoice(self.app.get_invoice(&lookup)?)))
+        Ok(Response::new(convert::invoice(
+            self.app.get_invoice(&lookup)?,
+        )))
     }
 
     async fn list_invoices(
@@ -102,20 +121,47 @@ impl proto::invoices_server::Invoices for InvoicesApi {
         let page_size = match r.page_size {
             0 => DEFAULT_PAGE_SIZE,
             n if n > MAX_PAGE_SIZE => {
-                return Err(invalid("PAGE_SIZE_TOO_LARGE", "page_size", format!("page_size is at most {MAX_PAGE_SIZE}")))
+                return Err(invalid(
+                    "PAGE_SIZE_TOO_LARGE",
+                    "page_size",
+                    format!("page_size is at most {MAX_PAGE_SIZE}"),
+                ))
             }
             n => n,
         };
         let before_id = match r.page_token.as_str() {
             "" => None,
             t if is_invoice_id(t) => Some(t.to_string()),
-            _ => return Err(invalid("INVALID_PAGE_TOKEN", "page_token", "page_token is not one this server issued")),
+            _ => {
+                return Err(invalid(
+                    "INVALID_PAGE_TOKEN",
+                    "page_token",
+                    "page_token is not one this server issued",
+                ))
+            }
         };
-        let status = proto::InvoiceStatus::try_from(r.status)
-            .map_err(|_| invalid("INVALID_STATUS", "status", format!("unknown status {}", r.status)))?;
-        let bad_time = |field| invalid("INVALID_TIMESTAMP", field, format!("{field} is before 1970"));
-        let created_after_ms = r.created_after.map(|t| from_timestamp(&t).ok_or_else(|| bad_time("created_after"))).transpose()?;
-        let created_before_ms = r.created_before.map(|t| from_timestamp(&t).ok_or_else(|| bad_time("created_before"))).transpose()?;
+        let status = proto::InvoiceStatus::try_from(r.status).map_err(|_| {
+            invalid(
+                "INVALID_STATUS",
+                "status",
+                format!("unknown status {}", r.status),
+            )
+        })?;
+        let bad_time = |field| {
+            invalid(
+                "INVALID_TIMESTAMP",
+                field,
+                format!("{field} is before 1970"),
+            )
+        };
+        let created_after_ms = r
+            .created_after
+            .map(|t| from_timestamp(&t).ok_or_else(|| bad_time("created_after")))
+            .transpose()?;
+        let created_before_ms = r
+            .created_before
+            .map(|t| from_timestamp(&t).ok_or_else(|| bad_time("created_before")))
+            .transpose()?;
         let query = ListQuery {
             status: convert::status_from(status),
             created_after_ms,
@@ -134,16 +180,25 @@ impl proto::invoices_server::Invoices for InvoicesApi {
         }))
     }
 
-    async fn cancel_invoice(&self, req: Request<proto::CancelInvoiceRequest>) -> Result<Response<proto::Invoice>, Status> {
+    async fn cancel_invoice(
+        &self,
+        req: Request<proto::CancelInvoiceRequest>,
+    ) -> Result<Response<proto::Invoice>, Status> {
         let rid = request_id(&req);
         let id = required_id(req.into_inner().id)?;
-        Ok(Response::new(convert::invoice(self.app.cancel_invoice(&id, rid).await?)))
+        Ok(Response::new(convert::invoice(
+            self.app.cancel_invoice(&id, rid).await?,
+        )))
     }
 
-    async fn wait_invoice(&self, req: Request<proto::WaitInvoiceRequest>) -> Result<Response<proto::Invoice>, Status> {
+    async fn wait_invoice(
+        &self,
+        req: Request<proto::WaitInvoiceRequest>,
+    ) -> Result<Response<proto::Invoice>, Status> {
         // Answer just before the client's deadline, so it gets the invoice
         // (still pending) rather than DEADLINE_EXCEEDED.
-        let client = client_deadline(&req).map(|d| d.saturating_sub((d / 10).min(Duration::from_millis(250))));
+        let client = client_deadline(&req)
+            .map(|d| d.saturating_sub((d / 10).min(Duration::from_millis(250))));
         let r = req.into_inner();
         let asked = match r.timeout_seconds {
             0 => None,
@@ -157,7 +212,9 @@ impl proto::invoices_server::Invoices for InvoicesApi {
         };
         let id = required_id(r.id)?;
         let deadline = tokio::time::Instant::now() + wait;
-        Ok(Response::new(convert::invoice(self.app.wait_invoice(&id, deadline).await?)))
+        Ok(Response::new(convert::invoice(
+            self.app.wait_invoice(&id, deadline).await?,
+        )))
     }
 
     type SubscribeEventsStream = EventStream;
@@ -169,9 +226,18 @@ impl proto::invoices_server::Invoices for InvoicesApi {
         let r = req.into_inner();
         let mut kinds = Vec::with_capacity(r.types.len());
         for t in &r.types {
-            match proto::EventType::try_from(*t).ok().and_then(convert::event_kind_from) {
+            match proto::EventType::try_from(*t)
+                .ok()
+                .and_then(convert::event_kind_from)
+            {
                 Some(k) => kinds.push(k),
-                None => return Err(invalid("INVALID_EVENT_TYPE", "types", format!("unknown event type {t}"))),
+                None => {
+                    return Err(invalid(
+                        "INVALID_EVENT_TYPE",
+                        "types",
+                        format!("unknown event type {t}"),
+                    ))
+                }
             }
         }
         let filter = EventFilter {
@@ -179,11 +245,16 @@ impl proto::invoices_server::Invoices for InvoicesApi {
             invoice_id: Some(r.invoice_id).filter(|s| !s.is_empty()),
         };
         let rx = self.app.subscribe(r.after_sequence, filter)?;
-        let stream = ReceiverStream::new(rx).map(|item| item.map(convert::event).map_err(Status::from));
+        let stream =
+            ReceiverStream::new(rx).map(|item| item.map(convert::event).map_err(Status::from));
         Ok(Response::new(Box::pin(stream)))
     }
 }
 
 fn is_invoice_id(s: &str) -> bool {
-    s.len() == 36 && s.starts_with("inv_") && s[4..].bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    s.len() == 36
+        && s.starts_with("inv_")
+        && s[4..]
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }

@@ -22,7 +22,8 @@ use auth::{require, Role, Tokens};
 /// `x-request-id` as the client sent it (bounded, printable), for logs and the audit log.
 pub fn request_id<T>(req: &tonic::Request<T>) -> Option<String> {
     let v = req.metadata().get("x-request-id")?.to_str().ok()?;
-    (!v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic())).then(|| v.to_string())
+    (!v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .then(|| v.to_string())
 }
 
 pub async fn serve(
@@ -32,7 +33,9 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) -> Result<(), tonic::transport::Error> {
     let (health, health_service) = tonic_health::server::health_reporter();
-    health.set_serving::<InvoicesServer<invoices::InvoicesApi>>().await;
+    health
+        .set_serving::<InvoicesServer<invoices::InvoicesApi>>()
+        .await;
     health.set_serving::<AdminServer<admin::AdminApi>>().await;
 
     let reflection_v1 = tonic_reflection::server::Builder::configure()
@@ -50,7 +53,8 @@ pub async fn serve(
         invoices::InvoicesApi { app: app.clone() },
         require(tokens.clone(), Role::Invoice),
     );
-    let admin = AdminServer::with_interceptor(admin::AdminApi { app }, require(tokens, Role::Admin));
+    let admin =
+        AdminServer::with_interceptor(admin::AdminApi { app }, require(tokens, Role::Admin));
 
     Server::builder()
         .add_service(health_service)

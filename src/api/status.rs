@@ -12,7 +12,12 @@ use crate::providers::ProviderError;
 
 pub const DOMAIN: &str = "lnpayd";
 
-pub fn status(code: Code, reason: &str, message: impl Into<String>, metadata: HashMap<String, String>) -> Status {
+pub fn status(
+    code: Code,
+    reason: &str,
+    message: impl Into<String>,
+    metadata: HashMap<String, String>,
+) -> Status {
     let details = ErrorDetails::with_error_info(reason, DOMAIN, metadata);
     Status::with_error_details(code, message, details)
 }
@@ -26,7 +31,11 @@ impl From<Error> for Status {
         let msg = e.to_string();
         match e {
             Error::Invalid(f) => {
-                let mut details = ErrorDetails::with_error_info(f.reason, DOMAIN, meta([("field", f.field.to_string())]));
+                let mut details = ErrorDetails::with_error_info(
+                    f.reason,
+                    DOMAIN,
+                    meta([("field", f.field.to_string())]),
+                );
                 details.add_bad_request_violation(f.field, f.message.clone());
                 Status::with_error_details(Code::InvalidArgument, f.message, details)
             }
@@ -37,25 +46,48 @@ impl From<Error> for Status {
                 msg,
                 meta([("invoice_id", invoice_id)]),
             ),
-            Error::AlreadyPaid(_) => status(Code::FailedPrecondition, "INVOICE_ALREADY_PAID", msg, HashMap::new()),
+            Error::AlreadyPaid(_) => status(
+                Code::FailedPrecondition,
+                "INVOICE_ALREADY_PAID",
+                msg,
+                HashMap::new(),
+            ),
             Error::NotPending { status: s, .. } => status(
                 Code::FailedPrecondition,
                 "INVOICE_NOT_PENDING",
                 msg,
                 meta([("status", s.to_string())]),
             ),
-            Error::NotDevInvoice(_) => status(Code::FailedPrecondition, "NOT_A_DEV_INVOICE", msg, HashMap::new()),
-            Error::DevModeDisabled => status(Code::FailedPrecondition, "DEV_MODE_DISABLED", msg, HashMap::new()),
-            Error::Underpayment { .. } => status(Code::InvalidArgument, "AMOUNT_BELOW_INVOICE", msg, HashMap::new()),
+            Error::NotDevInvoice(_) => status(
+                Code::FailedPrecondition,
+                "NOT_A_DEV_INVOICE",
+                msg,
+                HashMap::new(),
+            ),
+            Error::DevModeDisabled => status(
+                Code::FailedPrecondition,
+                "DEV_MODE_DISABLED",
+                msg,
+                HashMap::new(),
+            ),
+            Error::Underpayment { .. } => status(
+                Code::InvalidArgument,
+                "AMOUNT_BELOW_INVOICE",
+                msg,
+                HashMap::new(),
+            ),
             Error::ProvidersUnavailable(errors) => {
-                let metadata = errors.iter().map(|(p, e)| (p.clone(), e.to_string())).collect();
+                let metadata = errors
+                    .iter()
+                    .map(|(p, e)| (p.clone(), e.to_string()))
+                    .collect();
                 status(Code::Unavailable, "PROVIDERS_UNAVAILABLE", msg, metadata)
             }
             Error::Provider { provider, source } => {
                 let (code, reason) = match source {
-                    ProviderError::Timeout(_) | ProviderError::Unavailable(_) | ProviderError::CircuitOpen => {
-                        (Code::Unavailable, "PROVIDER_UNAVAILABLE")
-                    }
+                    ProviderError::Timeout(_)
+                    | ProviderError::Unavailable(_)
+                    | ProviderError::CircuitOpen => (Code::Unavailable, "PROVIDER_UNAVAILABLE"),
                     ProviderError::Rejected(_) => (Code::FailedPrecondition, "PROVIDER_REJECTED"),
                     ProviderError::Mismatch(_) => (Code::Internal, "PROVIDER_INVOICE_MISMATCH"),
                 };
@@ -69,7 +101,12 @@ impl From<Error> for Status {
             ),
             Error::Store(e) => {
                 tracing::error!(error = %e, "store error");
-                status(Code::Internal, "STORE_ERROR", "internal storage error", HashMap::new())
+                status(
+                    Code::Internal,
+                    "STORE_ERROR",
+                    "internal storage error",
+                    HashMap::new(),
+                )
             }
             Error::ShuttingDown => status(Code::Unavailable, "SHUTTING_DOWN", msg, HashMap::new()),
         }

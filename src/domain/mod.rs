@@ -3,5 +3,7 @@
 mod invoice;
 mod validation;
 
-pub use invoice::{new_invoice_id, AuditEntry, Event, EventKind, Invoice, InvoiceStatus, SettlePath};
+pub use invoice::{
+    new_invoice_id, AuditEntry, Event, EventKind, Invoice, InvoiceStatus, SettlePath,
+};
 pub use validation::{validate_new_invoice, CreateParams, InvalidField, Limits, Memo, NewInvoice};

@@ -146,7 +146,10 @@ fn validate_amount(p: &CreateParams, limits: &Limits) -> Result<u64, InvalidFiel
         _ => Err(invalid(
             "AMOUNT_TOO_LARGE",
             field,
-            format!("the amount is above the maximum of {} sat", limits.max_amount_sat),
+            format!(
+                "the amount is above the maximum of {} sat",
+                limits.max_amount_sat
+            ),
         )),
     }
 }
@@ -180,13 +183,15 @@ fn validate_memo(description: Option<String>, hash: Option<Vec<u8>>) -> Result<M
         return Ok(Memo::Description(d));
     }
     match hash {
-        Some(h) => <[u8; 32]>::try_from(h.as_slice()).map(Memo::Hash).map_err(|_| {
-            invalid(
-                "DESCRIPTION_HASH_LENGTH",
-                "description_hash",
-                format!("description_hash must be 32 bytes, not {}", h.len()),
-            )
-        }),
+        Some(h) => <[u8; 32]>::try_from(h.as_slice())
+            .map(Memo::Hash)
+            .map_err(|_| {
+                invalid(
+                    "DESCRIPTION_HASH_LENGTH",
+                    "description_hash",
+                    format!("description_hash must be 32 bytes, not {}", h.len()),
+                )
+            }),
         None => Err(invalid(
             "DESCRIPTION_REQUIRED",
             "description",
@@ -196,7 +201,11 @@ fn validate_memo(description: Option<String>, hash: Option<Vec<u8>>) -> Result<M
 }
 
 fn validate_expiry(secs: u32, limits: &Limits) -> Result<u32, InvalidField> {
-    let secs = if secs == 0 { limits.default_expiry_secs } else { secs };
+    let secs = if secs == 0 {
+        limits.default_expiry_secs
+    } else {
+        secs
+    };
     if secs < limits.min_expiry_secs {
         return Err(invalid(
             "EXPIRY_TOO_SHORT",
@@ -219,12 +228,19 @@ fn validate_metadata(m: HashMap<String, String>) -> Result<BTreeMap<String, Stri
         return Err(invalid(
             "METADATA_TOO_MANY_KEYS",
             "metadata",
-            format!("metadata has {} keys; at most {MAX_METADATA_KEYS} are allowed", m.len()),
+            format!(
+                "metadata has {} keys; at most {MAX_METADATA_KEYS} are allowed",
+                m.len()
+            ),
         ));
     }
     for (k, v) in &m {
         if k.is_empty() {
-            return Err(invalid("METADATA_KEY_EMPTY", "metadata", "metadata keys must not be empty"));
+            return Err(invalid(
+                "METADATA_KEY_EMPTY",
+                "metadata",
+                "metadata keys must not be empty",
+            ));
         }
         if k.chars().count() > MAX_METADATA_KEY_CHARS {
             return Err(invalid(
@@ -237,7 +253,9 @@ fn validate_metadata(m: HashMap<String, String>) -> Result<BTreeMap<String, Stri
             return Err(invalid(
                 "METADATA_VALUE_TOO_LONG",
                 "metadata",
-                format!("metadata value of key {k:?} is over {MAX_METADATA_VALUE_CHARS} characters"),
+                format!(
+                    "metadata value of key {k:?} is over {MAX_METADATA_VALUE_CHARS} characters"
+                ),
             ));
         }
     }
@@ -256,22 +274,37 @@ fn optional_text(
         return Ok(None);
     }
     if s.chars().count() > max_chars {
-        return Err(invalid(too_long, field, format!("{field} is at most {max_chars} characters")));
+        return Err(invalid(
+            too_long,
+            field,
+            format!("{field} is at most {max_chars} characters"),
+        ));
     }
     if s.chars().any(char::is_control) {
-        return Err(invalid(bad_chars, field, format!("{field} must not contain control characters")));
+        return Err(invalid(
+            bad_chars,
+            field,
+            format!("{field} must not contain control characters"),
+        ));
     }
     Ok(Some(s))
 }
 
 fn validate_email(e: String) -> Result<String, InvalidField> {
-    let bad = || invalid("EMAIL_INVALID", "customer_email", "customer_email is not a valid address");
+    let bad = || {
+        invalid(
+            "EMAIL_INVALID",
+            "customer_email",
+            "customer_email is not a valid address",
+        )
+    };
     if e.len() > MAX_EMAIL_CHARS || !email_address::EmailAddress::is_valid(&e) {
         return Err(bad());
     }
     // The crate accepts quoted local parts and IP literals; a shop's customer
     // address with either is far likelier a typo than real.
-    if e.contains('"') || e.contains('[') || !e.rsplit('@').next().is_some_and(|d| d.contains('.')) {
+    if e.contains('"') || e.contains('[') || !e.rsplit('@').next().is_some_and(|d| d.contains('.'))
+    {
         return Err(bad());
     }
     Ok(e)
@@ -311,39 +344,126 @@ mod tests {
 
     #[test]
     fn amount_rules() {
-        assert_eq!(reason(CreateParams { amount_sat: None, ..ok_params() }), "AMOUNT_REQUIRED");
-        assert_eq!(reason(CreateParams { amount_sat: Some(0), ..ok_params() }), "AMOUNT_NOT_POSITIVE");
-        assert_eq!(reason(CreateParams { amount_sat: Some(1_000_001), ..ok_params() }), "AMOUNT_TOO_LARGE");
-        assert_eq!(reason(CreateParams { amount_sat: Some(u64::MAX), ..ok_params() }), "AMOUNT_TOO_LARGE");
-        let at_max = CreateParams { amount_sat: None, amount_msat: Some(1_000_000_000), ..ok_params() };
+        assert_eq!(
+            reason(CreateParams {
+                amount_sat: None,
+                ..ok_params()
+            }),
+            "AMOUNT_REQUIRED"
+        );
+        assert_eq!(
+            reason(CreateParams {
+                amount_sat: Some(0),
+                ..ok_params()
+            }),
+            "AMOUNT_NOT_POSITIVE"
+        );
+        assert_eq!(
+            reason(CreateParams {
+                amount_sat: Some(1_000_001),
+                ..ok_params()
+            }),
+            "AMOUNT_TOO_LARGE"
+        );
+        assert_eq!(
+            reason(CreateParams {
+                amount_sat: Some(u64::MAX),
+                ..ok_params()
+            }),
+            "AMOUNT_TOO_LARGE"
+        );
+        let at_max = CreateParams {
+            amount_sat: None,
+            amount_msat: Some(1_000_000_000),
+            ..ok_params()
+        };
         assert!(validate_new_invoice(at_max, &limits()).is_ok());
     }
 
     #[test]
     fn description_rules() {
         let long = "é".repeat(320); // 640 bytes, 320 characters
-        assert_eq!(reason(CreateParams { description: Some(long), ..ok_params() }), "DESCRIPTION_TOO_LONG");
-        assert_eq!(reason(CreateParams { description: Some("a\u{7}b".into()), ..ok_params() }), "DESCRIPTION_CONTROL_CHARACTERS");
-        assert_eq!(reason(CreateParams { description: Some(String::new()), ..ok_params() }), "DESCRIPTION_EMPTY");
-        assert_eq!(reason(CreateParams { description: None, ..ok_params() }), "DESCRIPTION_REQUIRED");
-        let short_hash = CreateParams { description: None, description_hash: Some(vec![0; 31]), ..ok_params() };
+        assert_eq!(
+            reason(CreateParams {
+                description: Some(long),
+                ..ok_params()
+            }),
+            "DESCRIPTION_TOO_LONG"
+        );
+        assert_eq!(
+            reason(CreateParams {
+                description: Some("a\u{7}b".into()),
+                ..ok_params()
+            }),
+            "DESCRIPTION_CONTROL_CHARACTERS"
+        );
+        assert_eq!(
+            reason(CreateParams {
+                description: Some(String::new()),
+                ..ok_params()
+            }),
+            "DESCRIPTION_EMPTY"
+        );
+        assert_eq!(
+            reason(CreateParams {
+                description: None,
+                ..ok_params()
+            }),
+            "DESCRIPTION_REQUIRED"
+        );
+        let short_hash = CreateParams {
+            description: None,
+            description_hash: Some(vec![0; 31]),
+            ..ok_params()
+        };
         assert_eq!(reason(short_hash), "DESCRIPTION_HASH_LENGTH");
     }
 
     #[test]
     fn fingerprint_ignores_the_key_but_not_the_parameters() {
-        let a = validate_new_invoice(CreateParams { idempotency_key: "k1".into(), ..ok_params() }, &limits()).unwrap();
-        let b = validate_new_invoice(CreateParams { idempotency_key: "k2".into(), ..ok_params() }, &limits()).unwrap();
-        let c = validate_new_invoice(CreateParams { amount_sat: Some(11), ..ok_params() }, &limits()).unwrap();
+        let a = validate_new_invoice(
+            CreateParams {
+                idempotency_key: "k1".into(),
+                ..ok_params()
+            },
+            &limits(),
+        )
+        .unwrap();
+        let b = validate_new_invoice(
+            CreateParams {
+                idempotency_key: "k2".into(),
+                ..ok_params()
+            },
+            &limits(),
+        )
+        .unwrap();
+        let c = validate_new_invoice(
+            CreateParams {
+                amount_sat: Some(11),
+                ..ok_params()
+            },
+            &limits(),
+        )
+        .unwrap();
         assert_eq!(a.fingerprint(), b.fingerprint());
         assert_ne!(a.fingerprint(), c.fingerprint());
     }
 
     #[test]
     fn email_rules() {
-        let with = |e: &str| CreateParams { customer_email: Some(e.into()), ..ok_params() };
+        let with = |e: &str| CreateParams {
+            customer_email: Some(e.into()),
+            ..ok_params()
+        };
         assert!(validate_new_invoice(with("ada@example.org"), &limits()).is_ok());
-        for bad in ["ada", "ada@", "@example.org", "ada@localhost", "a b@example.org", "\"a\"@example.org"] {
+        for bad in [
+            "ada",
+            "ada@",
+            "@example.org",
+            "ada@localhost",
+            "a b@example.org",
+            "\"a\"@example.org",
+        ] {
             assert_eq!(reason(with(bad)), "EMAIL_INVALID", "{bad}");
         }
     }

@@ -29,15 +29,23 @@ pub fn check_issued(
     let inv = Bolt11Invoice::from_str(payment_request)
         .map_err(|e| mismatch(format!("not a valid BOLT11 invoice: {e}")))?;
     if inv.network() != network {
-        return Err(mismatch(format!("network {} instead of {network}", inv.network())));
+        return Err(mismatch(format!(
+            "network {} instead of {network}",
+            inv.network()
+        )));
     }
     let amount = inv.amount_milli_satoshis();
     if amount != Some(req.amount_msat) {
-        return Err(mismatch(format!("amount {amount:?} msat instead of {}", req.amount_msat)));
+        return Err(mismatch(format!(
+            "amount {amount:?} msat instead of {}",
+            req.amount_msat
+        )));
     }
     match (&req.memo, inv.description()) {
-        (Memo::Description(want), Bolt11InvoiceDescriptionRef::Direct(got)) if got.as_inner().0 == *want => {}
-        (Memo::Hash(want), Bolt11InvoiceDescriptionRef::Hash(got)) if got.0.as_ref() as &[u8] == want => {}
+        (Memo::Description(want), Bolt11InvoiceDescriptionRef::Direct(got))
+            if got.as_inner().0 == *want => {}
+        (Memo::Hash(want), Bolt11InvoiceDescriptionRef::Hash(got))
+            if got.0.as_ref() as &[u8] == want => {}
         _ => return Err(mismatch("description does not match the request".into())),
     }
     if inv.expiry_time().as_secs() != u64::from(req.expiry_secs) {

@@ -71,7 +71,11 @@ impl Provider for DevProvider {
         let invoice = builder
             .payment_hash(sha256::Hash::hash(&preimage))
             .payment_secret(PaymentSecret(secret))
-            .duration_since_epoch(SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default())
+            .duration_since_epoch(
+                SystemTime::now()
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .unwrap_or_default(),
+            )
             .min_final_cltv_expiry_delta(144)
             .amount_milli_satoshis(req.amount_msat)
             .expiry_time(Duration::from_secs(req.expiry_secs.into()))

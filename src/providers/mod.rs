@@ -48,7 +48,10 @@ pub enum ProviderError {
 impl ProviderError {
     /// Worth retrying, or failing over: the provider may answer next time.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Timeout(_) | Self::Unavailable(_) | Self::CircuitOpen)
+        matches!(
+            self,
+            Self::Timeout(_) | Self::Unavailable(_) | Self::CircuitOpen
+        )
     }
 }
 

@@ -36,7 +36,10 @@ impl Router {
     pub async fn create(
         &self,
         req: &InvoiceRequest,
-    ) -> (Result<(DynProvider, IssuedInvoice), Vec<(String, ProviderError)>>, Vec<Attempt>) {
+    ) -> (
+        Result<(DynProvider, IssuedInvoice), Vec<(String, ProviderError)>>,
+        Vec<Attempt>,
+    ) {
         let mut attempts = Vec::new();
         let mut errors = Vec::new();
         for p in &self.providers {
@@ -45,11 +48,19 @@ impl Router {
             let duration_ms = started.elapsed().as_millis() as u64;
             match result {
                 Ok(issued) => {
-                    attempts.push(Attempt { provider: p.name(), duration_ms, error: None });
+                    attempts.push(Attempt {
+                        provider: p.name(),
+                        duration_ms,
+                        error: None,
+                    });
                     return (Ok((p.clone(), issued)), attempts);
                 }
                 Err(e) => {
-                    attempts.push(Attempt { provider: p.name(), duration_ms, error: Some(e.clone()) });
+                    attempts.push(Attempt {
+                        provider: p.name(),
+                        duration_ms,
+                        error: Some(e.clone()),
+                    });
                     let transient = e.is_transient();
                     errors.push((p.name().to_string(), e));
                     if !transient {

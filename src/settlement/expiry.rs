@@ -37,7 +37,10 @@ impl ExpiryTimer {
 
     pub async fn run(mut self, shutdown: CancellationToken) {
         let mut due: BTreeSet<(u64, String)> = match self.store.pending_invoices() {
-            Ok(pending) => pending.into_iter().map(|i| (i.expires_at_ms, i.id)).collect(),
+            Ok(pending) => pending
+                .into_iter()
+                .map(|i| (i.expires_at_ms, i.id))
+                .collect(),
             Err(e) => {
                 tracing::error!(error = %e, "cannot read pending invoices; expiry timers start empty");
                 BTreeSet::new()

@@ -65,7 +65,9 @@ impl Settler {
             amount_received_msat: s.amount_received_msat,
             at_ms: s.settled_at_ms,
         };
-        let outcome = self.store.transition(&inv.id, change, s.cursor.as_ref(), &audit)?;
+        let outcome = self
+            .store
+            .transition(&inv.id, change, s.cursor.as_ref(), &audit)?;
         self.store.sync().await?;
         Ok(Some(match outcome {
             Transitioned::Applied(ev) => {
@@ -85,7 +87,9 @@ impl Settler {
         if self.store.invoice(id)?.is_none() {
             return Ok(None);
         }
-        let outcome = self.store.transition(id, Transition::Expired { at_ms: at }, None, &audit)?;
+        let outcome = self
+            .store
+            .transition(id, Transition::Expired { at_ms: at }, None, &audit)?;
         self.store.sync().await?;
         Ok(Some(match outcome {
             Transitioned::Applied(ev) => {
@@ -102,7 +106,9 @@ impl Settler {
         let at = now_ms();
         let mut audit = status_audit(id, "canceled", "CancelInvoice", at);
         audit.request_id = request_id;
-        let outcome = self.store.transition(id, Transition::Canceled { at_ms: at }, None, &audit)?;
+        let outcome =
+            self.store
+                .transition(id, Transition::Canceled { at_ms: at }, None, &audit)?;
         self.store.sync().await?;
         Ok(outcome)
     }

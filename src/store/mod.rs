@@ -44,7 +44,7 @@ pub struct IdempotencyRecord {
 }
 
 pub enum Inserted {
-    New(Event),
+    New(Box<Event>),
     /// The idempotency key was taken (by a concurrent or earlier request);
     /// nothing was written.
     KeyTaken(IdempotencyRecord),
@@ -55,9 +55,16 @@ pub enum Inserted {
 #[derive(Clone, Copy, Debug)]
 pub enum Transition {
     /// Wins over EXPIRED and CANCELED: money received is never hidden.
-    Paid { amount_received_msat: u64, at_ms: u64 },
-    Expired { at_ms: u64 },
-    Canceled { at_ms: u64 },
+    Paid {
+        amount_received_msat: u64,
+        at_ms: u64,
+    },
+    Expired {
+        at_ms: u64,
+    },
+    Canceled {
+        at_ms: u64,
+    },
 }
 
 #[derive(Debug)]

@@ -50,7 +50,10 @@ impl SledStore {
         }))
     }
 
-    pub fn run_flusher(&self, shutdown: CancellationToken) -> impl std::future::Future<Output = ()> {
+    pub fn run_flusher(
+        &self,
+        shutdown: CancellationToken,
+    ) -> impl std::future::Future<Output = ()> {
         self.commit.clone().run(shutdown)
     }
 
@@ -108,7 +111,12 @@ fn tx_json<T: DeserializeOwned>(tx: &TransactionalTree, key: &[u8]) -> TxResult<
 }
 
 /// Appends an event with the next sequence. Only called under the append lock.
-fn tx_append_event(tx: &TransactionalTree, kind: EventKind, at_ms: u64, invoice: &Invoice) -> TxResult<Event> {
+fn tx_append_event(
+    tx: &TransactionalTree,
+    kind: EventKind,
+    at_ms: u64,
+    invoice: &Invoice,
+) -> TxResult<Event> {
     let last = tx
         .get(keys::LAST_SEQUENCE)?
         .and_then(|v| keys::u64_value(&v))
@@ -135,7 +143,13 @@ fn apply(inv: &mut Invoice, change: Transition) -> Option<EventKind> {
     use InvoiceStatus::*;
     match (inv.status, change) {
         (Paid, Transition::Paid { .. }) => None,
-        (_, Transition::Paid { amount_received_msat, at_ms }) => {
+        (
+            _,
+            Transition::Paid {
+                amount_received_msat,
+                at_ms,
+            },
+        ) => {
             inv.paid_late = inv.status != Pending || at_ms > inv.expires_at_ms;
             inv.status = Paid;
             inv.amount_received_msat = amount_received_msat;
@@ -183,10 +197,15 @@ impl Store for SledStore {
             }
             let hash_key = keys::join(keys::HASH, invoice.payment_hash.as_bytes());
             if tx.get(&hash_key)?.is_some() {
-                return abort(StoreError::DuplicatePaymentHash(invoice.payment_hash.clone()));
+                return abort(StoreError::DuplicatePaymentHash(
+                    invoice.payment_hash.clone(),
+                ));
             }
             tx.insert(hash_key, invoice.id.as_bytes())?;
-            tx.insert(keys::join(keys::INVOICE, invoice.id.as_bytes()), encode(invoice))?;
+            tx.insert(
+                keys::join(keys::INVOICE, invoice.id.as_bytes()),
+                encode(invoice),
+            )?;
             tx.insert(keys::join(keys::PENDING, invoice.id.as_bytes()), &[][..])?;
             if let Some(r) = &invoice.external_ref {
                 tx.insert(keys::external_ref(r, &invoice.id), &[][..])?;
@@ -194,9 +213,14 @@ impl Store for SledStore {
             for entry in audit {
                 tx_audit(tx, entry)?;
             }
-            let event = tx_append_event(tx, EventKind::InvoiceCreated, invoice.created_at_ms, invoice)?;
+            let event = tx_append_event(
+                tx,
+                EventKind::InvoiceCreated,
+                invoice.created_at_ms,
+                invoice,
+            )?;
             let seq = event.sequence;
-            Ok((Inserted::New(event), Some(seq)))
+            Ok((Inserted::New(Box::new(event)), Some(seq)))
         })
     }
 
@@ -274,7 +298,10 @@ impl Store for SledStore {
                 });
             };
             if let Some(c) = cursor {
-                tx.insert(keys::join(keys::CURSOR, c.name.as_bytes()), &c.value.to_be_bytes())?;
+                tx.insert(
+                    keys::join(keys::CURSOR, c.name.as_bytes()),
+                    &c.value.to_be_bytes(),
+                )?;
             }
             let before = inv.status;
             let Some(kind) = apply(&mut inv, change) else {
@@ -354,7 +381,10 @@ impl Store for SledStore {
     fn prune(&self, keys_before_ms: u64, audit_before_ms: u64) -> Result<Pruned, StoreError> {
         let mut pruned = Pruned::default();
         let mut batch = sled::Batch::default();
-        for item in self.tree.range(keys::join(keys::AUDIT, &[])..keys::audit(audit_before_ms, 0)) {
+        for item in self
+            .tree
+            .range(keys::join(keys::AUDIT, &[])..keys::audit(audit_before_ms, 0))
+        {
             batch.remove(item?.0);
             pruned.audit_entries += 1;
         }
