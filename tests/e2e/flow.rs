@@ -23,13 +23,20 @@ async fn create_pay_and_observe_the_whole_flow() {
     req.metadata.insert("sku".into(), "latte".into());
     let created = inv.create_invoice(req).await.unwrap().into_inner();
     assert!(created.id.starts_with("inv_"));
-    assert!(created.payment_request.starts_with("lnbcrt15u1"), "{}", created.payment_request);
+    assert!(
+        created.payment_request.starts_with("lnbcrt15u1"),
+        "{}",
+        created.payment_request
+    );
     assert_eq!(created.amount_msat, 1_500_000);
     assert_eq!(created.status(), InvoiceStatus::Pending);
     assert_eq!(created.provider, "dev");
     assert_eq!(created.metadata["sku"], "latte");
     let expires = created.expires_at.unwrap().seconds - created.created_at.unwrap().seconds;
-    assert!((3599..=3600).contains(&expires), "default expiry is 3600 s, got {expires}");
+    assert!(
+        (3599..=3600).contains(&expires),
+        "default expiry is 3600 s, got {expires}"
+    );
 
     let ev = events.next().await.unwrap().unwrap();
     assert_eq!((ev.sequence, ev.r#type()), (1, EventType::InvoiceCreated));
@@ -40,14 +47,26 @@ async fn create_pay_and_observe_the_whole_flow() {
         let mut inv = d.invoices().await;
         let id = created.id.clone();
         tokio::spawn(async move {
-            inv.wait_invoice(proto::WaitInvoiceRequest { id, timeout_seconds: 30 }).await.unwrap().into_inner()
+            inv.wait_invoice(proto::WaitInvoiceRequest {
+                id,
+                timeout_seconds: 30,
+            })
+            .await
+            .unwrap()
+            .into_inner()
         })
     };
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(!waiter.is_finished(), "WaitInvoice returned while the invoice was pending");
+    assert!(
+        !waiter.is_finished(),
+        "WaitInvoice returned while the invoice was pending"
+    );
 
     let paid = admin
-        .simulate_payment(proto::SimulatePaymentRequest { id: created.id.clone(), amount_msat: 0 })
+        .simulate_payment(proto::SimulatePaymentRequest {
+            id: created.id.clone(),
+            amount_msat: 0,
+        })
         .await
         .unwrap()
         .into_inner();
@@ -57,7 +76,10 @@ async fn create_pay_and_observe_the_whole_flow() {
 
     let ev = events.next().await.unwrap().unwrap();
     assert_eq!((ev.sequence, ev.r#type()), (2, EventType::InvoicePaid));
-    let waited = tokio::time::timeout(Duration::from_secs(5), waiter).await.unwrap().unwrap();
+    let waited = tokio::time::timeout(Duration::from_secs(5), waiter)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(waited.status(), InvoiceStatus::Paid);
 
     // Every lookup finds it.
@@ -67,13 +89,24 @@ async fn create_pay_and_observe_the_whole_flow() {
         Lookup::PaymentHash(created.payment_hash.clone()),
         Lookup::ExternalRef("order-42".into()),
     ] {
-        let got = inv.get_invoice(proto::GetInvoiceRequest { lookup: Some(lookup) }).await.unwrap().into_inner();
+        let got = inv
+            .get_invoice(proto::GetInvoiceRequest {
+                lookup: Some(lookup),
+            })
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!(got.id, created.id);
         assert_eq!(got.status(), InvoiceStatus::Paid);
     }
 
     // A paid invoice cannot be canceled.
-    let err = inv.cancel_invoice(proto::CancelInvoiceRequest { id: created.id.clone() }).await.unwrap_err();
+    let err = inv
+        .cancel_invoice(proto::CancelInvoiceRequest {
+            id: created.id.clone(),
+        })
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), tonic::Code::FailedPrecondition);
     assert_eq!(reason(&err), "INVOICE_ALREADY_PAID");
 }
@@ -87,23 +120,49 @@ async fn cancel_then_payment_is_refused_and_list_filters() {
 
     let mut ids = Vec::new();
     for i in 0..5 {
-        ids.push(inv.create_invoice(create_req(100 + i, "item")).await.unwrap().into_inner().id);
+        ids.push(
+            inv.create_invoice(create_req(100 + i, "item"))
+                .await
+                .unwrap()
+                .into_inner()
+                .id,
+        );
     }
-    let canceled = inv.cancel_invoice(proto::CancelInvoiceRequest { id: ids[1].clone() }).await.unwrap().into_inner();
+    let canceled = inv
+        .cancel_invoice(proto::CancelInvoiceRequest { id: ids[1].clone() })
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(canceled.status(), InvoiceStatus::Canceled);
     // Canceling again is harmless.
-    let again = inv.cancel_invoice(proto::CancelInvoiceRequest { id: ids[1].clone() }).await.unwrap().into_inner();
+    let again = inv
+        .cancel_invoice(proto::CancelInvoiceRequest { id: ids[1].clone() })
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(again.status(), InvoiceStatus::Canceled);
     let err = admin
-        .simulate_payment(proto::SimulatePaymentRequest { id: ids[1].clone(), amount_msat: 0 })
+        .simulate_payment(proto::SimulatePaymentRequest {
+            id: ids[1].clone(),
+            amount_msat: 0,
+        })
         .await
         .unwrap_err();
     assert_eq!(reason(&err), "INVOICE_NOT_PENDING");
-    admin.simulate_payment(proto::SimulatePaymentRequest { id: ids[3].clone(), amount_msat: 0 }).await.unwrap();
+    admin
+        .simulate_payment(proto::SimulatePaymentRequest {
+            id: ids[3].clone(),
+            amount_msat: 0,
+        })
+        .await
+        .unwrap();
 
     // Newest first, paged.
     let page1 = inv
-        .list_invoices(proto::ListInvoicesRequest { page_size: 3, ..Default::default() })
+        .list_invoices(proto::ListInvoicesRequest {
+            page_size: 3,
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner();
@@ -111,7 +170,11 @@ async fn cancel_then_payment_is_refused_and_list_filters() {
     assert_eq!(got, vec![ids[4].clone(), ids[3].clone(), ids[2].clone()]);
     assert!(!page1.next_page_token.is_empty());
     let page2 = inv
-        .list_invoices(proto::ListInvoicesRequest { page_size: 3, page_token: page1.next_page_token, ..Default::default() })
+        .list_invoices(proto::ListInvoicesRequest {
+            page_size: 3,
+            page_token: page1.next_page_token,
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner();
@@ -121,7 +184,10 @@ async fn cancel_then_payment_is_refused_and_list_filters() {
 
     // By status.
     let pending = inv
-        .list_invoices(proto::ListInvoicesRequest { status: InvoiceStatus::Pending as i32, ..Default::default() })
+        .list_invoices(proto::ListInvoicesRequest {
+            status: InvoiceStatus::Pending as i32,
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner();
@@ -130,18 +196,26 @@ async fn cancel_then_payment_is_refused_and_list_filters() {
 
     // By creation time: nothing was created before the first invoice.
     let first = inv
-        .get_invoice(proto::GetInvoiceRequest { lookup: Some(proto::get_invoice_request::Lookup::Id(ids[0].clone())) })
+        .get_invoice(proto::GetInvoiceRequest {
+            lookup: Some(proto::get_invoice_request::Lookup::Id(ids[0].clone())),
+        })
         .await
         .unwrap()
         .into_inner();
     let before_first = inv
-        .list_invoices(proto::ListInvoicesRequest { created_before: first.created_at, ..Default::default() })
+        .list_invoices(proto::ListInvoicesRequest {
+            created_before: first.created_at,
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner();
     assert!(before_first.invoices.iter().all(|i| i.id < ids[0]));
     let after_first = inv
-        .list_invoices(proto::ListInvoicesRequest { created_after: first.created_at, ..Default::default() })
+        .list_invoices(proto::ListInvoicesRequest {
+            created_after: first.created_at,
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner();
@@ -152,7 +226,11 @@ async fn cancel_then_payment_is_refused_and_list_filters() {
 async fn expiry_timer_expires_and_a_late_payment_still_wins() {
     let dir = tempfile::tempdir().unwrap();
     // One-second expiries, allowed only by this config.
-    let d = Daemon::start(dir.path(), &[], &[("LNPAYD_INVOICES__MIN_EXPIRY_SECS", "1")]);
+    let d = Daemon::start(
+        dir.path(),
+        &[],
+        &[("LNPAYD_INVOICES__MIN_EXPIRY_SECS", "1")],
+    );
     let mut inv = d.invoices().await;
     let mut admin = d.admin().await;
     let mut req = create_req(10, "short-lived");
@@ -161,23 +239,36 @@ async fn expiry_timer_expires_and_a_late_payment_still_wins() {
     let mut events = inv
         .subscribe_events(proto::SubscribeEventsRequest {
             invoice_id: created.id.clone(),
-            types: vec![EventType::InvoiceExpired as i32, EventType::InvoicePaid as i32],
+            types: vec![
+                EventType::InvoiceExpired as i32,
+                EventType::InvoicePaid as i32,
+            ],
             ..Default::default()
         })
         .await
         .unwrap()
         .into_inner();
-    let ev = tokio::time::timeout(Duration::from_secs(10), events.next()).await.unwrap().unwrap().unwrap();
+    let ev = tokio::time::timeout(Duration::from_secs(10), events.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     assert_eq!(ev.r#type(), EventType::InvoiceExpired);
     let expired = ev.invoice.unwrap();
     assert_eq!(expired.status(), InvoiceStatus::Expired);
     let at = expired.updated_at.unwrap();
     let exp = expired.expires_at.unwrap();
-    assert!((at.seconds, at.nanos) >= (exp.seconds, exp.nanos), "expired before expires_at");
+    assert!(
+        (at.seconds, at.nanos) >= (exp.seconds, exp.nanos),
+        "expired before expires_at"
+    );
 
     // The provider reports a payment after expiry: PAID, marked late.
     let paid = admin
-        .simulate_payment(proto::SimulatePaymentRequest { id: created.id.clone(), amount_msat: 0 })
+        .simulate_payment(proto::SimulatePaymentRequest {
+            id: created.id.clone(),
+            amount_msat: 0,
+        })
         .await
         .unwrap()
         .into_inner();

@@ -25,7 +25,8 @@ pub struct Bearer(pub Option<String>);
 impl tonic::service::Interceptor for Bearer {
     fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
         if let Some(t) = &self.0 {
-            req.metadata_mut().insert("authorization", format!("Bearer {t}").parse().unwrap());
+            req.metadata_mut()
+                .insert("authorization", format!("Bearer {t}").parse().unwrap());
         }
         Ok(req)
     }
@@ -43,7 +44,11 @@ impl Daemon {
     pub fn try_start(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<Daemon, String> {
         let datadir = dir.join("data");
         let log = dir.join("lnpayd.log");
-        let log_file = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
+        let log_file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_lnpayd"));
         cmd.arg("--dev")
             .arg("--datadir")
@@ -69,7 +74,12 @@ impl Daemon {
             }
         });
         match rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(addr) => Ok(Daemon { child: Some(child), addr, datadir, log }),
+            Ok(addr) => Ok(Daemon {
+                child: Some(child),
+                addr,
+                datadir,
+                log,
+            }),
             Err(_) => {
                 let _ = child.kill();
                 let status = child.wait().ok();
@@ -82,11 +92,18 @@ impl Daemon {
     }
 
     pub fn token(&self, name: &str) -> String {
-        std::fs::read_to_string(self.datadir.join(format!("{name}.token"))).unwrap().trim().to_string()
+        std::fs::read_to_string(self.datadir.join(format!("{name}.token")))
+            .unwrap()
+            .trim()
+            .to_string()
     }
 
     pub async fn channel(&self) -> Channel {
-        Channel::from_shared(format!("http://{}", self.addr)).unwrap().connect().await.expect("connect")
+        Channel::from_shared(format!("http://{}", self.addr))
+            .unwrap()
+            .connect()
+            .await
+            .expect("connect")
     }
 
     pub async fn invoices_with(&self, token: Option<String>) -> Invoices {
@@ -116,7 +133,11 @@ impl Daemon {
     /// SIGTERM, then wait for the exit.
     pub fn terminate(&mut self) -> ExitStatus {
         let mut c = self.child.take().expect("running");
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(c.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(c.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .unwrap();
         for _ in 0..300 {
             if let Some(s) = c.try_wait().unwrap() {
                 return s;
@@ -141,7 +162,10 @@ impl Drop for Daemon {
 /// The reason in a status's `google.rpc.ErrorInfo`.
 pub fn reason(status: &tonic::Status) -> String {
     use tonic_types::StatusExt;
-    status.get_details_error_info().map(|i| i.reason).unwrap_or_default()
+    status
+        .get_details_error_info()
+        .map(|i| i.reason)
+        .unwrap_or_default()
 }
 
 pub fn create_req(amount_sat: u64, description: &str) -> lnpayd::proto::CreateInvoiceRequest {

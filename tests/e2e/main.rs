@@ -2,4 +2,11 @@
 
 mod harness;
 
+mod auth;
+mod crash;
+mod events;
 mod flow;
+mod grpcurl;
+mod idempotency;
+mod lifecycle;
+mod validation;
