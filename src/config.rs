@@ -23,6 +23,9 @@ pub struct Config {
     pub store: StoreConfig,
     pub invoices: InvoicesConfig,
     pub retention: RetentionConfig,
+    /// LND, the main provider. Absent: not used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lnd: Option<LndConfig>,
     /// How long in-flight calls get to finish on shutdown.
     pub shutdown_grace_secs: u64,
 }
@@ -78,6 +81,7 @@ impl Default for Config {
             store: StoreConfig::default(),
             invoices: InvoicesConfig::default(),
             retention: RetentionConfig::default(),
+            lnd: None,
             shutdown_grace_secs: 10,
         }
     }
@@ -119,6 +123,78 @@ impl Default for RetentionConfig {
     }
 }
 
+/// A value that must never reach a log or an error message.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LndConfig {
+    /// LND's gRPC address: `host:port` or `https://host:port`.
+    pub address: String,
+    /// LND's `tls.cert`; the connection trusts exactly this certificate.
+    pub tls_cert: PathBuf,
+    /// Path to a macaroon with invoices read/write: `invoice.macaroon` is enough.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub macaroon: Option<PathBuf>,
+    /// The same macaroon as hex, for deployments that pass it in the environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub macaroon_hex: Option<Secret>,
+    /// Optional `readonly.macaroon`, for node facts (alias, height, sync) in GetStatus.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readonly_macaroon: Option<PathBuf>,
+    /// The network invoices must be for: bitcoin, testnet, testnet4, signet or regtest.
+    #[serde(default = "default_network")]
+    pub network: bitcoin::Network,
+    /// Bound on every LND call.
+    #[serde(default = "default_lnd_timeout")]
+    pub timeout_secs: u64,
+    /// Add route hints for private channels to invoices.
+    #[serde(default)]
+    pub private_route_hints: bool,
+    /// Cap of the invoice stream's reconnect backoff.
+    #[serde(default = "default_reconnect_max")]
+    pub reconnect_max_secs: u64,
+}
+
+fn default_network() -> bitcoin::Network {
+    bitcoin::Network::Bitcoin
+}
+
+fn default_lnd_timeout() -> u64 {
+    10
+}
+
+fn default_reconnect_max() -> u64 {
+    30
+}
+
+impl LndConfig {
+    /// The address as the client wants it, with its scheme.
+    pub fn normalise(&mut self) {
+        if !self.address.contains("://") {
+            self.address = format!("https://{}", self.address);
+        }
+    }
+}
+
 /// Values given on the command line; only those set override.
 #[derive(Debug, Default, Serialize)]
 pub struct CliOverrides {
@@ -153,7 +229,10 @@ impl Config {
             // LNPAYD_CONFIG names the file itself (read by clap).
             .merge(Env::prefixed("LNPAYD_").split("__").ignore(&["config"]))
             .merge(Serialized::defaults(cli));
-        let config: Config = fig.extract().map_err(|e| ConfigError::Parse(Box::new(e)))?;
+        let mut config: Config = fig.extract().map_err(|e| ConfigError::Parse(Box::new(e)))?;
+        if let Some(lnd) = &mut config.lnd {
+            lnd.normalise();
+        }
         config.validate()?;
         Ok(config)
     }
@@ -195,6 +274,53 @@ impl Config {
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
             return bad("log.level", e.to_string());
         }
+        if let Some(lnd) = &self.lnd {
+            if lnd.address.parse::<tonic::transport::Uri>().is_err() {
+                return bad(
+                    "lnd.address",
+                    format!("{:?} is not host:port or https://host:port", lnd.address),
+                );
+            }
+            if !lnd.tls_cert.is_file() {
+                return bad(
+                    "lnd.tls_cert",
+                    format!("{} is not a readable file", lnd.tls_cert.display()),
+                );
+            }
+            match (&lnd.macaroon, &lnd.macaroon_hex) {
+                (Some(_), Some(_)) => {
+                    return bad(
+                        "lnd.macaroon",
+                        "set lnd.macaroon or lnd.macaroon_hex, not both".into(),
+                    )
+                }
+                (None, None) => {
+                    return bad(
+                        "lnd.macaroon",
+                        "set lnd.macaroon (a path) or lnd.macaroon_hex".into(),
+                    )
+                }
+                (Some(p), None) if !p.is_file() => {
+                    return bad(
+                        "lnd.macaroon",
+                        format!("{} is not a readable file", p.display()),
+                    )
+                }
+                _ => {}
+            }
+            if let Some(p) = lnd.readonly_macaroon.as_ref().filter(|p| !p.is_file()) {
+                return bad(
+                    "lnd.readonly_macaroon",
+                    format!("{} is not a readable file", p.display()),
+                );
+            }
+            if lnd.timeout_secs == 0 {
+                return bad("lnd.timeout_secs", "must be at least 1".into());
+            }
+            if lnd.reconnect_max_secs == 0 {
+                return bad("lnd.reconnect_max_secs", "must be at least 1".into());
+            }
+        }
         Ok(())
     }
 
@@ -215,7 +341,9 @@ mod tests {
     #[test]
     fn the_example_config_is_the_defaults() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml.example");
-        let from_file: Config = Figment::from(Toml::file_exact(&path)).extract().expect("example parses");
+        let from_file: Config = Figment::from(Toml::file_exact(&path))
+            .extract()
+            .expect("example parses");
         assert_eq!(from_file, Config::default());
     }
 }

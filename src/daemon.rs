@@ -15,7 +15,9 @@ use crate::api;
 use crate::api::auth::{Tokens, ADMIN_TOKEN_FILE, INVOICE_TOKEN_FILE};
 use crate::app::App;
 use crate::config::Config;
-use crate::providers::{DevProvider, DynProvider, Router};
+use crate::providers::lnd::LndSetupError;
+use crate::providers::{DevProvider, DynProvider, LndProvider, Provider, Router};
+use crate::settlement::lnd::LndWatcher;
 use crate::settlement::{ExpiryTimer, Settler};
 use crate::store::{SledStore, Store};
 use crate::time::now_ms;
@@ -36,19 +38,25 @@ pub enum DaemonError {
     },
     #[error("no provider is configured: configure one, or run with --dev for the dev provider")]
     NoProvider,
+    #[error(transparent)]
+    Lnd(#[from] LndSetupError),
     #[error("gRPC server: {0}")]
     Server(#[from] tonic::transport::Error),
 }
 
 /// Writes a secret readable by the owner only.
 pub fn write_secret_file(path: &Path, contents: &str) -> std::io::Result<()> {
+    write_secret_bytes(path, contents.as_bytes())
+}
+
+pub fn write_secret_bytes(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(path)?;
-    f.write_all(contents.as_bytes())?;
+    f.write_all(contents)?;
     f.sync_all()
 }
 
@@ -72,6 +80,21 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let tokens = Tokens::load_or_create(&datadir).map_err(datadir_error(&datadir))?;
 
     let mut providers: Vec<DynProvider> = Vec::new();
+    let mut lnd = None;
+    if let Some(cfg) = &config.lnd {
+        let provider = Arc::new(LndProvider::new(cfg, &datadir).await?);
+        // Contact the node once now, so a wrong certificate, macaroon or
+        // address is named at start-up; lnpayd still starts (the node may
+        // come up later) and GetStatus keeps reporting the cause.
+        match provider.check_health().await {
+            Ok(_) => {
+                tracing::info!(address = %cfg.address, network = %cfg.network, "LND reachable")
+            }
+            Err(e) => tracing::error!(address = %cfg.address, error = %e, "LND is not usable yet"),
+        }
+        providers.push(provider.clone());
+        lnd = Some((provider, Duration::from_secs(cfg.reconnect_max_secs)));
+    }
     if config.dev {
         tracing::warn!("dev provider enabled: invoices are regtest and payments are simulated; never use this with real money");
         providers.push(Arc::new(
@@ -94,6 +117,15 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let flusher = tokio::spawn(sled.run_flusher(store_shutdown.clone()));
 
     let settler = Arc::new(Settler::new(store.clone()));
+    if let Some((lnd, reconnect_max)) = lnd {
+        let watcher = LndWatcher {
+            lnd,
+            store: store.clone(),
+            settler: settler.clone(),
+            reconnect_max,
+        };
+        tasks.spawn(watcher.run(shutdown.clone()));
+    }
     let (expiry, expiry_timer) = ExpiryTimer::new(store.clone(), settler.clone());
     tasks.spawn(expiry_timer.run(shutdown.clone()));
     tasks.spawn(prune_loop(store.clone(), config.clone(), shutdown.clone()));

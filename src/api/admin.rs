@@ -23,13 +23,13 @@ impl proto::admin_server::Admin for AdminApi {
         let checks = futures::future::join_all(app.router.all().iter().map(|p| async move {
             let started = std::time::Instant::now();
             let result = p.check_health().await;
-            (p.name(), result, started.elapsed())
+            (p.name(), result, started.elapsed(), p.connection_state())
         }))
         .await;
         let now = crate::time::now_ms();
         let providers: Vec<proto::ProviderStatus> = checks
             .into_iter()
-            .map(|(name, result, took)| {
+            .map(|(name, result, took, connection)| {
                 let (online, details, last_error) = match result {
                     Ok(h) => (true, h.details.into_iter().collect(), String::new()),
                     Err(e) => (false, Default::default(), e.to_string()),
@@ -38,7 +38,7 @@ impl proto::admin_server::Admin for AdminApi {
                     name: name.into(),
                     online,
                     circuit: "closed".into(),
-                    connection: String::new(),
+                    connection: connection.unwrap_or_default(),
                     last_latency_ms: took.as_millis() as u64,
                     latency_p50_ms: 0,
                     latency_p95_ms: 0,

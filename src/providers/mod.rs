@@ -3,6 +3,7 @@
 
 mod bolt11;
 mod dev;
+pub mod lnd;
 mod router;
 
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use crate::domain::Memo;
 
 pub use bolt11::{check_issued, Bolt11Facts};
 pub use dev::DevProvider;
+pub use lnd::LndProvider;
 pub use router::{Attempt, Router};
 
 /// What a provider is asked to issue. Already validated.
@@ -79,6 +81,10 @@ pub trait Provider: Send + Sync + 'static {
     async fn create_invoice(&self, req: &InvoiceRequest) -> Result<IssuedInvoice, ProviderError>;
     async fn cancel_invoice(&self, payment_hash: &str) -> Result<(), ProviderError>;
     async fn check_health(&self) -> Result<HealthDetails, ProviderError>;
+    /// The state of the provider's push connection (stream, websocket), if it has one.
+    fn connection_state(&self) -> Option<String> {
+        None
+    }
 }
 
 pub type DynProvider = Arc<dyn Provider>;

@@ -3,6 +3,7 @@
 //! each becomes one store transaction, made durable before anyone hears of it.
 
 mod expiry;
+pub mod lnd;
 
 use std::sync::Arc;
 
@@ -94,6 +95,31 @@ impl Settler {
         Ok(Some(match outcome {
             Transitioned::Applied(ev) => {
                 tracing::info!(invoice_id = %id, sequence = ev.sequence, "invoice expired");
+                ev.invoice
+            }
+            Transitioned::Unchanged(inv) | Transitioned::Refused(inv) => inv,
+        }))
+    }
+
+    /// Applies a provider's report that it canceled an invoice: LND cancels
+    /// invoices at their expiry, so one past `expires_at` becomes EXPIRED.
+    pub async fn provider_canceled(&self, id: &str, provider: &str) -> Result<Option<Invoice>> {
+        let Some(inv) = self.store.invoice(id)? else {
+            return Ok(None);
+        };
+        let at = now_ms();
+        let (change, action) = if at >= inv.expires_at_ms {
+            (Transition::Expired { at_ms: at }, "expired")
+        } else {
+            (Transition::Canceled { at_ms: at }, "canceled")
+        };
+        let mut audit = status_audit(id, action, "canceled at the provider (reconcile)", at);
+        audit.provider = Some(provider.into());
+        let outcome = self.store.transition(id, change, None, &audit)?;
+        self.store.sync().await?;
+        Ok(Some(match outcome {
+            Transitioned::Applied(ev) => {
+                tracing::info!(invoice_id = %id, provider, action, sequence = ev.sequence, "provider canceled invoice");
                 ev.invoice
             }
             Transitioned::Unchanged(inv) | Transitioned::Refused(inv) => inv,

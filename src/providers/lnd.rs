@@ -1,0 +1,223 @@
+//! LND as a provider, over gRPC with `fedimint-tonic-lnd`. Works with LND's
+//! `invoice.macaroon` alone; node facts (alias, height, sync) need the
+//! optional read-only macaroon, because GetInfo is `info:read`.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bitcoin::Network;
+use fedimint_tonic_lnd::invoicesrpc::CancelInvoiceMsg;
+use fedimint_tonic_lnd::lnrpc;
+use fedimint_tonic_lnd::Client;
+
+use super::{HealthDetails, InvoiceRequest, IssuedInvoice, Provider, ProviderError};
+use crate::config::LndConfig;
+use crate::domain::Memo;
+
+pub struct LndProvider {
+    client: Client,
+    readonly: Option<Client>,
+    network: Network,
+    timeout: Duration,
+    private_route_hints: bool,
+    /// The invoice stream's state, kept by the settlement watcher, shown in GetStatus.
+    pub stream_state: Arc<Mutex<String>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LndSetupError {
+    #[error("lnd.tls_cert / lnd.macaroon: {0}")]
+    Connect(String),
+    #[error("lnd.macaroon_hex is not hex")]
+    MacaroonHex,
+    #[error("lnd: cannot stage the macaroon in {path}: {source}")]
+    Stage {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// rustls needs one process-wide crypto provider; installing twice is harmless.
+fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl LndProvider {
+    pub const NAME: &'static str = "lnd";
+
+    /// Builds the clients. Reads the files; does not contact the node (so a
+    /// node that is down does not stop lnpayd from starting).
+    pub async fn new(cfg: &LndConfig, datadir: &Path) -> Result<Self, LndSetupError> {
+        install_crypto_provider();
+        let client = match (&cfg.macaroon, &cfg.macaroon_hex) {
+            (Some(path), _) => connect(cfg, path).await?,
+            (None, Some(hex_mac)) => {
+                // The client reads macaroons from files only: stage it briefly, owner-only.
+                let bytes =
+                    hex::decode(hex_mac.expose().trim()).map_err(|_| LndSetupError::MacaroonHex)?;
+                let path = datadir.join(".lnd-macaroon.staged");
+                let _ = std::fs::remove_file(&path);
+                crate::daemon::write_secret_bytes(&path, &bytes).map_err(|source| {
+                    LndSetupError::Stage {
+                        path: path.display().to_string(),
+                        source,
+                    }
+                })?;
+                let client = connect(cfg, &path).await;
+                let _ = std::fs::remove_file(&path);
+                client?
+            }
+            (None, None) => unreachable!("config validation requires a macaroon"),
+        };
+        let readonly = match &cfg.readonly_macaroon {
+            Some(path) => Some(connect(cfg, path).await?),
+            None => None,
+        };
+        Ok(Self {
+            client,
+            readonly,
+            network: cfg.network,
+            timeout: Duration::from_secs(cfg.timeout_secs),
+            private_route_hints: cfg.private_route_hints,
+            stream_state: Arc::new(Mutex::new("not connected yet".into())),
+        })
+    }
+
+    pub fn client(&self) -> Client {
+        self.client.clone()
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Runs one LND call under the per-call timeout, mapping errors to provider errors.
+    pub async fn call<T>(
+        &self,
+        fut: impl std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    ) -> Result<T, ProviderError> {
+        match tokio::time::timeout(self.timeout, fut).await {
+            Err(_) => Err(ProviderError::Timeout(self.timeout)),
+            Ok(Err(status)) => Err(classify(&status)),
+            Ok(Ok(resp)) => Ok(resp.into_inner()),
+        }
+    }
+}
+
+async fn connect(cfg: &LndConfig, macaroon: &Path) -> Result<Client, LndSetupError> {
+    fedimint_tonic_lnd::connect(cfg.address.clone(), cfg.tls_cert.clone(), macaroon.to_path_buf())
+        .await
+        .map_err(|e| LndSetupError::Connect(e.to_string()))
+}
+
+/// Turns an LND status into a provider error whose text names the cause an
+/// operator must fix: the node is unreachable, the certificate does not
+/// match, or the macaroon is refused.
+pub fn classify(status: &tonic::Status) -> ProviderError {
+    let mut text = status.message().to_string();
+    let mut source = std::error::Error::source(status);
+    while let Some(e) = source {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        source = e.source();
+    }
+    let lower = text.to_lowercase();
+    let cause =
+        if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+            format!("TLS certificate rejected (check lnd.tls_cert): {text}")
+        } else if lower.contains("macaroon")
+            || lower.contains("verification failed")
+            || lower.contains("permission denied")
+        {
+            format!("macaroon rejected (check lnd.macaroon): {text}")
+        } else if lower.contains("connection refused")
+            || lower.contains("tcp connect")
+            || lower.contains("dns")
+        {
+            format!("unreachable: {text}")
+        } else {
+            text
+        };
+    match status.code() {
+        tonic::Code::InvalidArgument | tonic::Code::AlreadyExists | tonic::Code::OutOfRange => {
+            ProviderError::Rejected(cause)
+        }
+        _ => ProviderError::Unavailable(cause),
+    }
+}
+
+#[async_trait]
+impl Provider for LndProvider {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn network(&self) -> Network {
+        self.network
+    }
+
+    async fn create_invoice(&self, req: &InvoiceRequest) -> Result<IssuedInvoice, ProviderError> {
+        let mut inv = lnrpc::Invoice {
+            value_msat: req.amount_msat as i64,
+            expiry: req.expiry_secs.into(),
+            private: self.private_route_hints,
+            ..Default::default()
+        };
+        match &req.memo {
+            Memo::Description(d) => inv.memo = d.clone(),
+            Memo::Hash(h) => inv.description_hash = h.to_vec(),
+        }
+        let mut client = self.client.clone();
+        let resp = self.call(client.lightning().add_invoice(inv)).await?;
+        Ok(IssuedInvoice {
+            payment_request: resp.payment_request,
+        })
+    }
+
+    async fn cancel_invoice(&self, payment_hash: &str) -> Result<(), ProviderError> {
+        let hash = hex::decode(payment_hash)
+            .map_err(|_| ProviderError::Rejected("payment hash is not hex".into()))?;
+        let mut client = self.client.clone();
+        self.call(
+            client
+                .invoices()
+                .cancel_invoice(CancelInvoiceMsg { payment_hash: hash }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn check_health(&self) -> Result<HealthDetails, ProviderError> {
+        let mut details = vec![(
+            "stream".to_string(),
+            self.stream_state.lock().expect("state lock").clone(),
+        )];
+        if let Some(ro) = &self.readonly {
+            let mut ro = ro.clone();
+            let info = self
+                .call(ro.lightning().get_info(lnrpc::GetInfoRequest {}))
+                .await?;
+            details.push(("alias".into(), info.alias));
+            details.push(("block_height".into(), info.block_height.to_string()));
+            details.push(("synced_to_chain".into(), info.synced_to_chain.to_string()));
+        } else {
+            // invoices:read is all invoice.macaroon has: the cheapest such call.
+            let mut client = self.client.clone();
+            let req = lnrpc::ListInvoiceRequest {
+                num_max_invoices: 1,
+                reversed: true,
+                ..Default::default()
+            };
+            let last = self.call(client.lightning().list_invoices(req)).await?;
+            details.push(("last_add_index".into(), last.last_index_offset.to_string()));
+        }
+        details.push(("network".into(), self.network.to_string()));
+        Ok(HealthDetails { details })
+    }
+
+    fn connection_state(&self) -> Option<String> {
+        Some(self.stream_state.lock().expect("state lock").clone())
+    }
+}

@@ -1,0 +1,271 @@
+//! LND settlement watcher: LND's invoice stream, resumed from the stored
+//! cursor, with every pending LND invoice reconciled by lookup on each
+//! (re)connect. The stream is the normal path, reconciliation the safety net
+//! (it also catches CANCELED, which the stream never carries).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fedimint_tonic_lnd::lnrpc;
+use rand::Rng;
+use tokio_util::sync::CancellationToken;
+
+use super::{Settlement, Settler};
+use crate::domain::{InvoiceStatus, SettlePath};
+use crate::providers::{LndProvider, ProviderError};
+use crate::store::{CursorUpdate, ListQuery, Store};
+use crate::time::now_ms;
+
+pub const ADD_INDEX: &str = "lnd.add_index";
+pub const SETTLE_INDEX: &str = "lnd.settle_index";
+
+const SETTLED: i32 = lnrpc::invoice::InvoiceState::Settled as i32;
+const CANCELED: i32 = lnrpc::invoice::InvoiceState::Canceled as i32;
+
+pub struct LndWatcher {
+    pub lnd: Arc<LndProvider>,
+    pub store: Arc<dyn Store>,
+    pub settler: Arc<Settler>,
+    pub reconnect_max: Duration,
+}
+
+impl LndWatcher {
+    fn set_state(&self, s: impl Into<String>) {
+        *self.lnd.stream_state.lock().expect("state lock") = s.into();
+    }
+
+    pub async fn run(self, shutdown: CancellationToken) {
+        let mut failures: u32 = 0;
+        loop {
+            self.set_state("connecting");
+            let result = tokio::select! {
+                r = self.session(&mut failures) => r,
+                _ = shutdown.cancelled() => return,
+            };
+            if let Err(e) = result {
+                failures = failures.saturating_add(1);
+                let delay = backoff(failures, self.reconnect_max);
+                tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "LND invoice stream down");
+                self.set_state(format!("disconnected: {e}"));
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = shutdown.cancelled() => return,
+                }
+            }
+        }
+    }
+
+    /// One connection: check the cursor, reconcile, then follow the stream
+    /// until it fails.
+    async fn session(&self, failures: &mut u32) -> Result<(), ProviderError> {
+        let mut client = self.lnd.client();
+        let mut add_index = self
+            .store
+            .cursor(ADD_INDEX)
+            .map_err(store_err)?
+            .unwrap_or(0);
+        let mut settle_index = self
+            .store
+            .cursor(SETTLE_INDEX)
+            .map_err(store_err)?
+            .unwrap_or(0);
+
+        let newest = self
+            .lnd
+            .call(client.lightning().list_invoices(lnrpc::ListInvoiceRequest {
+                num_max_invoices: 1,
+                reversed: true,
+                ..Default::default()
+            }))
+            .await?;
+        let node_add_index = newest
+            .invoices
+            .iter()
+            .map(|i| i.add_index)
+            .max()
+            .unwrap_or(0);
+        if node_add_index < add_index {
+            // LND's invoice indexes restarted (a wiped node, or the KV → SQL
+            // migration): the cursor would skip new settlements. Replay all.
+            tracing::warn!(
+                stored = add_index,
+                node = node_add_index,
+                "LND's add_index is behind our cursor; resetting the cursor and reconciling"
+            );
+            add_index = 0;
+            settle_index = 0;
+            for name in [ADD_INDEX, SETTLE_INDEX] {
+                self.store
+                    .set_cursor(&CursorUpdate {
+                        name: name.into(),
+                        value: 0,
+                    })
+                    .map_err(store_err)?;
+            }
+        }
+
+        let mut stream = client
+            .lightning()
+            .subscribe_invoices(lnrpc::InvoiceSubscription {
+                add_index,
+                settle_index,
+            })
+            .await
+            .map_err(|s| crate::providers::lnd::classify(&s))?
+            .into_inner();
+        // Subscribed before reconciling: whatever settles from now on arrives
+        // on the stream, whatever settled before is found by the lookups.
+        let reconciled = self.reconcile().await?;
+        tracing::info!(
+            add_index,
+            settle_index,
+            reconciled,
+            "LND invoice stream connected"
+        );
+        self.set_state("connected");
+        *failures = 0;
+
+        loop {
+            let inv = match stream.message().await {
+                Ok(Some(inv)) => inv,
+                Ok(None) => {
+                    return Err(ProviderError::Unavailable(
+                        "the invoice stream ended".into(),
+                    ))
+                }
+                Err(s) => return Err(crate::providers::lnd::classify(&s)),
+            };
+            if inv.state == SETTLED {
+                if inv.settle_index != 0 && inv.settle_index <= settle_index {
+                    if inv.settle_index < settle_index {
+                        tracing::warn!(
+                            stored = settle_index,
+                            node = inv.settle_index,
+                            "LND's settle_index went backwards; following the node and reconciling"
+                        );
+                        settle_index = inv.settle_index;
+                        self.settle(&inv, SettlePath::Stream).await?;
+                        self.reconcile().await?;
+                    }
+                    continue;
+                }
+                settle_index = inv.settle_index;
+                self.settle(&inv, SettlePath::Stream).await?;
+            } else if inv.add_index > add_index {
+                add_index = inv.add_index;
+                // Losing this on a crash only replays a few adds.
+                self.store
+                    .set_cursor(&CursorUpdate {
+                        name: ADD_INDEX.into(),
+                        value: add_index,
+                    })
+                    .map_err(store_err)?;
+            }
+        }
+    }
+
+    async fn settle(&self, inv: &lnrpc::Invoice, path: SettlePath) -> Result<(), ProviderError> {
+        let cursor = (path == SettlePath::Stream && inv.settle_index != 0).then(|| CursorUpdate {
+            name: SETTLE_INDEX.into(),
+            value: inv.settle_index,
+        });
+        let settled_at_ms = if inv.settle_date > 0 {
+            inv.settle_date as u64 * 1000
+        } else {
+            now_ms()
+        };
+        self.settler
+            .settle(Settlement {
+                provider: LndProvider::NAME,
+                payment_hash: hex::encode(&inv.r_hash),
+                amount_received_msat: inv.amt_paid_msat.max(0) as u64,
+                settled_at_ms,
+                path,
+                cursor,
+            })
+            .await
+            .map_err(|e| {
+                ProviderError::Unavailable(format!("recording a settlement failed: {e}"))
+            })?;
+        Ok(())
+    }
+
+    /// Looks up every pending LND invoice, and those expired in the last two
+    /// days (a payment that raced our expiry timer), and applies what LND says.
+    async fn reconcile(&self) -> Result<usize, ProviderError> {
+        let mut candidates = self.store.pending_invoices().map_err(store_err)?;
+        let (expired, _) = self
+            .store
+            .list_invoices(&ListQuery {
+                status: Some(InvoiceStatus::Expired),
+                created_after_ms: Some(now_ms().saturating_sub(2 * 86_400_000)),
+                limit: 10_000,
+                ..Default::default()
+            })
+            .map_err(store_err)?;
+        candidates.extend(expired);
+        candidates.retain(|i| i.provider == LndProvider::NAME);
+        let mut changed = 0;
+        let mut client = self.lnd.client();
+        for inv in candidates {
+            let hash = hex::decode(&inv.payment_hash).unwrap_or_default();
+            let looked = self
+                .lnd
+                .call(client.lightning().lookup_invoice(lnrpc::PaymentHash {
+                    r_hash: hash,
+                    ..Default::default()
+                }))
+                .await;
+            let node_inv = match looked {
+                Ok(i) => i,
+                Err(ProviderError::Unavailable(e)) if e.contains("unable to locate invoice") => {
+                    tracing::warn!(invoice_id = %inv.id, "LND does not know this invoice");
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            if node_inv.state == SETTLED {
+                self.settle(&node_inv, SettlePath::Reconcile).await?;
+                changed += 1;
+            } else if node_inv.state == CANCELED && inv.status == InvoiceStatus::Pending {
+                self.settler
+                    .provider_canceled(&inv.id, LndProvider::NAME)
+                    .await
+                    .map_err(|e| {
+                        ProviderError::Unavailable(format!("recording a cancel failed: {e}"))
+                    })?;
+                changed += 1;
+            }
+        }
+        Ok(changed)
+    }
+}
+
+fn store_err(e: crate::store::StoreError) -> ProviderError {
+    ProviderError::Unavailable(format!("store: {e}"))
+}
+
+/// Capped exponential backoff with full jitter in its upper half.
+pub fn backoff(failures: u32, max: Duration) -> Duration {
+    let base = Duration::from_millis(250)
+        .saturating_mul(1 << failures.min(16))
+        .min(max);
+    let half = base / 2;
+    half + half.mul_f64(rand::thread_rng().gen::<f64>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let max = Duration::from_secs(30);
+        for f in 0..40 {
+            let d = backoff(f, max);
+            assert!(d <= max, "{f}: {d:?}");
+        }
+        assert!(backoff(1, max) <= Duration::from_millis(500));
+        assert!(backoff(20, max) >= Duration::from_secs(15));
+    }
+}
