@@ -9,6 +9,7 @@ use std::time::Duration;
 use fedimint_tonic_lnd::lnrpc;
 use rand::Rng;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::AbortOnDropHandle;
 
 use super::{Settlement, Settler};
 use crate::domain::{InvoiceStatus, SettlePath};
@@ -104,17 +105,20 @@ impl LndWatcher {
             }
         }
 
-        let mut stream = client
-            .lightning()
-            .subscribe_invoices(lnrpc::InvoiceSubscription {
-                add_index,
-                settle_index,
-            })
-            .await
-            .map_err(|s| crate::providers::lnd::classify(&s))?
-            .into_inner();
-        // Subscribed before reconciling: whatever settles from now on arrives
-        // on the stream, whatever settled before is found by the lookups.
+        // LND answers a subscription with its first event, not at once, so the
+        // call runs in its own task while we reconcile. Subscribing first means
+        // whatever settles from now on arrives on the stream (or its replay
+        // from the cursor), and whatever settled before, the lookups find.
+        let mut sub_client = self.lnd.client();
+        let subscription = AbortOnDropHandle::new(tokio::spawn(async move {
+            sub_client
+                .lightning()
+                .subscribe_invoices(lnrpc::InvoiceSubscription {
+                    add_index,
+                    settle_index,
+                })
+                .await
+        }));
         let reconciled = self.reconcile().await?;
         tracing::info!(
             add_index,
@@ -124,6 +128,11 @@ impl LndWatcher {
         );
         self.set_state("connected");
         *failures = 0;
+        let mut stream = subscription
+            .await
+            .map_err(|e| ProviderError::Unavailable(format!("subscription task: {e}")))?
+            .map_err(|s| crate::providers::lnd::classify(&s))?
+            .into_inner();
 
         loop {
             let inv = match stream.message().await {
