@@ -1,5 +1,6 @@
 //! Starts the real `lnpayd` binary on a free port with its own data dir, and
-//! stops it when dropped, even when a test fails.
+//! stops it when dropped, even when a test fails. Shared by the test targets.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -38,10 +39,20 @@ pub type Admin = AdminClient<InterceptedService<Channel, Bearer>>;
 impl Daemon {
     /// `--dev` on 127.0.0.1:0 with `dir` as the data dir; extra args and env appended.
     pub fn start(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Daemon {
-        Self::try_start(dir, args, env).unwrap_or_else(|e| panic!("{e}"))
+        Self::try_start(dir, true, args, env).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    pub fn try_start(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<Daemon, String> {
+    /// Without `--dev`: the providers come from `env` (or a config file in `args`).
+    pub fn start_without_dev(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Daemon {
+        Self::try_start(dir, false, args, env).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    pub fn try_start(
+        dir: &Path,
+        dev: bool,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Daemon, String> {
         let datadir = dir.join("data");
         let log = dir.join("lnpayd.log");
         let log_file = std::fs::OpenOptions::new()
@@ -50,8 +61,10 @@ impl Daemon {
             .open(&log)
             .unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_lnpayd"));
-        cmd.arg("--dev")
-            .arg("--datadir")
+        if dev {
+            cmd.arg("--dev");
+        }
+        cmd.arg("--datadir")
             .arg(&datadir)
             .args(["--listen", "127.0.0.1:0"])
             .args(args)
@@ -146,6 +159,12 @@ impl Daemon {
         }
         let _ = c.kill();
         panic!("lnpayd did not exit within 15 s of SIGTERM");
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| c.try_wait().unwrap().is_none())
     }
 
     pub fn log_text(&self) -> String {

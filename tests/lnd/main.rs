@@ -1,0 +1,386 @@
+//! lnpayd against real LND on a regtest network (btcd + alice + bob, a real
+//! channel, real payments). One network serves every scenario, in sequence:
+//! several restart alice's node, so they cannot run side by side.
+
+#[path = "../common/daemon.rs"]
+mod harness;
+mod network;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use lnpayd::proto::{self, get_invoice_request::Lookup, EventType, InvoiceStatus};
+use tokio_stream::StreamExt;
+
+use harness::{create_req, reason, Daemon};
+use network::{Network, Proxy};
+
+/// lnpayd's environment for alice's node reached through `port`.
+fn lnd_env(port: u16, macaroon: &std::path::Path, cert: &std::path::Path) -> Vec<(String, String)> {
+    vec![
+        ("LNPAYD_LND__ADDRESS".into(), format!("127.0.0.1:{port}")),
+        ("LNPAYD_LND__TLS_CERT".into(), cert.display().to_string()),
+        (
+            "LNPAYD_LND__MACAROON".into(),
+            macaroon.display().to_string(),
+        ),
+        ("LNPAYD_LND__NETWORK".into(), "regtest".into()),
+        ("LNPAYD_LND__TIMEOUT_SECS".into(), "5".into()),
+        ("LNPAYD_LND__RECONNECT_MAX_SECS".into(), "2".into()),
+        ("LNPAYD_INVOICES__MIN_EXPIRY_SECS".into(), "1".into()),
+    ]
+}
+
+fn start(dir: &std::path::Path, env: &[(String, String)]) -> Daemon {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    Daemon::start_without_dev(dir, &[], &env)
+}
+
+async fn step<F: Future<Output = ()>>(name: &str, f: F) {
+    let t = Instant::now();
+    eprintln!("== {name}");
+    f.await;
+    eprintln!("-- {name}: {:?}", t.elapsed());
+}
+
+async fn lnd_status(d: &Daemon) -> proto::ProviderStatus {
+    let s = d
+        .admin()
+        .await
+        .get_status(proto::GetStatusRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    s.providers
+        .into_iter()
+        .find(|p| p.name == "lnd")
+        .expect("lnd in GetStatus")
+}
+
+async fn wait_stream(d: &Daemon, want_prefix: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let s = lnd_status(d).await;
+        if s.connection.starts_with(want_prefix) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "stream never became {want_prefix:?}: {s:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn get(d: &Daemon, id: &str) -> proto::Invoice {
+    let req = proto::GetInvoiceRequest {
+        lookup: Some(Lookup::Id(id.into())),
+    };
+    d.invoices()
+        .await
+        .get_invoice(req)
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn wait_status(d: &Daemon, id: &str, secs: u32) -> proto::Invoice {
+    let req = proto::WaitInvoiceRequest {
+        id: id.into(),
+        timeout_seconds: secs,
+    };
+    d.invoices()
+        .await
+        .wait_invoice(req)
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn lnpayd_on_a_real_regtest_network() {
+    let mut net = blocking(Network::start);
+    let proxy = Proxy::start(net.alice.rpc_addr());
+    let dir = tempfile::tempdir().unwrap();
+    let env = lnd_env(
+        proxy.port,
+        &net.alice.macaroon("invoice"),
+        &net.alice.tls_cert(),
+    );
+    let mut d = start(dir.path(), &env);
+    wait_stream(&d, "connected").await;
+
+    step("create, bob pays, PAID event and WaitInvoice", async {
+        let mut inv = d.invoices().await;
+        let after = d
+            .admin()
+            .await
+            .get_status(proto::GetStatusRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+            .last_event_sequence;
+        let mut events = inv
+            .subscribe_events(proto::SubscribeEventsRequest {
+                after_sequence: after,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let created = inv
+            .create_invoice(create_req(2100, "regtest coffee"))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(created.provider, "lnd");
+        assert!(
+            created.payment_request.starts_with("lnbcrt21u1"),
+            "{}",
+            created.payment_request
+        );
+        assert_eq!(
+            blocking(|| net.alice_invoice(&created.payment_hash))["state"],
+            "OPEN"
+        );
+        let ev = events.next().await.unwrap().unwrap();
+        assert_eq!(ev.r#type(), EventType::InvoiceCreated);
+
+        let waiter = {
+            let d_inv = d.invoices().await;
+            let id = created.id.clone();
+            tokio::spawn(async move {
+                let mut c = d_inv;
+                c.wait_invoice(proto::WaitInvoiceRequest {
+                    id,
+                    timeout_seconds: 60,
+                })
+                .await
+                .unwrap()
+                .into_inner()
+            })
+        };
+        blocking(|| net.bob_pays(&created.payment_request)).unwrap();
+        let ev = tokio::time::timeout(Duration::from_secs(30), events.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(ev.r#type(), EventType::InvoicePaid);
+        assert_eq!(ev.invoice.as_ref().unwrap().id, created.id);
+        let paid = waiter.await.unwrap();
+        assert_eq!(paid.status(), InvoiceStatus::Paid);
+        assert_eq!(paid.amount_received_msat, 2_100_000);
+        assert!(!paid.paid_late);
+    })
+    .await;
+
+    step("an idempotent retry creates one LND invoice", async {
+        let before = blocking(|| net.alice_invoice_count());
+        let mut inv = d.invoices().await;
+        let mut req = create_req(10, "once");
+        req.idempotency_key = "lnd-once".into();
+        let a = inv.create_invoice(req.clone()).await.unwrap().into_inner();
+        let b = inv.create_invoice(req).await.unwrap().into_inner();
+        assert_eq!(a.id, b.id);
+        assert_eq!(blocking(|| net.alice_invoice_count()), before + 1);
+    })
+    .await;
+
+    step(
+        "bob pays while lnpayd is stopped: PAID after restart, one event",
+        async {
+            let created = d
+                .invoices()
+                .await
+                .create_invoice(create_req(3000, "while down"))
+                .await
+                .unwrap()
+                .into_inner();
+            assert!(d.terminate().success());
+            blocking(|| net.bob_pays(&created.payment_request)).unwrap();
+            d = start(dir.path(), &env);
+            let paid = wait_status(&d, &created.id, 60).await;
+            assert_eq!(paid.status(), InvoiceStatus::Paid);
+            assert_eq!(paid.amount_received_msat, 3_000_000);
+            let mut paid_events = d
+                .invoices()
+                .await
+                .subscribe_events(proto::SubscribeEventsRequest {
+                    invoice_id: created.id.clone(),
+                    types: vec![EventType::InvoicePaid as i32],
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            paid_events.next().await.unwrap().unwrap();
+            // The stream's replay and the reconciliation both see it: still one event.
+            assert!(
+                tokio::time::timeout(Duration::from_secs(2), paid_events.next())
+                    .await
+                    .is_err()
+            );
+        },
+    )
+    .await;
+
+    step(
+        "alice's LND restarts with an invoice outstanding, paid as soon as it is back",
+        async {
+            let created = d
+                .invoices()
+                .await
+                .create_invoice(create_req(4000, "restart"))
+                .await
+                .unwrap()
+                .into_inner();
+            blocking(|| net.stop_alice());
+            wait_stream(&d, "disconnected").await;
+            blocking(|| net.start_alice());
+            blocking(|| net.bob_pays(&created.payment_request)).unwrap();
+            let paid = wait_status(&d, &created.id, 60).await;
+            assert_eq!(paid.status(), InvoiceStatus::Paid);
+            wait_stream(&d, "connected").await;
+        },
+    )
+    .await;
+
+    step(
+        "the connection to LND drops; a payment made meanwhile settles after reconnect",
+        async {
+            wait_stream(&d, "connected").await;
+            let created = d
+                .invoices()
+                .await
+                .create_invoice(create_req(5000, "cut"))
+                .await
+                .unwrap()
+                .into_inner();
+            proxy.cut();
+            wait_stream(&d, "disconnected").await;
+            blocking(|| net.bob_pays(&created.payment_request)).unwrap();
+            assert_eq!(
+                get(&d, &created.id).await.status(),
+                InvoiceStatus::Pending,
+                "settled while cut off?"
+            );
+            proxy.restore();
+            let paid = wait_status(&d, &created.id, 60).await;
+            assert_eq!(paid.status(), InvoiceStatus::Paid);
+            assert_eq!(paid.amount_received_msat, 5_000_000);
+        },
+    )
+    .await;
+
+    step(
+        "cancel: bob's payment fails and the invoice is CANCELED",
+        async {
+            let mut inv = d.invoices().await;
+            let created = inv
+                .create_invoice(create_req(600, "cancel me"))
+                .await
+                .unwrap()
+                .into_inner();
+            let canceled = inv
+                .cancel_invoice(proto::CancelInvoiceRequest {
+                    id: created.id.clone(),
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            assert_eq!(canceled.status(), InvoiceStatus::Canceled);
+            assert_eq!(
+                blocking(|| net.alice_invoice(&created.payment_hash))["state"],
+                "CANCELED"
+            );
+            assert!(blocking(|| net.bob_pays(&created.payment_request)).is_err());
+            assert_eq!(get(&d, &created.id).await.status(), InvoiceStatus::Canceled);
+        },
+    )
+    .await;
+
+    step("an expired invoice cannot be paid and is EXPIRED", async {
+        let mut req = create_req(700, "too late");
+        req.expiry_seconds = 2;
+        let created = d
+            .invoices()
+            .await
+            .create_invoice(req)
+            .await
+            .unwrap()
+            .into_inner();
+        let expired = wait_status(&d, &created.id, 30).await;
+        assert_eq!(expired.status(), InvoiceStatus::Expired);
+        assert!(blocking(|| net.bob_pays(&created.payment_request)).is_err());
+        assert_eq!(get(&d, &created.id).await.status(), InvoiceStatus::Expired);
+    })
+    .await;
+
+    drop(d);
+    step(
+        "wrong macaroon, wrong certificate, unreachable node: named, no crash, no hang",
+        async {
+            let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let port = net.alice.rpc_port;
+            let cases = [
+                (
+                    "macaroon",
+                    lnd_env(port, &net.bob.macaroon("invoice"), &net.alice.tls_cert()),
+                ),
+                (
+                    "certificate",
+                    lnd_env(port, &net.alice.macaroon("invoice"), &net.bob.tls_cert()),
+                ),
+                (
+                    "unreachable",
+                    lnd_env(
+                        closed_port,
+                        &net.alice.macaroon("invoice"),
+                        &net.alice.tls_cert(),
+                    ),
+                ),
+            ];
+            for (cause, env) in cases {
+                let dir = tempfile::tempdir().unwrap();
+                let mut d = start(dir.path(), &env);
+                let s = lnd_status(&d).await;
+                assert!(!s.online, "{cause}: {s:?}");
+                assert!(
+                    s.last_error.to_lowercase().contains(cause),
+                    "{cause}: {}",
+                    s.last_error
+                );
+                let t = Instant::now();
+                let err = d
+                    .invoices()
+                    .await
+                    .create_invoice(create_req(1, "x"))
+                    .await
+                    .unwrap_err();
+                assert_eq!(err.code(), tonic::Code::Unavailable, "{cause}: {err:?}");
+                assert_eq!(reason(&err), "PROVIDERS_UNAVAILABLE");
+                assert!(err.message().contains("no provider") || !err.metadata().is_empty());
+                assert!(
+                    t.elapsed() < Duration::from_secs(15),
+                    "{cause}: create took {:?}",
+                    t.elapsed()
+                );
+                assert!(d.is_running(), "{cause}: lnpayd exited");
+                assert!(
+                    d.log_text().to_lowercase().contains(cause),
+                    "{cause}: not in the log"
+                );
+            }
+        },
+    )
+    .await;
+}

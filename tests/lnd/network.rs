@@ -1,0 +1,594 @@
+//! A real regtest network on 127.0.0.1: a backend btcd ("chain"), a miner btcd
+//! that pays bob, and two LND nodes: alice (the merchant lnpayd talks to) and
+//! bob (the payer), with a 1,000,000 sat channel bob → alice. The recipe is
+//! `scripts/regtest-smoke.sh`'s; every process is stopped when the Network is
+//! dropped, also when a test panics, and dies with the test process.
+//!
+//! `LNPAYD_REGTEST_BIN` overrides where lnd, lncli, btcd and btcctl are found
+//! (default `.tools/regtest/bin`, built by `scripts/ensure-regtest.sh`);
+//! `LNPAYD_REGTEST_KEEP=1` keeps the network's directory (logs) after the test.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const RPC_USER: &str = "lnpayd";
+const RPC_PASS: &str = "lnpayd-regtest";
+
+pub struct Node {
+    pub rpc_port: u16,
+    pub p2p_port: u16,
+    pub dir: PathBuf,
+}
+
+impl Node {
+    pub fn tls_cert(&self) -> PathBuf {
+        self.dir.join("tls.cert")
+    }
+
+    pub fn macaroon(&self, which: &str) -> PathBuf {
+        self.dir
+            .join(format!("data/chain/bitcoin/regtest/{which}.macaroon"))
+    }
+
+    pub fn rpc_addr(&self) -> String {
+        format!("127.0.0.1:{}", self.rpc_port)
+    }
+}
+
+pub struct Network {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    bin: PathBuf,
+    procs: HashMap<&'static str, Child>,
+    chain_p2p: u16,
+    chain_rpc: u16,
+    miner_rpc: u16,
+    pub alice: Node,
+    pub bob: Node,
+}
+
+fn free_ports(n: usize) -> Vec<u16> {
+    // Held open together so the ports are distinct.
+    let socks: Vec<TcpListener> = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    socks
+        .iter()
+        .map(|s| s.local_addr().unwrap().port())
+        .collect()
+}
+
+pub fn wait_until<T>(timeout: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+pub fn wait_until_or<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Children die with the process that started them, even on SIGKILL.
+fn die_with_parent(cmd: &mut Command) {
+    unsafe {
+        cmd.pre_exec(|| {
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
+                .map_err(std::io::Error::from)
+        });
+    }
+}
+
+impl Network {
+    pub fn bin_dir() -> PathBuf {
+        std::env::var_os("LNPAYD_REGTEST_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".tools/regtest/bin"))
+    }
+
+    /// Starts everything and returns once the channel is active on both sides.
+    pub fn start() -> Network {
+        let bin = Self::bin_dir();
+        assert!(
+            bin.join("lnd").exists(),
+            "no lnd in {}: run scripts/ensure-regtest.sh (scripts/test does)",
+            bin.display()
+        );
+        let tmp = tempfile::Builder::new()
+            .prefix("lnpayd-regtest")
+            .tempdir()
+            .unwrap();
+        let dir = tmp.path().to_path_buf();
+        let p = free_ports(7);
+        let mut net = Network {
+            _tmp: tmp,
+            bin,
+            procs: HashMap::new(),
+            chain_p2p: p[0],
+            chain_rpc: p[1],
+            miner_rpc: p[2],
+            alice: Node {
+                rpc_port: p[3],
+                p2p_port: p[4],
+                dir: dir.join("alice"),
+            },
+            bob: Node {
+                rpc_port: p[5],
+                p2p_port: p[6],
+                dir: dir.join("bob"),
+            },
+            dir,
+        };
+        let started = Instant::now();
+        let (chain_p2p, chain_rpc) = (net.chain_p2p, net.chain_rpc);
+        net.start_btcd(
+            "chain",
+            &[
+                format!("--listen=127.0.0.1:{chain_p2p}"),
+                format!("--rpclisten=127.0.0.1:{chain_rpc}"),
+            ],
+        );
+        wait_until(Duration::from_secs(60), "chain btcd rpc", || {
+            net.btcctl("chain", &["getblockcount"]).ok()
+        });
+
+        net.start_lnd("alice");
+        net.start_lnd("bob");
+        for n in ["alice", "bob"] {
+            wait_until(Duration::from_secs(120), &format!("{n} RPC_ACTIVE"), || {
+                let s = net.lncli(n, "admin", &["state"]).ok()?;
+                matches!(s["state"].as_str(), Some("RPC_ACTIVE" | "SERVER_ACTIVE")).then_some(())
+            });
+        }
+        // btcd mines to a fixed --miningaddr: a second btcd, started once bob
+        // has an address, mines for him and relays to the chain btcd.
+        let bob_addr = net.lncli("bob", "admin", &["newaddress", "p2wkh"]).unwrap()["address"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let miner_rpc = net.miner_rpc;
+        net.start_btcd(
+            "miner",
+            &[
+                "--nolisten".into(),
+                format!("--rpclisten=127.0.0.1:{miner_rpc}"),
+                format!("--connect=127.0.0.1:{chain_p2p}"),
+                format!("--miningaddr={bob_addr}"),
+            ],
+        );
+        wait_until(Duration::from_secs(60), "miner connected", || {
+            let c = net.btcctl("miner", &["getconnectioncount"]).ok()?;
+            (c.trim().parse::<u32>().ok()? >= 1).then_some(())
+        });
+        // 450, not 101: btcd's regtest activates segwit by BIP9 only at height
+        // 432, and before that it refuses the (segwit) funding transaction.
+        net.mine(450);
+        for n in ["alice", "bob"] {
+            net.wait_synced(n);
+        }
+        wait_until(Duration::from_secs(60), "bob's confirmed balance", || {
+            let b = net.lncli("bob", "admin", &["walletbalance"]).ok()?;
+            (b["confirmed_balance"].as_str()?.parse::<u64>().ok()? >= 1_000_000).then_some(())
+        });
+
+        let alice_pk = net.pubkey("alice");
+        let alice_p2p = net.alice.p2p_port;
+        net.lncli(
+            "bob",
+            "admin",
+            &["connect", &format!("{alice_pk}@127.0.0.1:{alice_p2p}")],
+        )
+        .unwrap();
+        let open = net
+            .lncli(
+                "bob",
+                "admin",
+                &[
+                    "openchannel",
+                    &format!("--node_key={alice_pk}"),
+                    "--local_amt=1000000",
+                ],
+            )
+            .unwrap();
+        let txid = open["funding_txid"].as_str().unwrap().to_string();
+        let in_miner = wait_until_or(Duration::from_secs(60), || {
+            net.btcctl("miner", &["getrawmempool"])
+                .ok()?
+                .contains(&txid)
+                .then_some(())
+        });
+        if in_miner.is_none() {
+            panic!(
+                "funding tx {txid} not in the miner's mempool; chain mempool: {:?}; miner mempool: {:?}; miner peers: {:?}; open: {open}",
+                net.btcctl("chain", &["getrawmempool"]),
+                net.btcctl("miner", &["getrawmempool"]),
+                net.btcctl("miner", &["getpeerinfo"]).map(|s| s.len()),
+            );
+        }
+        net.mine(6);
+        for n in ["alice", "bob"] {
+            net.wait_synced(n);
+            net.wait_channel_active(n);
+        }
+        net.wait_payable();
+        eprintln!(
+            "regtest network up in {:?} ({})",
+            started.elapsed(),
+            net.dir.display()
+        );
+        net
+    }
+
+    /// An active channel is not yet a usable one: until both sides have
+    /// exchanged channel_ready, pathfinding sees no bandwidth. Only a payment
+    /// that succeeds proves the network ready.
+    fn wait_payable(&self) {
+        let inv = self
+            .lncli(
+                "alice",
+                "admin",
+                &["addinvoice", "--amt=1", "--memo=warm-up"],
+            )
+            .unwrap();
+        let req = inv["payment_request"].as_str().unwrap().to_string();
+        wait_until(
+            Duration::from_secs(60),
+            "a warm-up payment bob -> alice",
+            || self.bob_pays(&req).ok(),
+        );
+    }
+
+    fn node(&self, name: &str) -> &Node {
+        match name {
+            "alice" => &self.alice,
+            "bob" => &self.bob,
+            _ => panic!("no node {name}"),
+        }
+    }
+
+    fn start_btcd(&mut self, name: &'static str, extra: &[String]) {
+        let d = self.dir.join(name);
+        std::fs::create_dir_all(d.join("home")).unwrap();
+        let out = std::fs::File::create(d.join("btcd.out")).unwrap();
+        let mut cmd = Command::new(self.bin.join("btcd"));
+        cmd.env("HOME", d.join("home"))
+            .args([
+                "--regtest",
+                "--txindex",
+                "--rejectnonstd",
+                "--nobanning",
+                "--nostalldetect",
+            ])
+            .arg("--trickleinterval=100ms")
+            .arg(format!("--rpcuser={RPC_USER}"))
+            .arg(format!("--rpcpass={RPC_PASS}"))
+            .arg(format!("--datadir={}", d.join("data").display()))
+            .arg(format!("--logdir={}", d.join("logs").display()))
+            .arg(format!("--rpccert={}", d.join("rpc.cert").display()))
+            .arg(format!("--rpckey={}", d.join("rpc.key").display()))
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out);
+        die_with_parent(&mut cmd);
+        self.procs.insert(name, cmd.spawn().expect("spawn btcd"));
+    }
+
+    fn start_lnd(&mut self, name: &'static str) {
+        let (d, rpc, p2p) = {
+            let n = self.node(name);
+            (n.dir.clone(), n.rpc_port, n.p2p_port)
+        };
+        std::fs::create_dir_all(&d).unwrap();
+        let out = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(d.join("lnd.out"))
+            .unwrap();
+        let mut cmd = Command::new(self.bin.join("lnd"));
+        cmd.arg(format!("--lnddir={}", d.display()))
+            .arg(format!("--alias={name}"))
+            .args([
+                "--noseedbackup",
+                "--nobootstrap",
+                "--norest",
+                "--tlsextraip=127.0.0.1",
+            ])
+            .arg(format!("--rpclisten=127.0.0.1:{rpc}"))
+            .arg(format!("--listen=127.0.0.1:{p2p}"))
+            .args(["--bitcoin.regtest", "--bitcoin.node=btcd"])
+            .arg(format!("--btcd.rpchost=127.0.0.1:{}", self.chain_rpc))
+            .arg(format!("--btcd.rpcuser={RPC_USER}"))
+            .arg(format!("--btcd.rpcpass={RPC_PASS}"))
+            .arg(format!(
+                "--btcd.rpccert={}",
+                self.dir.join("chain/rpc.cert").display()
+            ))
+            .args([
+                "--bitcoin.defaultchanconfs=1",
+                "--trickledelay=50",
+                "--accept-keysend",
+            ])
+            .args(["--db.batch-commit-interval=10ms", "--maxbackoff=2s"])
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out);
+        die_with_parent(&mut cmd);
+        self.procs.insert(name, cmd.spawn().expect("spawn lnd"));
+    }
+
+    pub fn btcctl(&self, name: &str, args: &[&str]) -> Result<String, String> {
+        let port = if name == "chain" {
+            self.chain_rpc
+        } else {
+            self.miner_rpc
+        };
+        let d = self.dir.join(name);
+        let out = Command::new(self.bin.join("btcctl"))
+            .env("HOME", d.join("home"))
+            .args([
+                "--regtest",
+                &format!("--rpcuser={RPC_USER}"),
+                &format!("--rpcpass={RPC_PASS}"),
+            ])
+            .arg(format!("--rpccert={}", d.join("rpc.cert").display()))
+            .arg(format!("--rpcserver=127.0.0.1:{port}"))
+            .args(args)
+            .output()
+            .unwrap();
+        text(out)
+    }
+
+    /// `lncli` against a node with one of its macaroons; the JSON it prints.
+    pub fn lncli(&self, name: &str, macaroon: &str, args: &[&str]) -> Result<Value, String> {
+        let n = self.node(name);
+        let out = Command::new(self.bin.join("lncli"))
+            .arg(format!("--rpcserver={}", n.rpc_addr()))
+            .arg(format!("--tlscertpath={}", n.tls_cert().display()))
+            .arg(format!("--macaroonpath={}", n.macaroon(macaroon).display()))
+            .args(args)
+            .output()
+            .unwrap();
+        let s = text(out)?;
+        serde_json::from_str(&s).map_err(|e| format!("{e}: {s}"))
+    }
+
+    pub fn pubkey(&self, name: &str) -> String {
+        self.lncli(name, "admin", &["getinfo"]).unwrap()["identity_pubkey"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    pub fn mine(&self, n: u32) {
+        let height = |who| {
+            self.btcctl(who, &["getblockcount"])
+                .ok()?
+                .trim()
+                .parse::<u64>()
+                .ok()
+        };
+        let target = height("chain").unwrap() + u64::from(n);
+        self.btcctl("miner", &["generate", &n.to_string()]).unwrap();
+        wait_until(
+            Duration::from_secs(60),
+            "blocks relayed to the chain btcd",
+            || (height("chain")? >= target).then_some(()),
+        );
+    }
+
+    fn wait_synced(&self, name: &str) {
+        let height: u64 = self
+            .btcctl("chain", &["getblockcount"])
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        wait_until(
+            Duration::from_secs(120),
+            &format!("{name} synced to {height}"),
+            || {
+                let i = self.lncli(name, "admin", &["getinfo"]).ok()?;
+                (i["synced_to_chain"] == true && i["block_height"].as_u64()? >= height)
+                    .then_some(())
+            },
+        );
+        wait_until(
+            Duration::from_secs(60),
+            &format!("{name} SERVER_ACTIVE"),
+            || {
+                (self.lncli(name, "admin", &["state"]).ok()?["state"] == "SERVER_ACTIVE")
+                    .then_some(())
+            },
+        );
+    }
+
+    fn wait_channel_active(&self, name: &str) {
+        wait_until(
+            Duration::from_secs(120),
+            &format!("{name}'s channel active"),
+            || {
+                let c = self
+                    .lncli(name, "admin", &["listchannels", "--active_only"])
+                    .ok()?;
+                (!c["channels"].as_array()?.is_empty()).then_some(())
+            },
+        );
+    }
+
+    /// Bob pays a BOLT11; Err with lncli's output when the payment did not succeed.
+    pub fn bob_pays(&self, bolt11: &str) -> Result<(), String> {
+        let n = &self.bob;
+        let out = Command::new(self.bin.join("lncli"))
+            .arg(format!("--rpcserver={}", n.rpc_addr()))
+            .arg(format!("--tlscertpath={}", n.tls_cert().display()))
+            .arg(format!("--macaroonpath={}", n.macaroon("admin").display()))
+            .args(["payinvoice", "--force", "--timeout=30s", bolt11])
+            .output()
+            .unwrap();
+        text(out).map(drop)
+    }
+
+    /// Alice's invoice as alice's own node sees it.
+    pub fn alice_invoice(&self, payment_hash: &str) -> Value {
+        self.lncli("alice", "invoice", &["lookupinvoice", payment_hash])
+            .unwrap()
+    }
+
+    pub fn alice_invoice_count(&self) -> usize {
+        let v = self
+            .lncli(
+                "alice",
+                "invoice",
+                &["listinvoices", "--max_invoices=100000"],
+            )
+            .unwrap();
+        v["invoices"].as_array().unwrap().len()
+    }
+
+    /// Stops alice's lnd (gracefully) and waits for it to exit.
+    pub fn stop_alice(&mut self) {
+        let _ = self.lncli("alice", "admin", &["stop"]);
+        if let Some(mut c) = self.procs.remove("alice") {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while c.try_wait().unwrap().is_none() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts alice again on the same dirs and ports; returns once her channel is active.
+    pub fn start_alice(&mut self) {
+        self.start_lnd("alice");
+        self.wait_synced("alice");
+        self.wait_channel_active("alice");
+        self.wait_channel_active("bob");
+        self.wait_payable();
+    }
+}
+
+fn text(out: Output) -> Result<String, String> {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    if out.status.success() {
+        Ok(stdout)
+    } else {
+        Err(format!("{stdout}{}", String::from_utf8_lossy(&out.stderr)))
+    }
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        for c in self.procs.values() {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(c.id() as i32),
+                nix::sys::signal::Signal::SIGTERM,
+            );
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        for c in self.procs.values_mut() {
+            while c.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        if std::env::var_os("LNPAYD_REGTEST_KEEP").is_some() {
+            let kept = std::mem::replace(&mut self._tmp, tempfile::tempdir().unwrap()).keep();
+            eprintln!("regtest network kept in {}", kept.display());
+        }
+        if std::thread::panicking() {
+            for f in ["alice/lnd.out", "bob/lnd.out", "chain/btcd.out"] {
+                let log = std::fs::read_to_string(self.dir.join(f)).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(20).collect();
+                eprintln!(
+                    "--- {f}\n{}",
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                );
+            }
+        }
+    }
+}
+
+/// A TCP proxy for fault injection: lnpayd talks to alice through it, and a
+/// test can cut every connection and refuse new ones, then restore.
+pub struct Proxy {
+    pub port: u16,
+    state: std::sync::Arc<std::sync::Mutex<ProxyState>>,
+}
+
+struct ProxyState {
+    up: bool,
+    conns: Vec<std::net::TcpStream>,
+}
+
+impl Proxy {
+    pub fn start(target: String) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = std::sync::Arc::new(std::sync::Mutex::new(ProxyState {
+            up: true,
+            conns: Vec::new(),
+        }));
+        let st = state.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                let mut s = st.lock().unwrap();
+                if !s.up {
+                    continue; // dropped: the client sees a reset
+                }
+                let Ok(server) = std::net::TcpStream::connect(&target) else {
+                    continue;
+                };
+                s.conns.push(client.try_clone().unwrap());
+                s.conns.push(server.try_clone().unwrap());
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        Proxy { port, state }
+    }
+
+    pub fn cut(&self) {
+        let mut s = self.state.lock().unwrap();
+        s.up = false;
+        for c in s.conns.drain(..) {
+            let _ = c.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    pub fn restore(&self) {
+        self.state.lock().unwrap().up = true;
+    }
+}
