@@ -115,7 +115,7 @@ impl App {
                 return Err(Error::ProvidersUnavailable(errors));
             }
         };
-        let facts = check_issued(&req, &issued.payment_request, provider.network()).map_err(|e| {
+        let facts = check_issued(&req, &issued, provider.network()).map_err(|e| {
             tracing::error!(provider = provider.name(), error = %e, "provider returned a bad invoice; nothing stored");
             Error::Provider { provider: provider.name().into(), source: e }
         })?;
@@ -168,7 +168,8 @@ impl App {
                 self.store.sync().await?;
                 self.expiry
                     .schedule(invoice.expires_at_ms, invoice.id.clone());
-                tracing::info!(invoice_id = %invoice.id, provider = %invoice.provider,
+                // debug, not info: one line per create is noise at production rates.
+                tracing::debug!(invoice_id = %invoice.id, provider = %invoice.provider,
                     amount_msat = invoice.amount_msat, sequence = event.sequence, "invoice created");
                 Ok(invoice)
             }

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use bitcoin::Network;
 use lightning_invoice::{Bolt11Invoice, Bolt11InvoiceDescriptionRef};
 
-use super::{InvoiceRequest, ProviderError};
+use super::{InvoiceRequest, IssuedInvoice, ProviderError};
 use crate::domain::Memo;
 
 /// The facts the store keeps, read from the signed invoice itself.
@@ -21,13 +21,20 @@ pub struct Bolt11Facts {
 
 pub fn check_issued(
     req: &InvoiceRequest,
-    payment_request: &str,
+    issued: &IssuedInvoice,
     network: Network,
 ) -> Result<Bolt11Facts, ProviderError> {
     let mismatch = |m: String| ProviderError::Mismatch(m);
-    // Parsing also verifies the signature.
-    let inv = Bolt11Invoice::from_str(payment_request)
-        .map_err(|e| mismatch(format!("not a valid BOLT11 invoice: {e}")))?;
+    let parsed;
+    let inv = match &issued.decoded {
+        Some(inv) => inv,
+        None => {
+            // Parsing also verifies the signature.
+            parsed = Bolt11Invoice::from_str(&issued.payment_request)
+                .map_err(|e| mismatch(format!("not a valid BOLT11 invoice: {e}")))?;
+            &parsed
+        }
+    };
     if inv.network() != network {
         return Err(mismatch(format!(
             "network {} instead of {network}",

@@ -83,6 +83,7 @@ impl Provider for DevProvider {
             .map_err(|e| ProviderError::Rejected(e.to_string()))?;
         Ok(IssuedInvoice {
             payment_request: invoice.to_string(),
+            decoded: Some(invoice),
         })
     }
 

@@ -107,9 +107,13 @@ impl LndProvider {
 }
 
 async fn connect(cfg: &LndConfig, macaroon: &Path) -> Result<Client, LndSetupError> {
-    fedimint_tonic_lnd::connect(cfg.address.clone(), cfg.tls_cert.clone(), macaroon.to_path_buf())
-        .await
-        .map_err(|e| LndSetupError::Connect(e.to_string()))
+    fedimint_tonic_lnd::connect(
+        cfg.address.clone(),
+        cfg.tls_cert.clone(),
+        macaroon.to_path_buf(),
+    )
+    .await
+    .map_err(|e| LndSetupError::Connect(e.to_string()))
 }
 
 /// Turns an LND status into a provider error whose text names the cause an
@@ -173,6 +177,7 @@ impl Provider for LndProvider {
         let resp = self.call(client.lightning().add_invoice(inv)).await?;
         Ok(IssuedInvoice {
             payment_request: resp.payment_request,
+            decoded: None,
         })
     }
 

@@ -31,6 +31,10 @@ pub struct InvoiceRequest {
 #[derive(Clone, Debug)]
 pub struct IssuedInvoice {
     pub payment_request: String,
+    /// The decoded invoice, when the provider built it in this process (the
+    /// dev provider): saves re-parsing and recovering its signature. The
+    /// field checks apply all the same.
+    pub decoded: Option<lightning_invoice::Bolt11Invoice>,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
