@@ -26,6 +26,11 @@ pub struct Config {
     /// LND, the main provider. Absent: not used.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lnd: Option<LndConfig>,
+    /// DazNode (an LNbits-compatible API), the secondary provider. Absent: not used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub daznode: Option<DazNodeConfig>,
+    /// How new invoices move between providers when one fails.
+    pub failover: FailoverConfig,
     /// How long in-flight calls get to finish on shutdown.
     pub shutdown_grace_secs: u64,
 }
@@ -82,6 +87,8 @@ impl Default for Config {
             invoices: InvoicesConfig::default(),
             retention: RetentionConfig::default(),
             lnd: None,
+            daznode: None,
+            failover: FailoverConfig::default(),
             shutdown_grace_secs: 10,
         }
     }
@@ -191,6 +198,75 @@ impl LndConfig {
     pub fn normalise(&mut self) {
         if !self.address.contains("://") {
             self.address = format!("https://{}", self.address);
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DazNodeConfig {
+    /// Base URL of the LNbits-compatible API (scheme, host, port; no path).
+    pub url: String,
+    /// File holding the wallet's invoice key (preferred: keeps it out of the environment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_file: Option<PathBuf>,
+    /// The wallet's invoice key itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<Secret>,
+    /// The network DazNode's invoices must be for.
+    #[serde(default = "default_network")]
+    pub network: bitcoin::Network,
+    /// Bound on every DazNode call.
+    #[serde(default = "default_lnd_timeout")]
+    pub timeout_secs: u64,
+    /// Cap of the websocket's reconnect backoff.
+    #[serde(default = "default_reconnect_max")]
+    pub reconnect_max_secs: u64,
+}
+
+impl DazNodeConfig {
+    /// The invoice key, from the file or the inline value.
+    pub fn api_key(&self) -> std::io::Result<Secret> {
+        match (&self.api_key_file, &self.api_key) {
+            (Some(path), _) => Ok(Secret::new(std::fs::read_to_string(path)?.trim())),
+            (None, Some(key)) => Ok(key.clone()),
+            (None, None) => Err(std::io::Error::other("no DazNode API key configured")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct FailoverConfig {
+    /// Bound on one provider attempt to create an invoice.
+    pub attempt_timeout_ms: u64,
+    /// Retries of a transient error on one provider before moving to the next.
+    pub max_retries: u32,
+    /// First retry delay; doubles per retry, with jitter.
+    pub retry_delay_ms: u64,
+    /// How often every provider's health is checked (in parallel).
+    pub health_check_interval_ms: u64,
+    /// The circuit opens after this many failures ...
+    pub breaker_failures: u32,
+    /// ... among the last this many calls.
+    pub breaker_window: u32,
+    /// After this long open, one probe call is let through (half-open).
+    pub breaker_cooldown_secs: u64,
+    /// Use LND when it is configured (false keeps it configured but unused).
+    pub enable_lnd: bool,
+}
+
+impl Default for FailoverConfig {
+    fn default() -> Self {
+        Self {
+            attempt_timeout_ms: 5_000,
+            max_retries: 1,
+            retry_delay_ms: 200,
+            health_check_interval_ms: 30_000,
+            breaker_failures: 4,
+            breaker_window: 5,
+            breaker_cooldown_secs: 30,
+            enable_lnd: true,
         }
     }
 }
@@ -320,6 +396,58 @@ impl Config {
             if lnd.reconnect_max_secs == 0 {
                 return bad("lnd.reconnect_max_secs", "must be at least 1".into());
             }
+        }
+        if let Some(daz) = &self.daznode {
+            match url::Url::parse(&daz.url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+                _ => {
+                    return bad(
+                        "daznode.url",
+                        format!("{:?} is not an http(s) URL", daz.url),
+                    )
+                }
+            }
+            match (&daz.api_key_file, &daz.api_key) {
+                (Some(_), Some(_)) => {
+                    return bad(
+                        "daznode.api_key",
+                        "set daznode.api_key_file or daznode.api_key, not both".into(),
+                    )
+                }
+                (None, None) => {
+                    return bad(
+                        "daznode.api_key",
+                        "set daznode.api_key_file or daznode.api_key".into(),
+                    )
+                }
+                (Some(p), None) if !p.is_file() => {
+                    return bad(
+                        "daznode.api_key_file",
+                        format!("{} is not a readable file", p.display()),
+                    )
+                }
+                _ => {}
+            }
+            if daz.timeout_secs == 0 || daz.reconnect_max_secs == 0 {
+                return bad("daznode.timeout_secs", "timeouts must be at least 1".into());
+            }
+        }
+        let f = &self.failover;
+        if f.attempt_timeout_ms == 0 {
+            return bad("failover.attempt_timeout_ms", "must be at least 1".into());
+        }
+        if f.health_check_interval_ms < 100 {
+            return bad(
+                "failover.health_check_interval_ms",
+                "must be at least 100".into(),
+            );
+        }
+        if f.breaker_window == 0 || f.breaker_failures == 0 || f.breaker_failures > f.breaker_window
+        {
+            return bad(
+                "failover.breaker_failures",
+                "must be between 1 and failover.breaker_window".into(),
+            );
         }
         Ok(())
     }

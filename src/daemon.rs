@@ -15,8 +15,10 @@ use crate::api;
 use crate::api::auth::{Tokens, ADMIN_TOKEN_FILE, INVOICE_TOKEN_FILE};
 use crate::app::App;
 use crate::config::Config;
+use crate::providers::daznode::DazNodeSetupError;
 use crate::providers::lnd::LndSetupError;
-use crate::providers::{DevProvider, DynProvider, LndProvider, Provider, Router};
+use crate::providers::{DazNodeProvider, DevProvider, DynProvider, LndProvider, Provider, Router};
+use crate::settlement::daznode::DazNodeWatcher;
 use crate::settlement::lnd::LndWatcher;
 use crate::settlement::{ExpiryTimer, Settler};
 use crate::store::{SledStore, Store};
@@ -40,6 +42,8 @@ pub enum DaemonError {
     NoProvider,
     #[error(transparent)]
     Lnd(#[from] LndSetupError),
+    #[error(transparent)]
+    DazNode(#[from] DazNodeSetupError),
     #[error("gRPC server: {0}")]
     Server(#[from] tonic::transport::Error),
 }
@@ -92,8 +96,18 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
             }
             Err(e) => tracing::error!(address = %cfg.address, error = %e, "LND is not usable yet"),
         }
-        providers.push(provider.clone());
+        if config.failover.enable_lnd {
+            providers.push(provider.clone());
+        } else {
+            tracing::warn!("LND is configured but failover.enable_lnd is false: not used");
+        }
         lnd = Some((provider, Duration::from_secs(cfg.reconnect_max_secs)));
+    }
+    let mut daznode = None;
+    if let Some(cfg) = &config.daznode {
+        let provider = Arc::new(DazNodeProvider::new(cfg)?);
+        providers.push(provider.clone());
+        daznode = Some((provider, Duration::from_secs(cfg.reconnect_max_secs)));
     }
     if config.dev {
         tracing::warn!("dev provider enabled: invoices are regtest and payments are simulated; never use this with real money");
@@ -117,9 +131,18 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let flusher = tokio::spawn(sled.run_flusher(store_shutdown.clone()));
 
     let settler = Arc::new(Settler::new(store.clone()));
-    if let Some((lnd, reconnect_max)) = lnd {
+    if let Some((lnd, reconnect_max)) = lnd.filter(|_| config.failover.enable_lnd) {
         let watcher = LndWatcher {
             lnd,
+            store: store.clone(),
+            settler: settler.clone(),
+            reconnect_max,
+        };
+        tasks.spawn(watcher.run(shutdown.clone()));
+    }
+    if let Some((daz, reconnect_max)) = daznode {
+        let watcher = DazNodeWatcher {
+            daz,
             store: store.clone(),
             settler: settler.clone(),
             reconnect_max,

@@ -2,6 +2,7 @@
 //! DazNode in their own files as they land.
 
 mod bolt11;
+pub mod daznode;
 mod dev;
 pub mod lnd;
 mod router;
@@ -14,6 +15,7 @@ use async_trait::async_trait;
 use crate::domain::Memo;
 
 pub use bolt11::{check_issued, Bolt11Facts};
+pub use daznode::DazNodeProvider;
 pub use dev::DevProvider;
 pub use lnd::LndProvider;
 pub use router::{Attempt, Router};

@@ -7,11 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fedimint_tonic_lnd::lnrpc;
-use rand::Rng;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
 
-use super::{Settlement, Settler};
+use super::{backoff, Settlement, Settler};
 use crate::domain::{InvoiceStatus, SettlePath};
 use crate::providers::{LndProvider, ProviderError};
 use crate::store::{CursorUpdate, ListQuery, Store};
@@ -252,29 +251,4 @@ impl LndWatcher {
 
 fn store_err(e: crate::store::StoreError) -> ProviderError {
     ProviderError::Unavailable(format!("store: {e}"))
-}
-
-/// Capped exponential backoff with full jitter in its upper half.
-pub fn backoff(failures: u32, max: Duration) -> Duration {
-    let base = Duration::from_millis(250)
-        .saturating_mul(1 << failures.min(16))
-        .min(max);
-    let half = base / 2;
-    half + half.mul_f64(rand::thread_rng().gen::<f64>())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        let max = Duration::from_secs(30);
-        for f in 0..40 {
-            let d = backoff(f, max);
-            assert!(d <= max, "{f}: {d:?}");
-        }
-        assert!(backoff(1, max) <= Duration::from_millis(500));
-        assert!(backoff(20, max) >= Duration::from_secs(15));
-    }
 }

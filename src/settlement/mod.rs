@@ -2,10 +2,14 @@
 //! watchers report settlements here, the expiry timer reports expiries, and
 //! each becomes one store transaction, made durable before anyone hears of it.
 
+pub mod daznode;
 mod expiry;
 pub mod lnd;
 
 use std::sync::Arc;
+use std::time::Duration;
+
+use rand::Rng;
 
 use crate::domain::{AuditEntry, Invoice, SettlePath};
 use crate::error::Result;
@@ -150,5 +154,30 @@ fn status_audit(id: &str, action: &str, outcome: &str, at_ms: u64) -> AuditEntry
         outcome: outcome.into(),
         duration_ms: None,
         request_id: None,
+    }
+}
+
+/// Capped exponential backoff with full jitter in its upper half.
+pub fn backoff(failures: u32, max: Duration) -> Duration {
+    let base = Duration::from_millis(250)
+        .saturating_mul(1 << failures.min(16))
+        .min(max);
+    let half = base / 2;
+    half + half.mul_f64(rand::thread_rng().gen::<f64>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let max = Duration::from_secs(30);
+        for f in 0..40 {
+            let d = backoff(f, max);
+            assert!(d <= max, "{f}: {d:?}");
+        }
+        assert!(backoff(1, max) <= Duration::from_millis(500));
+        assert!(backoff(20, max) >= Duration::from_secs(15));
     }
 }
