@@ -27,7 +27,7 @@ pub enum Lookup {
 
 pub struct App {
     pub store: Arc<dyn Store>,
-    pub router: Router,
+    pub router: Arc<Router>,
     pub settler: Arc<Settler>,
     pub expiry: ExpiryScheduler,
     pub limits: Limits,
@@ -42,7 +42,7 @@ impl App {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         store: Arc<dyn Store>,
-        router: Router,
+        router: Arc<Router>,
         settler: Arc<Settler>,
         expiry: ExpiryScheduler,
         limits: Limits,

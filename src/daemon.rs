@@ -17,7 +17,7 @@ use crate::app::App;
 use crate::config::Config;
 use crate::providers::daznode::DazNodeSetupError;
 use crate::providers::lnd::LndSetupError;
-use crate::providers::{DazNodeProvider, DevProvider, DynProvider, LndProvider, Provider, Router};
+use crate::providers::{DazNodeProvider, DevProvider, DynProvider, LndProvider, Router};
 use crate::settlement::daznode::DazNodeWatcher;
 use crate::settlement::lnd::LndWatcher;
 use crate::settlement::{ExpiryTimer, Settler};
@@ -87,15 +87,6 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let mut lnd = None;
     if let Some(cfg) = &config.lnd {
         let provider = Arc::new(LndProvider::new(cfg, &datadir).await?);
-        // Contact the node once now, so a wrong certificate, macaroon or
-        // address is named at start-up; lnpayd still starts (the node may
-        // come up later) and GetStatus keeps reporting the cause.
-        match provider.check_health().await {
-            Ok(_) => {
-                tracing::info!(address = %cfg.address, network = %cfg.network, "LND reachable")
-            }
-            Err(e) => tracing::error!(address = %cfg.address, error = %e, "LND is not usable yet"),
-        }
         if config.failover.enable_lnd {
             providers.push(provider.clone());
         } else {
@@ -130,6 +121,21 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let tasks = TaskTracker::new();
     let flusher = tokio::spawn(sled.run_flusher(store_shutdown.clone()));
 
+    // One round of health checks before serving, so a wrong certificate,
+    // macaroon, key or address is named at start-up (lnpayd still starts: the
+    // provider may come back) and GetStatus has facts from the first call.
+    let router = Arc::new(Router::new(providers, config.failover.clone()));
+    router.check_all().await;
+    for r in router.reports() {
+        match &r.last_error {
+            None => tracing::info!(provider = r.name, details = ?r.details, "provider healthy"),
+            Some(e) => {
+                tracing::error!(provider = r.name, error = %e, "provider not usable at start-up")
+            }
+        }
+    }
+    tasks.spawn(router.clone().run_health_checks(shutdown.clone()));
+
     let settler = Arc::new(Settler::new(store.clone()));
     if let Some((lnd, reconnect_max)) = lnd.filter(|_| config.failover.enable_lnd) {
         let watcher = LndWatcher {
@@ -155,7 +161,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
 
     let app = Arc::new(App::new(
         store.clone(),
-        Router::new(providers),
+        router.clone(),
         settler,
         expiry,
         config.limits(),

@@ -20,41 +20,27 @@ impl proto::admin_server::Admin for AdminApi {
         _req: Request<proto::GetStatusRequest>,
     ) -> Result<Response<proto::GetStatusResponse>, Status> {
         let app = &self.app;
-        let checks = futures::future::join_all(app.router.all().iter().map(|p| async move {
-            let started = std::time::Instant::now();
-            let result = p.check_health().await;
-            (p.name(), result, started.elapsed(), p.connection_state())
-        }))
-        .await;
-        let now = crate::time::now_ms();
-        let providers: Vec<proto::ProviderStatus> = checks
+        let providers: Vec<proto::ProviderStatus> = app
+            .router
+            .reports()
             .into_iter()
-            .map(|(name, result, took, connection)| {
-                let (online, details, last_error) = match result {
-                    Ok(h) => (true, h.details.into_iter().collect(), String::new()),
-                    Err(e) => (false, Default::default(), e.to_string()),
-                };
-                proto::ProviderStatus {
-                    name: name.into(),
-                    online,
-                    circuit: "closed".into(),
-                    connection: connection.unwrap_or_default(),
-                    last_latency_ms: took.as_millis() as u64,
-                    latency_p50_ms: 0,
-                    latency_p95_ms: 0,
-                    last_check_at: Some(to_timestamp(now)),
-                    last_error,
-                    details,
-                }
+            .map(|r| proto::ProviderStatus {
+                name: r.name.into(),
+                online: r.online,
+                circuit: r.circuit.as_str().into(),
+                connection: r.connection.unwrap_or_default(),
+                last_latency_ms: r.last_latency_ms,
+                latency_p50_ms: r.p50_ms,
+                latency_p95_ms: r.p95_ms,
+                last_check_at: r.last_check_at_ms.map(to_timestamp),
+                last_error: r.last_error.unwrap_or_default(),
+                details: r.details.into_iter().collect(),
             })
             .collect();
-        let serving = providers
-            .iter()
-            .find(|p| p.online)
-            .map(|p| p.name.clone())
-            .unwrap_or_default();
+        let serving = app.router.serving().unwrap_or_default().to_string();
+        let usable = |p: &proto::ProviderStatus| p.online && p.circuit != "open";
         let health = match (
-            providers.iter().filter(|p| p.online).count(),
+            providers.iter().filter(|p| usable(p)).count(),
             providers.len(),
         ) {
             (0, _) => proto::OverallHealth::Down,

@@ -2,6 +2,7 @@
 //! DazNode in their own files as they land.
 
 mod bolt11;
+pub mod breaker;
 pub mod daznode;
 mod dev;
 pub mod lnd;
@@ -18,7 +19,7 @@ pub use bolt11::{check_issued, Bolt11Facts};
 pub use daznode::DazNodeProvider;
 pub use dev::DevProvider;
 pub use lnd::LndProvider;
-pub use router::{Attempt, Router};
+pub use router::{Attempt, ProviderReport, Router};
 
 /// What a provider is asked to issue. Already validated.
 #[derive(Clone, Debug)]

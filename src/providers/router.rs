@@ -1,14 +1,23 @@
-//! Chooses the provider for a new invoice and finds the one an existing
-//! invoice is pinned to.
+//! Failover between providers. New invoices go to the first provider, in
+//! priority order, whose circuit lets calls through; each attempt has a
+//! timeout, transient errors are retried with backoff, then the next provider
+//! is tried. Existing invoices stay pinned to the provider that issued them.
+//! Health checks run in parallel on a timer and double as the half-open probe,
+//! so new invoices return to the primary as soon as it is healthy again.
 
-use std::time::Instant;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use super::{DynProvider, InvoiceRequest, IssuedInvoice, ProviderError};
+use tokio_util::sync::CancellationToken;
 
-pub struct Router {
-    /// In priority order.
-    providers: Vec<DynProvider>,
-}
+use super::breaker::{Breaker, CircuitState};
+use super::{DynProvider, HealthDetails, InvoiceRequest, IssuedInvoice, ProviderError};
+use crate::config::FailoverConfig;
+use crate::time::now_ms;
+
+/// Latencies kept per provider for the percentiles GetStatus shows.
+const LATENCY_SAMPLES: usize = 200;
 
 /// One provider call, for the audit log.
 pub struct Attempt {
@@ -17,22 +26,175 @@ pub struct Attempt {
     pub error: Option<ProviderError>,
 }
 
-impl Router {
-    pub fn new(providers: Vec<DynProvider>) -> Self {
-        Self { providers }
+/// What GetStatus shows of one provider.
+#[derive(Clone, Debug)]
+pub struct ProviderReport {
+    pub name: &'static str,
+    pub online: bool,
+    pub circuit: CircuitState,
+    pub connection: Option<String>,
+    pub last_latency_ms: u64,
+    pub p50_ms: u64,
+    pub p95_ms: u64,
+    pub last_check_at_ms: Option<u64>,
+    pub last_error: Option<String>,
+    pub details: Vec<(String, String)>,
+}
+
+#[derive(Default)]
+struct Stats {
+    online: Option<bool>,
+    latencies: VecDeque<u64>,
+    last_latency_ms: u64,
+    last_check_at_ms: Option<u64>,
+    last_error: Option<String>,
+    details: Vec<(String, String)>,
+}
+
+struct Entry {
+    provider: DynProvider,
+    breaker: Mutex<Breaker>,
+    stats: Mutex<Stats>,
+}
+
+pub struct Router {
+    entries: Vec<Entry>,
+    cfg: FailoverConfig,
+}
+
+fn percentile(sorted: &[u64], p: f64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
+}
+
+impl Entry {
+    fn name(&self) -> &'static str {
+        self.provider.name()
     }
 
-    pub fn all(&self) -> &[DynProvider] {
-        &self.providers
+    fn allow(&self) -> bool {
+        self.breaker
+            .lock()
+            .expect("breaker lock")
+            .allow(Instant::now())
+    }
+
+    /// Records a call's outcome. A definite refusal is not a failure of the
+    /// provider (it answered), so only transient errors count against it.
+    fn record(&self, latency: Duration, result: Result<(), &ProviderError>, counted: bool) {
+        let ms = latency.as_millis() as u64;
+        {
+            let mut s = self.stats.lock().expect("stats lock");
+            s.last_latency_ms = ms;
+            s.latencies.push_back(ms);
+            if s.latencies.len() > LATENCY_SAMPLES {
+                s.latencies.pop_front();
+            }
+            match result {
+                Ok(()) => s.online = Some(true),
+                Err(e) if e.is_transient() => {
+                    s.online = Some(false);
+                    s.last_error = Some(e.to_string());
+                }
+                Err(e) => s.last_error = Some(e.to_string()),
+            }
+        }
+        if counted {
+            let ok = !matches!(result, Err(e) if e.is_transient());
+            let changed = self
+                .breaker
+                .lock()
+                .expect("breaker lock")
+                .record(ok, Instant::now());
+            if let Some(state) = changed {
+                tracing::warn!(
+                    provider = self.name(),
+                    circuit = state.as_str(),
+                    "circuit breaker changed state"
+                );
+            }
+        }
+    }
+
+    async fn check(&self, timeout: Duration) {
+        // The check is the half-open probe when the circuit is open and cooled
+        // down; while it is open and cooling, it still runs, for the status.
+        let counted = self.allow();
+        let started = Instant::now();
+        let result = match tokio::time::timeout(timeout, self.provider.check_health()).await {
+            Ok(r) => r,
+            Err(_) => Err(ProviderError::Timeout(timeout)),
+        };
+        let took = started.elapsed();
+        let outcome: Result<HealthDetails, ProviderError> = result;
+        self.record(took, outcome.as_ref().map(drop), counted);
+        let mut s = self.stats.lock().expect("stats lock");
+        s.last_check_at_ms = Some(now_ms());
+        match outcome {
+            Ok(h) => {
+                s.details = h.details;
+                s.last_error = None;
+            }
+            Err(e) => tracing::warn!(provider = self.name(), error = %e, "health check failed"),
+        }
+    }
+
+    fn report(&self) -> ProviderReport {
+        let s = self.stats.lock().expect("stats lock");
+        let mut sorted: Vec<u64> = s.latencies.iter().copied().collect();
+        sorted.sort_unstable();
+        ProviderReport {
+            name: self.name(),
+            online: s.online.unwrap_or(false),
+            circuit: self.breaker.lock().expect("breaker lock").state(),
+            connection: self.provider.connection_state(),
+            last_latency_ms: s.last_latency_ms,
+            p50_ms: percentile(&sorted, 0.50),
+            p95_ms: percentile(&sorted, 0.95),
+            last_check_at_ms: s.last_check_at_ms,
+            last_error: s.last_error.clone(),
+            details: s.details.clone(),
+        }
+    }
+}
+
+impl Router {
+    pub fn new(providers: Vec<DynProvider>, cfg: FailoverConfig) -> Self {
+        let cooldown = Duration::from_secs(cfg.breaker_cooldown_secs);
+        let entries = providers
+            .into_iter()
+            .map(|provider| Entry {
+                provider,
+                breaker: Mutex::new(Breaker::new(
+                    cfg.breaker_failures,
+                    cfg.breaker_window,
+                    cooldown,
+                )),
+                stats: Mutex::new(Stats::default()),
+            })
+            .collect();
+        Self { entries, cfg }
+    }
+
+    fn attempt_timeout(&self) -> Duration {
+        Duration::from_millis(self.cfg.attempt_timeout_ms)
     }
 
     /// The provider that issued an invoice: status, settlement and cancel stay with it.
     pub fn pinned(&self, name: &str) -> Option<&DynProvider> {
-        self.providers.iter().find(|p| p.name() == name)
+        self.entries
+            .iter()
+            .map(|e| &e.provider)
+            .find(|p| p.name() == name)
     }
 
-    /// Tries providers in priority order; a transient error moves on to the
-    /// next, a definite one (the provider understood and refused) stops.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.entries.iter().map(Entry::name).collect()
+    }
+
+    /// Tries providers in priority order; see the module doc.
     pub async fn create(
         &self,
         req: &InvoiceRequest,
@@ -42,33 +204,82 @@ impl Router {
     ) {
         let mut attempts = Vec::new();
         let mut errors = Vec::new();
-        for p in &self.providers {
-            let started = Instant::now();
-            let result = p.create_invoice(req).await;
-            let duration_ms = started.elapsed().as_millis() as u64;
-            match result {
-                Ok(issued) => {
-                    attempts.push(Attempt {
-                        provider: p.name(),
-                        duration_ms,
-                        error: None,
-                    });
-                    return (Ok((p.clone(), issued)), attempts);
+        let timeout = self.attempt_timeout();
+        'providers: for e in &self.entries {
+            let mut retry = 0u32;
+            loop {
+                if !e.allow() {
+                    errors.push((e.name().to_string(), ProviderError::CircuitOpen));
+                    continue 'providers;
                 }
-                Err(e) => {
-                    attempts.push(Attempt {
-                        provider: p.name(),
-                        duration_ms,
-                        error: Some(e.clone()),
-                    });
-                    let transient = e.is_transient();
-                    errors.push((p.name().to_string(), e));
-                    if !transient {
-                        break;
+                let started = Instant::now();
+                let result =
+                    match tokio::time::timeout(timeout, e.provider.create_invoice(req)).await {
+                        Ok(r) => r,
+                        Err(_) => Err(ProviderError::Timeout(timeout)),
+                    };
+                let took = started.elapsed();
+                e.record(took, result.as_ref().map(drop), true);
+                attempts.push(Attempt {
+                    provider: e.name(),
+                    duration_ms: took.as_millis() as u64,
+                    error: result.as_ref().err().cloned(),
+                });
+                match result {
+                    Ok(issued) => return (Ok((e.provider.clone(), issued)), attempts),
+                    Err(err) if err.is_transient() && retry < self.cfg.max_retries => {
+                        let base = Duration::from_millis(self.cfg.retry_delay_ms)
+                            .saturating_mul(1 << retry.min(16));
+                        tokio::time::sleep(crate::settlement::backoff(0, base)).await;
+                        retry += 1;
+                    }
+                    Err(err) if err.is_transient() => {
+                        tracing::warn!(provider = e.name(), error = %err, "provider failed; trying the next one");
+                        errors.push((e.name().to_string(), err));
+                        continue 'providers;
+                    }
+                    Err(err) => {
+                        // The provider understood and refused: another would too.
+                        errors.push((e.name().to_string(), err));
+                        break 'providers;
                     }
                 }
             }
         }
         (Err(errors), attempts)
+    }
+
+    /// Checks every provider once, in parallel.
+    pub async fn check_all(&self) {
+        let timeout = self.attempt_timeout();
+        futures::future::join_all(self.entries.iter().map(|e| e.check(timeout))).await;
+    }
+
+    /// Checks every provider every `failover.health_check_interval_ms` until shutdown.
+    pub async fn run_health_checks(self: Arc<Self>, shutdown: CancellationToken) {
+        let every = Duration::from_millis(self.cfg.health_check_interval_ms);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(every) => {}
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = self.check_all() => {}
+            }
+        }
+    }
+
+    pub fn reports(&self) -> Vec<ProviderReport> {
+        self.entries.iter().map(Entry::report).collect()
+    }
+
+    /// The provider a new invoice would go to first, if any can serve.
+    pub fn serving(&self) -> Option<&'static str> {
+        self.entries
+            .iter()
+            .map(Entry::report)
+            .find(|r| r.circuit != CircuitState::Open && r.online)
+            .map(|r| r.name)
     }
 }

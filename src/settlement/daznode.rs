@@ -1,14 +1,38 @@
 //! DazNode settlement watcher: its websocket as a hint, every payment
-//! confirmed through the API. (Being written.)
+//! confirmed through the API.
+//!
+//! LNbits pushes one frame per payment on `ws(s)://host/api/v1/ws/{invoice
+//! key}` (twice for internal payments), but anyone can inject a message into
+//! that channel with an unauthenticated `GET /api/v1/ws/{id}/{data}`. So a
+//! frame is only parsed for a payment hash; if it names one of our DazNode
+//! invoices that is not yet paid, `GET /api/v1/payments/{hash}` with our key
+//! decides. A forged frame costs one lookup and marks nothing paid.
+//!
+//! On every (re)connect, every pending DazNode invoice (and those expired or
+//! canceled in the last two days: LNbits cannot cancel, so they stay payable)
+//! is looked up, which catches whatever was paid while the websocket was down.
+//! A connection that stays silent is probed with a ping; no answer means a
+//! reconnect.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
-use super::Settler;
-use crate::providers::DazNodeProvider;
-use crate::store::Store;
+use super::{backoff, Settlement, Settler};
+use crate::domain::{Invoice, InvoiceStatus, SettlePath};
+use crate::providers::{DazNodeProvider, ProviderError};
+use crate::store::{ListQuery, Store};
+use crate::time::now_ms;
+
+/// Nothing received for this long: send a ping.
+const IDLE_PING: Duration = Duration::from_secs(30);
+/// No frame (pong or other) this long after the ping: the connection is dead.
+const PONG_WAIT: Duration = Duration::from_secs(10);
+/// Invoices expired or canceled this recently are still looked up on reconnect.
+const LATE_WINDOW_MS: u64 = 2 * 86_400_000;
 
 pub struct DazNodeWatcher {
     pub daz: Arc<DazNodeProvider>,
@@ -18,7 +42,256 @@ pub struct DazNodeWatcher {
 }
 
 impl DazNodeWatcher {
+    fn set_state(&self, s: impl Into<String>) {
+        *self.daz.stream_state.lock().expect("state lock") = s.into();
+    }
+
     pub async fn run(self, shutdown: CancellationToken) {
-        shutdown.cancelled().await;
+        let mut failures: u32 = 0;
+        loop {
+            self.set_state("connecting");
+            let result = tokio::select! {
+                r = self.session(&mut failures) => r,
+                _ = shutdown.cancelled() => return,
+            };
+            failures = failures.saturating_add(1);
+            let delay = backoff(failures, self.reconnect_max);
+            // Errors are built redacted; redact again in case a library put the URL in one.
+            let cause = self.daz.redact(&result.to_string());
+            tracing::warn!(error = %cause, retry_in_ms = delay.as_millis() as u64, "DazNode websocket down");
+            self.set_state(format!("disconnected: {cause}"));
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = shutdown.cancelled() => return,
+            }
+        }
+    }
+
+    /// One connection: connect, reconcile, then follow the frames until the
+    /// connection fails. Only ever returns an error.
+    async fn session(&self, failures: &mut u32) -> ProviderError {
+        match self.session_inner(failures).await {
+            Ok(never) => match never {},
+            Err(e) => e,
+        }
+    }
+
+    async fn session_inner(
+        &self,
+        failures: &mut u32,
+    ) -> Result<std::convert::Infallible, ProviderError> {
+        let url = self.daz.websocket_url();
+        let timeout = self.daz.timeout();
+        let (mut ws, _) =
+            match tokio::time::timeout(timeout, tokio_tungstenite::connect_async(url.as_str()))
+                .await
+            {
+                Err(_) => {
+                    return Err(ProviderError::Unavailable(format!(
+                        "websocket connect timed out after {timeout:?}"
+                    )))
+                }
+                Ok(Err(e)) => {
+                    return Err(ProviderError::Unavailable(format!(
+                        "websocket connect: {}",
+                        self.daz.redact(&ws_error_text(&e))
+                    )))
+                }
+                Ok(Ok(c)) => c,
+            };
+        drop(url);
+        // Subscribed first: what is paid from now on arrives as a frame, what
+        // was paid before, the lookups find.
+        let reconciled = self.reconcile().await?;
+        tracing::info!(
+            url = %self.daz.websocket_url_redacted(),
+            reconciled,
+            "DazNode websocket connected"
+        );
+        self.set_state("connected");
+        *failures = 0;
+
+        let mut ping_sent = false;
+        loop {
+            let wait = if ping_sent { PONG_WAIT } else { IDLE_PING };
+            let msg = match tokio::time::timeout(wait, ws.next()).await {
+                Err(_) if ping_sent => {
+                    return Err(ProviderError::Unavailable(format!(
+                        "no answer to a websocket ping within {PONG_WAIT:?}"
+                    )))
+                }
+                Err(_) => {
+                    tokio::time::timeout(timeout, ws.send(Message::Ping(Vec::new().into())))
+                        .await
+                        .map_err(|_| {
+                            ProviderError::Unavailable("sending a websocket ping timed out".into())
+                        })?
+                        .map_err(|e| self.ws_err("sending a websocket ping", &e))?;
+                    ping_sent = true;
+                    continue;
+                }
+                Ok(None) => {
+                    return Err(ProviderError::Unavailable(
+                        "the websocket connection ended".into(),
+                    ))
+                }
+                Ok(Some(Err(e))) => return Err(self.ws_err("websocket", &e)),
+                Ok(Some(Ok(m))) => m,
+            };
+            ping_sent = false;
+            let text = match msg {
+                Message::Text(t) => t.as_str().to_owned(),
+                Message::Binary(b) => String::from_utf8_lossy(&b).into_owned(),
+                Message::Close(frame) => {
+                    let why = frame
+                        .map(|f| format!("{} {}", f.code, f.reason))
+                        .unwrap_or_default();
+                    return Err(ProviderError::Unavailable(self.daz.redact(&format!(
+                        "DazNode closed the websocket {why}"
+                    ))));
+                }
+                // Pings are answered by the library; any frame proves the connection alive.
+                Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
+            };
+            let Some(hash) = payment_hash_of(&text) else {
+                tracing::debug!(len = text.len(), "DazNode websocket frame without a payment hash; ignored");
+                continue;
+            };
+            self.on_hint(&hash).await?;
+        }
+    }
+
+    fn ws_err(&self, what: &str, e: &tokio_tungstenite::tungstenite::Error) -> ProviderError {
+        ProviderError::Unavailable(format!("{what}: {}", self.daz.redact(&ws_error_text(e))))
+    }
+
+    /// A frame named `hash`: if it is one of our DazNode invoices not yet
+    /// paid, ask DazNode, and settle only what DazNode confirms.
+    async fn on_hint(&self, hash: &str) -> Result<(), ProviderError> {
+        let Some(inv) = self.store.invoice_by_hash(hash).map_err(store_err)? else {
+            tracing::debug!(payment_hash = %hash, "DazNode frame for an invoice that is not ours; ignored");
+            return Ok(());
+        };
+        if inv.provider != DazNodeProvider::NAME || inv.status == InvoiceStatus::Paid {
+            return Ok(());
+        }
+        match self.daz.check_payment(hash).await {
+            Ok(check) if check.paid => self.settle(&inv, &check, SettlePath::Stream).await,
+            Ok(_) => {
+                tracing::warn!(invoice_id = %inv.id, payment_hash = %hash,
+                    "DazNode websocket named an invoice DazNode does not report paid (forged or early frame); ignored");
+                Ok(())
+            }
+            Err(e) if e.is_transient() => Err(e),
+            Err(e) => {
+                tracing::warn!(invoice_id = %inv.id, error = %e, "confirming a DazNode payment failed");
+                Ok(())
+            }
+        }
+    }
+
+    async fn settle(
+        &self,
+        inv: &Invoice,
+        check: &crate::providers::daznode::PaymentCheck,
+        path: SettlePath,
+    ) -> Result<(), ProviderError> {
+        self.settler
+            .settle(Settlement {
+                provider: DazNodeProvider::NAME,
+                payment_hash: inv.payment_hash.clone(),
+                amount_received_msat: check.amount_msat.unwrap_or(inv.amount_msat),
+                settled_at_ms: check.settled_at_ms.unwrap_or_else(now_ms),
+                path,
+                cursor: None,
+            })
+            .await
+            .map_err(|e| {
+                ProviderError::Unavailable(format!("recording a settlement failed: {e}"))
+            })?;
+        Ok(())
+    }
+
+    /// Looks up every pending DazNode invoice, and those expired or canceled
+    /// recently (still payable at LNbits), and settles what DazNode reports paid.
+    async fn reconcile(&self) -> Result<usize, ProviderError> {
+        let mut candidates = self.store.pending_invoices().map_err(store_err)?;
+        for status in [InvoiceStatus::Expired, InvoiceStatus::Canceled] {
+            let (recent, _) = self
+                .store
+                .list_invoices(&ListQuery {
+                    status: Some(status),
+                    created_after_ms: Some(now_ms().saturating_sub(LATE_WINDOW_MS)),
+                    limit: 10_000,
+                    ..Default::default()
+                })
+                .map_err(store_err)?;
+            candidates.extend(recent);
+        }
+        candidates.retain(|i| i.provider == DazNodeProvider::NAME);
+        let mut changed = 0;
+        for inv in candidates {
+            match self.daz.check_payment(&inv.payment_hash).await {
+                Ok(check) if check.paid => {
+                    self.settle(&inv, &check, SettlePath::Reconcile).await?;
+                    changed += 1;
+                }
+                Ok(_) => {}
+                Err(e) if e.is_transient() => return Err(e),
+                Err(e @ ProviderError::Rejected(_)) if e.to_string().contains("api_key") => {
+                    return Err(e)
+                }
+                Err(e) => {
+                    tracing::warn!(invoice_id = %inv.id, error = %e, "DazNode lookup failed; skipped");
+                }
+            }
+        }
+        Ok(changed)
+    }
+}
+
+/// The payment hash a frame names, if any: `{"payment": {"payment_hash": …}}`
+/// (LNbits' frame) or a bare `{"payment_hash": …}`. Nothing else in the frame
+/// is trusted.
+fn payment_hash_of(text: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    let h = v
+        .get("payment")
+        .and_then(|p| p.get("payment_hash"))
+        .or_else(|| v.get("payment_hash"))?
+        .as_str()?;
+    (h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())).then(|| h.to_ascii_lowercase())
+}
+
+fn ws_error_text(e: &tokio_tungstenite::tungstenite::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    text
+}
+
+fn store_err(e: crate::store::StoreError) -> ProviderError {
+    ProviderError::Unavailable(format!("store: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_hash_only() {
+        let h = "cc7893164bd5b5839c57d2626b6b3bcd3cb7ec553bf5cfee151e02f8cc9b0f49";
+        let frame = format!(r#"{{"wallet_balance": 7, "payment": {{"payment_hash": "{h}", "status": "success"}}}}"#);
+        assert_eq!(payment_hash_of(&frame).as_deref(), Some(h));
+        assert_eq!(payment_hash_of(&format!("hello {h}")), None);
+        assert_eq!(payment_hash_of(r#"{"payment": {"payment_hash": "../x"}}"#), None);
+        assert_eq!(payment_hash_of("not json"), None);
     }
 }
