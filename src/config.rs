@@ -157,7 +157,11 @@ pub struct LndConfig {
     /// LND's gRPC address: `host:port` or `https://host:port`.
     pub address: String,
     /// LND's `tls.cert`; the connection trusts exactly this certificate.
-    pub tls_cert: PathBuf,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<PathBuf>,
+    /// The same certificate, base64 (of the PEM or DER), for environment-only deployments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_cert_base64: Option<String>,
     /// Path to a macaroon with invoices read/write: `invoice.macaroon` is enough.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub macaroon: Option<PathBuf>,
@@ -301,11 +305,21 @@ impl Config {
             }
             fig = fig.merge(Toml::file_exact(path));
         }
+        let (legacy, wants_mock) = legacy_env(|k| std::env::var(k).ok())?;
         fig = fig
+            .merge(Serialized::defaults(legacy))
             // LNPAYD_CONFIG names the file itself (read by clap).
             .merge(Env::prefixed("LNPAYD_").split("__").ignore(&["config"]))
             .merge(Serialized::defaults(cli));
         let mut config: Config = fig.extract().map_err(|e| ConfigError::Parse(Box::new(e)))?;
+        if wants_mock && !config.dev {
+            return Err(ConfigError::Invalid {
+                key: "LIGHTNING_FALLBACK_ENABLE_MOCK",
+                message:
+                    "the mock (dev) provider only runs in dev mode: start with --dev, or unset it"
+                        .into(),
+            });
+        }
         if let Some(lnd) = &mut config.lnd {
             lnd.normalise();
         }
@@ -357,11 +371,32 @@ impl Config {
                     format!("{:?} is not host:port or https://host:port", lnd.address),
                 );
             }
-            if !lnd.tls_cert.is_file() {
-                return bad(
-                    "lnd.tls_cert",
-                    format!("{} is not a readable file", lnd.tls_cert.display()),
-                );
+            match (&lnd.tls_cert, &lnd.tls_cert_base64) {
+                (Some(_), Some(_)) => {
+                    return bad(
+                        "lnd.tls_cert",
+                        "set lnd.tls_cert or lnd.tls_cert_base64, not both".into(),
+                    )
+                }
+                (None, None) => {
+                    return bad(
+                        "lnd.tls_cert",
+                        "set lnd.tls_cert (a path) or lnd.tls_cert_base64".into(),
+                    )
+                }
+                (Some(p), None) if !p.is_file() => {
+                    return bad(
+                        "lnd.tls_cert",
+                        format!("{} is not a readable file", p.display()),
+                    )
+                }
+                (None, Some(b)) if lnd_cert_pem(b).is_none() => {
+                    return bad(
+                        "lnd.tls_cert_base64",
+                        "is not base64 of a PEM or DER certificate".into(),
+                    )
+                }
+                _ => {}
             }
             match (&lnd.macaroon, &lnd.macaroon_hex) {
                 (Some(_), Some(_)) => {
@@ -466,6 +501,67 @@ impl Config {
 mod tests {
     use super::*;
 
+    fn legacy(vars: &[(&str, &str)]) -> Result<(serde_json::Value, bool), ConfigError> {
+        let vars: std::collections::HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        legacy_env(|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn legacy_environment_names_map_to_config_keys() {
+        let (tree, mock) = legacy(&[
+            ("DAZNODE_API_URL", "https://daznode.invalid"),
+            ("DAZNODE_API_KEY", "placeholder-key"),
+            ("LND_SOCKET", "127.0.0.1:10009"),
+            ("LND_ADMIN_MACAROON", "AgEDbG5k"),
+            ("LIGHTNING_FALLBACK_MAX_RETRIES", "3"),
+            ("LIGHTNING_FALLBACK_RETRY_DELAY", "250"),
+            ("LIGHTNING_FALLBACK_HEALTH_CHECK_INTERVAL", "15000"),
+            ("LIGHTNING_FALLBACK_ENABLE_LOCAL_LND", "false"),
+        ])
+        .unwrap();
+        assert!(!mock);
+        assert_eq!(tree["daznode"]["url"], "https://daznode.invalid");
+        assert_eq!(tree["daznode"]["api_key"], "placeholder-key");
+        assert_eq!(tree["lnd"]["address"], "127.0.0.1:10009");
+        // base64 "AgEDbG5k" is the bytes 02 01 03 6c 6e 64.
+        assert_eq!(tree["lnd"]["macaroon_hex"], "0201036c6e64");
+        assert_eq!(tree["failover"]["max_retries"], 3);
+        assert_eq!(tree["failover"]["retry_delay_ms"], 250);
+        assert_eq!(tree["failover"]["health_check_interval_ms"], 15000);
+        assert_eq!(tree["failover"]["enable_lnd"], false);
+    }
+
+    #[test]
+    fn legacy_values_are_checked_naming_the_variable() {
+        let err = legacy(&[("LIGHTNING_FALLBACK_MAX_RETRIES", "many")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("LIGHTNING_FALLBACK_MAX_RETRIES"),
+            "{err}"
+        );
+        let err = legacy(&[("LIGHTNING_FALLBACK_ENABLE_MOCK", "perhaps")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("LIGHTNING_FALLBACK_ENABLE_MOCK"),
+            "{err}"
+        );
+        assert!(
+            legacy(&[("LIGHTNING_FALLBACK_ENABLE_MOCK", "true")])
+                .unwrap()
+                .1
+        );
+    }
+
+    #[test]
+    fn a_der_certificate_in_base64_becomes_pem() {
+        let pem = lnd_cert_pem("MIIBAA==").unwrap();
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\nMIIBAA==\n"));
+        assert!(lnd_cert_pem("not base64!").is_none());
+    }
+
     #[test]
     fn the_example_config_is_the_defaults() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml.example");
@@ -474,4 +570,128 @@ mod tests {
             .expect("example parses");
         assert_eq!(from_file, Config::default());
     }
+}
+
+/// The PEM text of a base64-encoded certificate (base64 of a PEM, or of a DER).
+pub fn lnd_cert_pem(b64: &str) -> Option<String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()?;
+    match String::from_utf8(bytes.clone()) {
+        Ok(pem) if pem.contains("-----BEGIN CERTIFICATE-----") => Some(pem),
+        _ if bytes.first() == Some(&0x30) => {
+            let body = base64::engine::general_purpose::STANDARD.encode(&bytes);
+            let lines: Vec<&str> = body
+                .as_bytes()
+                .chunks(64)
+                .map(|c| std::str::from_utf8(c).unwrap_or(""))
+                .collect();
+            Some(format!(
+                "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+                lines.join("\n")
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// The previous deployment's environment names, so existing `.env` files keep
+/// working. They rank below `LNPAYD_…` variables. Returns the values as a
+/// config tree, and whether `LIGHTNING_FALLBACK_ENABLE_MOCK` asked for the
+/// mock provider (accepted only in dev mode).
+fn legacy_env(
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<(serde_json::Value, bool), ConfigError> {
+    use serde_json::{json, Value};
+    let mut tree = json!({});
+    let mut set = |section: &str, key: &str, v: Value| {
+        tree.as_object_mut()
+            .expect("object")
+            .entry(section)
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .expect("object")
+            .insert(key.into(), v);
+    };
+    let num = |var: &'static str, v: &str| {
+        v.trim().parse::<u64>().map_err(|_| ConfigError::Invalid {
+            key: var,
+            message: format!("{v:?} is not a whole number"),
+        })
+    };
+    let flag = |var: &'static str, v: &str| match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        _ => Err(ConfigError::Invalid {
+            key: var,
+            message: format!("{v:?} is not true or false"),
+        }),
+    };
+    if let Some(v) = get("DAZNODE_API_URL") {
+        set("daznode", "url", json!(v));
+    }
+    if let Some(v) = get("DAZNODE_API_KEY") {
+        set("daznode", "api_key", json!(v));
+    }
+    if let Some(v) = get("LND_SOCKET") {
+        set("lnd", "address", json!(v));
+    }
+    if let Some(v) = get("LND_TLS_CERT") {
+        if Path::new(v.trim()).is_file() {
+            set("lnd", "tls_cert", json!(v.trim()));
+        } else {
+            set("lnd", "tls_cert_base64", json!(v.trim()));
+        }
+    }
+    if let Some(v) = get("LND_ADMIN_MACAROON") {
+        let v = v.trim();
+        if Path::new(v).is_file() {
+            set("lnd", "macaroon", json!(v));
+        } else if v.len() % 2 == 0 && v.bytes().all(|b| b.is_ascii_hexdigit()) {
+            set("lnd", "macaroon_hex", json!(v));
+        } else {
+            use base64::Engine;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(v)
+                .map_err(|_| ConfigError::Invalid {
+                    key: "LND_ADMIN_MACAROON",
+                    message: "is neither a file, hex nor base64".into(),
+                })?;
+            set("lnd", "macaroon_hex", json!(hex::encode(bytes)));
+        }
+    }
+    if let Some(v) = get("LIGHTNING_FALLBACK_MAX_RETRIES") {
+        set(
+            "failover",
+            "max_retries",
+            json!(num("LIGHTNING_FALLBACK_MAX_RETRIES", &v)?),
+        );
+    }
+    if let Some(v) = get("LIGHTNING_FALLBACK_RETRY_DELAY") {
+        set(
+            "failover",
+            "retry_delay_ms",
+            json!(num("LIGHTNING_FALLBACK_RETRY_DELAY", &v)?),
+        );
+    }
+    if let Some(v) = get("LIGHTNING_FALLBACK_HEALTH_CHECK_INTERVAL") {
+        set(
+            "failover",
+            "health_check_interval_ms",
+            json!(num("LIGHTNING_FALLBACK_HEALTH_CHECK_INTERVAL", &v)?),
+        );
+    }
+    if let Some(v) = get("LIGHTNING_FALLBACK_ENABLE_LOCAL_LND") {
+        set(
+            "failover",
+            "enable_lnd",
+            json!(flag("LIGHTNING_FALLBACK_ENABLE_LOCAL_LND", &v)?),
+        );
+    }
+    let wants_mock = match get("LIGHTNING_FALLBACK_ENABLE_MOCK") {
+        Some(v) => flag("LIGHTNING_FALLBACK_ENABLE_MOCK", &v)?,
+        None => false,
+    };
+    Ok((tree, wants_mock))
 }

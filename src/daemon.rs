@@ -72,6 +72,7 @@ fn datadir_error(path: &Path) -> impl FnOnce(std::io::Error) -> DaemonError + '_
 }
 
 pub async fn run(config: Config) -> Result<(), DaemonError> {
+    crate::providers::lnd::install_crypto_provider();
     let datadir = config.datadir.clone();
     {
         use std::os::unix::fs::DirBuilderExt;

@@ -30,6 +30,8 @@ pub struct LndProvider {
 pub enum LndSetupError {
     #[error("lnd.tls_cert / lnd.macaroon: {0}")]
     Connect(String),
+    #[error("lnd.tls_cert_base64 is not a base64 certificate")]
+    CertBase64,
     #[error("lnd.macaroon_hex is not hex")]
     MacaroonHex,
     #[error("lnd: cannot stage the macaroon in {path}: {source}")]
@@ -40,7 +42,7 @@ pub enum LndSetupError {
 }
 
 /// rustls needs one process-wide crypto provider; installing twice is harmless.
-fn install_crypto_provider() {
+pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
@@ -51,8 +53,23 @@ impl LndProvider {
     /// node that is down does not stop lnpayd from starting).
     pub async fn new(cfg: &LndConfig, datadir: &Path) -> Result<Self, LndSetupError> {
         install_crypto_provider();
+        let cert = match (&cfg.tls_cert, &cfg.tls_cert_base64) {
+            (Some(path), _) => path.clone(),
+            (None, Some(b64)) => {
+                // The client reads the certificate from a file: keep one in the data dir.
+                let pem = crate::config::lnd_cert_pem(b64).ok_or(LndSetupError::CertBase64)?;
+                let path = datadir.join("lnd-tls.cert");
+                std::fs::write(&path, pem).map_err(|source| LndSetupError::Stage {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                path
+            }
+            (None, None) => unreachable!("config validation requires a certificate"),
+        };
+        let cert = cert.as_path();
         let client = match (&cfg.macaroon, &cfg.macaroon_hex) {
-            (Some(path), _) => connect(cfg, path).await?,
+            (Some(path), _) => connect(cfg, cert, path).await?,
             (None, Some(hex_mac)) => {
                 // The client reads macaroons from files only: stage it briefly, owner-only.
                 let bytes =
@@ -65,14 +82,14 @@ impl LndProvider {
                         source,
                     }
                 })?;
-                let client = connect(cfg, &path).await;
+                let client = connect(cfg, cert, &path).await;
                 let _ = std::fs::remove_file(&path);
                 client?
             }
             (None, None) => unreachable!("config validation requires a macaroon"),
         };
         let readonly = match &cfg.readonly_macaroon {
-            Some(path) => Some(connect(cfg, path).await?),
+            Some(path) => Some(connect(cfg, cert, path).await?),
             None => None,
         };
         Ok(Self {
@@ -106,10 +123,10 @@ impl LndProvider {
     }
 }
 
-async fn connect(cfg: &LndConfig, macaroon: &Path) -> Result<Client, LndSetupError> {
+async fn connect(cfg: &LndConfig, cert: &Path, macaroon: &Path) -> Result<Client, LndSetupError> {
     fedimint_tonic_lnd::connect(
         cfg.address.clone(),
-        cfg.tls_cert.clone(),
+        cert.to_path_buf(),
         macaroon.to_path_buf(),
     )
     .await

@@ -115,6 +115,17 @@ fn bad_configuration_stops_start_up_naming_the_key() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("retention.idempotency_secs"), "{out}");
 
+    // The old deployment's mock switch is refused outside dev mode, by name.
+    let (code, out) = lnpayd(
+        &["--datadir", &datadir, "--listen", "127.0.0.1:0"],
+        &[("LIGHTNING_FALLBACK_ENABLE_MOCK", "true")],
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("LIGHTNING_FALLBACK_ENABLE_MOCK") && out.contains("--dev"),
+        "{out}"
+    );
+
     // Without --dev and without a provider there is nothing to serve.
     let (code, out) = lnpayd(&["--datadir", &datadir, "--listen", "127.0.0.1:0"], &[]);
     assert_eq!(code, 1, "{out}");
