@@ -6,7 +6,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // The descriptor set feeds server reflection, so grpcurl needs no .proto files.
         .file_descriptor_set_path(out.join("lnpayd_descriptor.bin"))
         .compile_protos(
-            &["proto/lnpayd/v1/invoices.proto", "proto/lnpayd/v1/admin.proto"],
+            &[
+                "proto/lnpayd/v1/invoices.proto",
+                "proto/lnpayd/v1/admin.proto",
+            ],
             &["proto"],
         )?;
     println!("cargo:rerun-if-changed=proto");
