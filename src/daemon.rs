@@ -188,6 +188,8 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
 
     tracing::info!(%addr, datadir = %datadir.display(), dev = config.dev, "lnpayd ready");
     announce(&config, addr);
+    crate::systemd::notify_ready();
+    tasks.spawn(crate::systemd::watchdog(shutdown.clone()));
 
     let signal = tokio::spawn(wait_for_signal(shutdown.clone()));
     let served = server.await;
@@ -244,6 +246,7 @@ async fn wait_for_signal(shutdown: CancellationToken) {
         _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
         _ = int.recv() => tracing::info!("SIGINT: shutting down"),
     }
+    crate::systemd::notify_stopping();
     shutdown.cancel();
 }
 

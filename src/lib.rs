@@ -18,6 +18,7 @@ pub mod events;
 pub mod providers;
 pub mod settlement;
 pub mod store;
+pub mod systemd;
 pub mod time;
 
 /// Code generated from `proto/lnpayd/v1`.
