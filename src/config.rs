@@ -497,81 +497,6 @@ impl Config {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn legacy(vars: &[(&str, &str)]) -> Result<(serde_json::Value, bool), ConfigError> {
-        let vars: std::collections::HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        legacy_env(|k| vars.get(k).cloned())
-    }
-
-    #[test]
-    fn legacy_environment_names_map_to_config_keys() {
-        let (tree, mock) = legacy(&[
-            ("DAZNODE_API_URL", "https://daznode.invalid"),
-            ("DAZNODE_API_KEY", "placeholder-key"),
-            ("LND_SOCKET", "127.0.0.1:10009"),
-            ("LND_ADMIN_MACAROON", "AgEDbG5k"),
-            ("LIGHTNING_FALLBACK_MAX_RETRIES", "3"),
-            ("LIGHTNING_FALLBACK_RETRY_DELAY", "250"),
-            ("LIGHTNING_FALLBACK_HEALTH_CHECK_INTERVAL", "15000"),
-            ("LIGHTNING_FALLBACK_ENABLE_LOCAL_LND", "false"),
-        ])
-        .unwrap();
-        assert!(!mock);
-        assert_eq!(tree["daznode"]["url"], "https://daznode.invalid");
-        assert_eq!(tree["daznode"]["api_key"], "placeholder-key");
-        assert_eq!(tree["lnd"]["address"], "127.0.0.1:10009");
-        // base64 "AgEDbG5k" is the bytes 02 01 03 6c 6e 64.
-        assert_eq!(tree["lnd"]["macaroon_hex"], "0201036c6e64");
-        assert_eq!(tree["failover"]["max_retries"], 3);
-        assert_eq!(tree["failover"]["retry_delay_ms"], 250);
-        assert_eq!(tree["failover"]["health_check_interval_ms"], 15000);
-        assert_eq!(tree["failover"]["enable_lnd"], false);
-    }
-
-    #[test]
-    fn legacy_values_are_checked_naming_the_variable() {
-        let err = legacy(&[("LIGHTNING_FALLBACK_MAX_RETRIES", "many")]).unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("LIGHTNING_FALLBACK_MAX_RETRIES"),
-            "{err}"
-        );
-        let err = legacy(&[("LIGHTNING_FALLBACK_ENABLE_MOCK", "perhaps")]).unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("LIGHTNING_FALLBACK_ENABLE_MOCK"),
-            "{err}"
-        );
-        assert!(
-            legacy(&[("LIGHTNING_FALLBACK_ENABLE_MOCK", "true")])
-                .unwrap()
-                .1
-        );
-    }
-
-    #[test]
-    fn a_der_certificate_in_base64_becomes_pem() {
-        let pem = lnd_cert_pem("MIIBAA==").unwrap();
-        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\nMIIBAA==\n"));
-        assert!(lnd_cert_pem("not base64!").is_none());
-    }
-
-    #[test]
-    fn the_example_config_is_the_defaults() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml.example");
-        let from_file: Config = Figment::from(Toml::file_exact(&path))
-            .extract()
-            .expect("example parses");
-        assert_eq!(from_file, Config::default());
-    }
-}
-
 /// The PEM text of a base64-encoded certificate (base64 of a PEM, or of a DER).
 pub fn lnd_cert_pem(b64: &str) -> Option<String> {
     use base64::Engine;
@@ -694,4 +619,79 @@ fn legacy_env(
         None => false,
     };
     Ok((tree, wants_mock))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn legacy(vars: &[(&str, &str)]) -> Result<(serde_json::Value, bool), ConfigError> {
+        let vars: std::collections::HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        legacy_env(|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn legacy_environment_names_map_to_config_keys() {
+        let (tree, mock) = legacy(&[
+            ("DAZNODE_API_URL", "https://daznode.invalid"),
+            ("DAZNODE_API_KEY", "placeholder-key"),
+            ("LND_SOCKET", "127.0.0.1:10009"),
+            ("LND_ADMIN_MACAROON", "AgEDbG5k"),
+            ("LIGHTNING_FALLBACK_MAX_RETRIES", "3"),
+            ("LIGHTNING_FALLBACK_RETRY_DELAY", "250"),
+            ("LIGHTNING_FALLBACK_HEALTH_CHECK_INTERVAL", "15000"),
+            ("LIGHTNING_FALLBACK_ENABLE_LOCAL_LND", "false"),
+        ])
+        .unwrap();
+        assert!(!mock);
+        assert_eq!(tree["daznode"]["url"], "https://daznode.invalid");
+        assert_eq!(tree["daznode"]["api_key"], "placeholder-key");
+        assert_eq!(tree["lnd"]["address"], "127.0.0.1:10009");
+        // base64 "AgEDbG5k" is the bytes 02 01 03 6c 6e 64.
+        assert_eq!(tree["lnd"]["macaroon_hex"], "0201036c6e64");
+        assert_eq!(tree["failover"]["max_retries"], 3);
+        assert_eq!(tree["failover"]["retry_delay_ms"], 250);
+        assert_eq!(tree["failover"]["health_check_interval_ms"], 15000);
+        assert_eq!(tree["failover"]["enable_lnd"], false);
+    }
+
+    #[test]
+    fn legacy_values_are_checked_naming_the_variable() {
+        let err = legacy(&[("LIGHTNING_FALLBACK_MAX_RETRIES", "many")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("LIGHTNING_FALLBACK_MAX_RETRIES"),
+            "{err}"
+        );
+        let err = legacy(&[("LIGHTNING_FALLBACK_ENABLE_MOCK", "perhaps")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("LIGHTNING_FALLBACK_ENABLE_MOCK"),
+            "{err}"
+        );
+        assert!(
+            legacy(&[("LIGHTNING_FALLBACK_ENABLE_MOCK", "true")])
+                .unwrap()
+                .1
+        );
+    }
+
+    #[test]
+    fn a_der_certificate_in_base64_becomes_pem() {
+        let pem = lnd_cert_pem("MIIBAA==").unwrap();
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\nMIIBAA==\n"));
+        assert!(lnd_cert_pem("not base64!").is_none());
+    }
+
+    #[test]
+    fn the_example_config_is_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml.example");
+        let from_file: Config = Figment::from(Toml::file_exact(&path))
+            .extract()
+            .expect("example parses");
+        assert_eq!(from_file, Config::default());
+    }
 }

@@ -11,9 +11,9 @@ use tonic::{Request, Response, Status};
 
 use super::convert;
 use super::request_id;
+use super::status::invalid;
 use crate::app::{App, Lookup};
-use crate::domain::{CreateParams, InvalidField};
-use crate::error::Error;
+use crate::domain::CreateParams;
 use crate::events::EventFilter;
 use crate::proto::{self, create_invoice_request as create, get_invoice_request as get};
 use crate::store::ListQuery;
@@ -26,15 +26,6 @@ const MAX_WAIT: Duration = Duration::from_secs(3600);
 
 pub struct InvoicesApi {
     pub app: Arc<App>,
-}
-
-fn invalid(reason: &'static str, field: &'static str, message: impl Into<String>) -> Status {
-    Error::Invalid(InvalidField {
-        reason,
-        field,
-        message: message.into(),
-    })
-    .into()
 }
 
 fn required_id(id: String) -> Result<String, Status> {

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 mod convert;
 pub mod invoices;
+pub mod request_id;
 pub mod status;
 
 use std::sync::Arc;
@@ -57,6 +58,7 @@ pub async fn serve(
         AdminServer::with_interceptor(admin::AdminApi { app }, require(tokens, Role::Admin));
 
     Server::builder()
+        .layer(request_id::RequestIdLayer)
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

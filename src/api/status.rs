@@ -22,6 +22,16 @@ pub fn status(
     Status::with_error_details(code, message, details)
 }
 
+/// An INVALID_ARGUMENT for a request field, as validation errors are.
+pub fn invalid(reason: &'static str, field: &'static str, message: impl Into<String>) -> Status {
+    Error::Invalid(crate::domain::InvalidField {
+        reason,
+        field,
+        message: message.into(),
+    })
+    .into()
+}
+
 fn meta<const N: usize>(pairs: [(&str, String); N]) -> HashMap<String, String> {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }

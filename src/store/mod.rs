@@ -94,6 +94,21 @@ pub struct ListQuery {
     pub limit: usize,
 }
 
+/// Where an audit page ended: opaque to callers (the entry's key).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditCursor(pub Vec<u8>);
+
+#[derive(Clone, Debug, Default)]
+pub struct AuditQuery {
+    /// Continue with entries older than this one.
+    pub before: Option<AuditCursor>,
+    pub since_ms: Option<u64>,
+    pub until_ms: Option<u64>,
+    pub invoice_id: Option<String>,
+    pub provider: Option<String>,
+    pub limit: usize,
+}
+
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Pruned {
     pub idempotency_keys: usize,
@@ -142,8 +157,11 @@ pub trait Store: Send + Sync + 'static {
     fn set_cursor(&self, update: &CursorUpdate) -> Result<(), StoreError>;
 
     fn append_audit(&self, entries: &[AuditEntry]) -> Result<(), StoreError>;
-    /// Audit entries at or after `since_ms`, oldest first, at most `limit`.
-    fn audit_entries(&self, since_ms: u64, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
+    /// A page of the audit log, newest first; the bool says whether more match.
+    fn audit_page(
+        &self,
+        query: &AuditQuery,
+    ) -> Result<(Vec<(AuditCursor, AuditEntry)>, bool), StoreError>;
     /// Drops idempotency records created before `keys_before_ms` and audit
     /// entries older than `audit_before_ms`.
     fn prune(&self, keys_before_ms: u64, audit_before_ms: u64) -> Result<Pruned, StoreError>;

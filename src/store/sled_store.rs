@@ -12,8 +12,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::keys;
 use super::{
-    CursorUpdate, GroupCommit, IdempotencyRecord, Inserted, ListQuery, Pruned, Store, StoreError,
-    Transition, Transitioned,
+    AuditCursor, AuditQuery, CursorUpdate, GroupCommit, IdempotencyRecord, Inserted, ListQuery,
+    Pruned, Store, StoreError, Transition, Transitioned,
 };
 use crate::domain::{AuditEntry, Event, EventKind, Invoice, InvoiceStatus};
 
@@ -367,15 +367,36 @@ impl Store for SledStore {
         Ok(())
     }
 
-    fn audit_entries(&self, since_ms: u64, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
-        self.tree
-            .range(keys::audit(since_ms, 0)..keys::prefix_end(keys::AUDIT))
-            .take(limit)
-            .map(|item| {
-                let (k, v) = item?;
-                decode(&k, &v)
-            })
-            .collect()
+    fn audit_page(
+        &self,
+        q: &AuditQuery,
+    ) -> Result<(Vec<(AuditCursor, AuditEntry)>, bool), StoreError> {
+        let lower = keys::audit(q.since_ms.unwrap_or(0), 0);
+        let mut upper = q
+            .until_ms
+            .map_or_else(|| keys::prefix_end(keys::AUDIT), |ms| keys::audit(ms, 0));
+        if let Some(AuditCursor(before)) = &q.before {
+            upper = upper.min(before.clone());
+        }
+        let mut out = Vec::with_capacity(q.limit.min(1024));
+        for item in self.tree.range(lower..upper).rev() {
+            let (k, v) = item?;
+            let e: AuditEntry = decode(&k, &v)?;
+            if q.invoice_id
+                .as_ref()
+                .is_some_and(|id| e.invoice_id.as_ref() != Some(id))
+                || q.provider
+                    .as_ref()
+                    .is_some_and(|p| e.provider.as_ref() != Some(p))
+            {
+                continue;
+            }
+            if out.len() == q.limit {
+                return Ok((out, true));
+            }
+            out.push((AuditCursor(k.to_vec()), e));
+        }
+        Ok((out, false))
     }
 
     fn prune(&self, keys_before_ms: u64, audit_before_ms: u64) -> Result<Pruned, StoreError> {

@@ -84,11 +84,20 @@ async fn call_all(d: &Daemon, token: Option<String>) -> Vec<(&'static str, Code)
                     .map(drop),
             ),
         ),
+        (
+            "ListAuditLog",
+            code(
+                admin
+                    .list_audit_log(proto::ListAuditLogRequest::default())
+                    .await
+                    .map(drop),
+            ),
+        ),
     ]
 }
 
 fn is_invoices(rpc: &str) -> bool {
-    !matches!(rpc, "GetStatus" | "SimulatePayment")
+    !matches!(rpc, "GetStatus" | "SimulatePayment" | "ListAuditLog")
 }
 
 #[tokio::test(flavor = "multi_thread")]

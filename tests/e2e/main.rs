@@ -3,6 +3,7 @@
 #[path = "../common/daemon.rs"]
 mod harness;
 
+mod audit;
 mod auth;
 mod crash;
 mod events;
