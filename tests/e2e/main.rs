@@ -11,4 +11,5 @@ mod flow;
 mod grpcurl;
 mod idempotency;
 mod lifecycle;
+mod systemd;
 mod validation;
