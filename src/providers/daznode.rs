@@ -89,12 +89,17 @@ impl DazNodeProvider {
             base.set_path(&p);
         }
         let mut value = HeaderValue::from_str(key.expose()).map_err(|_| {
-            DazNodeSetupError::Client("the API key contains characters not allowed in a header".into())
+            DazNodeSetupError::Client(
+                "the API key contains characters not allowed in a header".into(),
+            )
         })?;
         value.set_sensitive(true);
         let mut headers = HeaderMap::new();
         headers.insert(KEY_HEADER, value);
-        headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
         let timeout = Duration::from_secs(cfg.timeout_secs.max(1));
         let http = reqwest::Client::builder()
             .default_headers(headers)
@@ -204,10 +209,7 @@ impl DazNodeProvider {
         let detail = self.redact(&detail_of(body));
         let lower = detail.to_lowercase();
         let code = status.as_u16();
-        if code == 401
-            || code == 403
-            || (code == 404 && lower.contains("wallet not found"))
-        {
+        if code == 401 || code == 403 || (code == 404 && lower.contains("wallet not found")) {
             return ProviderError::Rejected(format!("{KEY_HINT}: HTTP {code}: {detail}"));
         }
         if status.is_server_error() || code == 408 || code == 429 {
@@ -466,7 +468,10 @@ mod tests {
             "https://daz.example/lnbits/api/v1/wallet"
         );
         let p = provider("http://127.0.0.1:5000", "abc");
-        assert_eq!(p.websocket_url().as_str(), "ws://127.0.0.1:5000/api/v1/ws/abc");
+        assert_eq!(
+            p.websocket_url().as_str(),
+            "ws://127.0.0.1:5000/api/v1/ws/abc"
+        );
         assert_eq!(p.redact("x abc y abc"), "x <api key> y <api key>");
     }
 
@@ -486,11 +491,23 @@ mod tests {
     #[test]
     fn status_errors_name_the_cause() {
         let p = provider("http://127.0.0.1:1", "abc");
-        let e = p.status_error(StatusCode::NOT_FOUND, &json!({"detail": "Wallet not found."}));
-        assert!(matches!(&e, ProviderError::Rejected(m) if m.contains("check daznode.api_key")), "{e}");
-        let e = p.status_error(StatusCode::from_u16(520).unwrap(), &json!({"detail": "boom"}));
+        let e = p.status_error(
+            StatusCode::NOT_FOUND,
+            &json!({"detail": "Wallet not found."}),
+        );
+        assert!(
+            matches!(&e, ProviderError::Rejected(m) if m.contains("check daznode.api_key")),
+            "{e}"
+        );
+        let e = p.status_error(
+            StatusCode::from_u16(520).unwrap(),
+            &json!({"detail": "boom"}),
+        );
         assert!(e.is_transient());
-        let e = p.status_error(StatusCode::UNPROCESSABLE_ENTITY, &json!({"detail": [{"msg": "x"}]}));
+        let e = p.status_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &json!({"detail": [{"msg": "x"}]}),
+        );
         assert!(matches!(e, ProviderError::Rejected(_)));
         let e = p.status_error(StatusCode::FORBIDDEN, &json!({"detail": "nope abc"}));
         assert!(!e.to_string().contains("abc"), "{e}");
@@ -515,12 +532,74 @@ mod tests {
         assert!(parse_check(h, &outgoing).is_err());
     }
 
+    #[tokio::test]
+    async fn a_silent_or_absent_server_is_transient() {
+        // Accepts connections and never answers.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", silent.local_addr().unwrap());
+        let _hold = std::thread::spawn(move || {
+            let conns: Vec<_> = silent.incoming().take(4).collect();
+            std::thread::sleep(Duration::from_secs(5));
+            drop(conns);
+        });
+        let mut cfg = DazNodeConfig {
+            url,
+            api_key_file: None,
+            api_key: Some(Secret::new("abc")),
+            network: Network::Bitcoin,
+            timeout_secs: 1,
+            reconnect_max_secs: 5,
+        };
+        let p = DazNodeProvider::new(&cfg).unwrap();
+        let req = InvoiceRequest {
+            amount_msat: 1000,
+            memo: Memo::Description("x".into()),
+            expiry_secs: 60,
+        };
+        let t = std::time::Instant::now();
+        let e = p.create_invoice(&req).await.unwrap_err();
+        assert!(matches!(e, ProviderError::Timeout(_)), "{e}");
+        assert!(t.elapsed() < Duration::from_secs(3));
+        let e = p.check_payment(&"ab".repeat(32)).await.unwrap_err();
+        assert!(e.is_transient(), "{e}");
+
+        // Nobody listening.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        cfg.url = format!("http://127.0.0.1:{port}");
+        let p = DazNodeProvider::new(&cfg).unwrap();
+        let e = p.check_health().await.unwrap_err();
+        assert!(
+            matches!(&e, ProviderError::Unavailable(m) if m.starts_with("unreachable")),
+            "{e}"
+        );
+
+        // Not whole sats: refused before any call.
+        let e = p
+            .create_invoice(&InvoiceRequest {
+                amount_msat: 1500,
+                ..req
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, ProviderError::Rejected(m) if m.contains("whole")),
+            "{e}"
+        );
+    }
+
     #[test]
     fn rfc3339() {
         assert_eq!(parse_rfc3339_ms("1970-01-01T00:00:00"), Some(0));
         assert_eq!(parse_rfc3339_ms("1970-01-01T00:00:01.5Z"), Some(1500));
         assert_eq!(parse_rfc3339_ms("1970-01-01T01:00:00+01:00"), Some(0));
-        assert_eq!(parse_rfc3339_ms("2000-03-01T00:00:00"), Some(951_868_800_000));
+        assert_eq!(
+            parse_rfc3339_ms("2000-03-01T00:00:00"),
+            Some(951_868_800_000)
+        );
         assert_eq!(parse_rfc3339_ms("garbage"), None);
     }
 }

@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{backoff, Settlement, Settler};
 use crate::domain::{Invoice, InvoiceStatus, SettlePath};
-use crate::providers::{DazNodeProvider, ProviderError};
+use crate::providers::{DazNodeProvider, Provider, ProviderError};
 use crate::store::{ListQuery, Store};
 use crate::time::now_ms;
 
@@ -100,6 +100,9 @@ impl DazNodeWatcher {
                 Ok(Ok(c)) => c,
             };
         drop(url);
+        // LNbits accepts a websocket for any key (it is only a channel name):
+        // only the API says whether the key is the wallet's.
+        self.daz.check_health().await?;
         // Subscribed first: what is paid from now on arrives as a frame, what
         // was paid before, the lookups find.
         let reconciled = self.reconcile().await?;
@@ -146,15 +149,19 @@ impl DazNodeWatcher {
                     let why = frame
                         .map(|f| format!("{} {}", f.code, f.reason))
                         .unwrap_or_default();
-                    return Err(ProviderError::Unavailable(self.daz.redact(&format!(
-                        "DazNode closed the websocket {why}"
-                    ))));
+                    return Err(ProviderError::Unavailable(
+                        self.daz
+                            .redact(&format!("DazNode closed the websocket {why}")),
+                    ));
                 }
                 // Pings are answered by the library; any frame proves the connection alive.
                 Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
             };
             let Some(hash) = payment_hash_of(&text) else {
-                tracing::debug!(len = text.len(), "DazNode websocket frame without a payment hash; ignored");
+                tracing::debug!(
+                    len = text.len(),
+                    "DazNode websocket frame without a payment hash; ignored"
+                );
                 continue;
             };
             self.on_hint(&hash).await?;
@@ -288,10 +295,15 @@ mod tests {
     #[test]
     fn finds_the_hash_only() {
         let h = "cc7893164bd5b5839c57d2626b6b3bcd3cb7ec553bf5cfee151e02f8cc9b0f49";
-        let frame = format!(r#"{{"wallet_balance": 7, "payment": {{"payment_hash": "{h}", "status": "success"}}}}"#);
+        let frame = format!(
+            r#"{{"wallet_balance": 7, "payment": {{"payment_hash": "{h}", "status": "success"}}}}"#
+        );
         assert_eq!(payment_hash_of(&frame).as_deref(), Some(h));
         assert_eq!(payment_hash_of(&format!("hello {h}")), None);
-        assert_eq!(payment_hash_of(r#"{"payment": {"payment_hash": "../x"}}"#), None);
+        assert_eq!(
+            payment_hash_of(r#"{"payment": {"payment_hash": "../x"}}"#),
+            None
+        );
         assert_eq!(payment_hash_of("not json"), None);
     }
 }

@@ -1,0 +1,312 @@
+//! A real LNbits 1.6.2 (FakeWallet) started by `scripts/lnbits_fixture.py`,
+//! stopped when dropped (also on panic): stdin EOF first, then its process
+//! group is killed. A small client for what the tests do directly at LNbits
+//! (pay from the payer wallet, inject a websocket message), and a TCP proxy
+//! to cut lnpayd's connections.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+#[derive(Clone, Debug)]
+#[allow(dead_code)]
+pub struct Wallet {
+    pub id: String,
+    pub adminkey: String,
+    pub inkey: String,
+}
+
+pub struct LnBits {
+    child: Option<Child>,
+    stdin: Option<ChildStdin>,
+    _dir: tempfile::TempDir,
+    pub dir: PathBuf,
+    pub port: u16,
+    pub url: String,
+    pub merchant: Wallet,
+    pub payer: Wallet,
+    http: reqwest::Client,
+}
+
+fn wallet(v: &Value) -> Wallet {
+    let s = |k: &str| v[k].as_str().expect(k).to_string();
+    Wallet {
+        id: s("id"),
+        adminkey: s("adminkey"),
+        inkey: s("inkey"),
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl LnBits {
+    pub fn start() -> LnBits {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let ensure = Command::new(root.join("scripts/ensure-tools.sh"))
+            .arg("lnbits")
+            .current_dir(&root)
+            .output()
+            .expect("run scripts/ensure-tools.sh");
+        assert!(
+            ensure.status.success(),
+            "scripts/ensure-tools.sh lnbits failed: {}{}",
+            String::from_utf8_lossy(&ensure.stdout),
+            String::from_utf8_lossy(&ensure.stderr)
+        );
+        // tmpfs makes the first start (one fsync per default setting) faster.
+        let shm = std::path::Path::new("/dev/shm");
+        let tmp = if shm.is_dir() {
+            tempfile::Builder::new()
+                .prefix("lnpayd-lnbits")
+                .tempdir_in(shm)
+        } else {
+            tempfile::Builder::new().prefix("lnpayd-lnbits").tempdir()
+        }
+        .unwrap();
+        let dir = tmp.path().to_path_buf();
+        let started = Instant::now();
+        for attempt in 0..3 {
+            let port = free_port();
+            let mut cmd = Command::new(root.join(".tools/lnbits-venv/bin/python"));
+            cmd.arg(root.join("scripts/lnbits_fixture.py"))
+                .args(["--port", &port.to_string(), "--data-dir"])
+                .arg(&dir)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(dir.join("fixture.err"))
+                        .unwrap(),
+                )
+                .process_group(0);
+            unsafe {
+                // The fixture dies with the test process, even on SIGKILL (and uvicorn with it).
+                cmd.pre_exec(|| {
+                    nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM)
+                        .map_err(std::io::Error::from)
+                });
+            }
+            let mut child = cmd.spawn().expect("spawn lnbits_fixture.py");
+            let stdin = child.stdin.take();
+            let stdout = child.stdout.take().unwrap();
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let mut line = String::new();
+                let _ = BufReader::new(stdout).read_line(&mut line);
+                let _ = tx.send(line);
+            });
+            let line = rx
+                .recv_timeout(Duration::from_secs(150))
+                .unwrap_or_default();
+            let http = reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap();
+            match serde_json::from_str::<Value>(line.trim()) {
+                Ok(v) => {
+                    let lnbits = LnBits {
+                        child: Some(child),
+                        stdin,
+                        _dir: tmp,
+                        dir,
+                        port,
+                        url: v["url"].as_str().unwrap().to_string(),
+                        merchant: wallet(&v["merchant"]),
+                        payer: wallet(&v["payer"]),
+                        http,
+                    };
+                    eprintln!("LNbits up in {:?} at {}", started.elapsed(), lnbits.url);
+                    return lnbits;
+                }
+                Err(_) => {
+                    stop_child(stdin, child);
+                    let err = std::fs::read_to_string(dir.join("fixture.err")).unwrap_or_default();
+                    // A port taken between free_port() and the fixture: try another.
+                    if attempt == 2 || !err.contains("cannot use 127.0.0.1") {
+                        panic!("LNbits fixture did not start: {err}");
+                    }
+                }
+            }
+        }
+        unreachable!()
+    }
+
+    fn stop(&mut self) {
+        if let Some(c) = self.child.take() {
+            stop_child(self.stdin.take(), c);
+        }
+    }
+
+    pub fn host_port(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(k) = key {
+            req = req.header("X-Api-Key", k);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("LNbits request");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// The payer wallet pays a BOLT11 (an internal payment).
+    pub async fn pay(&self, bolt11: &str) -> Value {
+        let (status, body) = self
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/payments",
+                Some(&self.payer.adminkey),
+                Some(serde_json::json!({"out": true, "bolt11": bolt11})),
+            )
+            .await;
+        assert!(status == 201 || status == 200, "pay: {status} {body}");
+        body
+    }
+
+    /// LNbits' own view of a merchant payment.
+    pub async fn merchant_payment(&self, hash: &str) -> Value {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/api/v1/payments/{hash}"),
+            Some(&self.merchant.inkey),
+            None,
+        )
+        .await
+        .1
+    }
+
+    /// The unauthenticated injection: `GET /api/v1/ws/{id}/{data}` sends
+    /// `data` to everyone listening on the merchant's websocket.
+    pub async fn inject_ws(&self, data: &str) -> Value {
+        let enc: String = url::form_urlencoded::byte_serialize(data.as_bytes()).collect();
+        // form encoding writes spaces as '+': use %20 in a path.
+        let enc = enc.replace('+', "%20");
+        let (status, body) = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/api/v1/ws/{}/{enc}", self.merchant.inkey),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "inject: {body}");
+        body
+    }
+}
+
+/// EOF on stdin (the fixture stops uvicorn and exits), then SIGKILL to
+/// whatever is left of its process group (the fixture is the group leader).
+fn stop_child(stdin: Option<ChildStdin>, mut c: Child) {
+    drop(stdin);
+    let deadline = Instant::now() + Duration::from_secs(8);
+    while c.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pgid = nix::unistd::Pid::from_raw(c.id() as i32);
+    let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGKILL);
+    let _ = c.kill();
+    let _ = c.wait();
+}
+
+impl Drop for LnBits {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(self.dir.join("lnbits.log")).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(30).collect();
+            eprintln!(
+                "--- tail of lnbits.log\n{}",
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
+        }
+        self.stop();
+    }
+}
+
+/// A TCP proxy for fault injection (as in tests/lnd/network.rs): lnpayd talks
+/// to LNbits through it, and a test can cut every connection and refuse new
+/// ones, then restore.
+pub struct Proxy {
+    pub port: u16,
+    state: std::sync::Arc<std::sync::Mutex<ProxyState>>,
+}
+
+struct ProxyState {
+    up: bool,
+    conns: Vec<std::net::TcpStream>,
+}
+
+impl Proxy {
+    pub fn start(target: String) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = std::sync::Arc::new(std::sync::Mutex::new(ProxyState {
+            up: true,
+            conns: Vec::new(),
+        }));
+        let st = state.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                let mut s = st.lock().unwrap();
+                if !s.up {
+                    continue; // dropped: the client sees a reset
+                }
+                let Ok(server) = std::net::TcpStream::connect(&target) else {
+                    continue;
+                };
+                s.conns.push(client.try_clone().unwrap());
+                s.conns.push(server.try_clone().unwrap());
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        Proxy { port, state }
+    }
+
+    pub fn cut(&self) {
+        let mut s = self.state.lock().unwrap();
+        s.up = false;
+        for c in s.conns.drain(..) {
+            let _ = c.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    pub fn restore(&self) {
+        self.state.lock().unwrap().up = true;
+    }
+}

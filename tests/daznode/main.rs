@@ -1,0 +1,468 @@
+//! lnpayd against a real LNbits 1.6.2 (FakeWallet) as its only provider,
+//! DazNode, started without --dev. One LNbits serves every scenario, in
+//! sequence: create (description, description hash, custom expiry), pay from
+//! a second wallet, a forged websocket message, the websocket cut while a
+//! payment happens, cancel then pay, a wrong API key, and no key in the log.
+
+#[path = "../common/daemon.rs"]
+mod harness;
+mod lnbits;
+
+use std::future::Future;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use lightning_invoice::SignedRawBolt11Invoice;
+use lnpayd::proto::{
+    self, create_invoice_request, get_invoice_request::Lookup, EventType, InvoiceStatus,
+};
+use sha2::Digest;
+use tokio_stream::StreamExt;
+
+use harness::{create_req, reason, Daemon};
+use lnbits::{LnBits, Proxy};
+
+fn daz_env(url: &str, key: &str) -> Vec<(String, String)> {
+    vec![
+        ("LNPAYD_DAZNODE__URL".into(), url.into()),
+        ("LNPAYD_DAZNODE__API_KEY".into(), key.into()),
+        ("LNPAYD_DAZNODE__NETWORK".into(), "bitcoin".into()),
+        ("LNPAYD_DAZNODE__TIMEOUT_SECS".into(), "5".into()),
+        ("LNPAYD_DAZNODE__RECONNECT_MAX_SECS".into(), "2".into()),
+        (
+            "LNPAYD_FAILOVER__HEALTH_CHECK_INTERVAL_MS".into(),
+            "500".into(),
+        ),
+    ]
+}
+
+fn start(dir: &std::path::Path, env: &[(String, String)]) -> Daemon {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    Daemon::start_without_dev(dir, &[], &env)
+}
+
+async fn step<F: Future<Output = ()>>(name: &str, f: F) {
+    let t = Instant::now();
+    eprintln!("== {name}");
+    f.await;
+    eprintln!("-- {name}: {:?}", t.elapsed());
+}
+
+async fn daz_status(d: &Daemon) -> proto::ProviderStatus {
+    let s = d
+        .admin()
+        .await
+        .get_status(proto::GetStatusRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    s.providers
+        .into_iter()
+        .find(|p| p.name == "daznode")
+        .expect("daznode in GetStatus")
+}
+
+async fn wait_status_until(
+    d: &Daemon,
+    what: &str,
+    f: impl Fn(&proto::ProviderStatus) -> bool,
+) -> proto::ProviderStatus {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let s = daz_status(d).await;
+        if f(&s) {
+            return s;
+        }
+        assert!(Instant::now() < deadline, "never {what}: {s:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn wait_connection(d: &Daemon, prefix: &str) -> proto::ProviderStatus {
+    wait_status_until(d, &format!("websocket {prefix:?}"), |s| {
+        s.connection.starts_with(prefix)
+    })
+    .await
+}
+
+async fn get(d: &Daemon, id: &str) -> proto::Invoice {
+    let req = proto::GetInvoiceRequest {
+        lookup: Some(Lookup::Id(id.into())),
+    };
+    d.invoices()
+        .await
+        .get_invoice(req)
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn wait_invoice(d: &Daemon, id: &str, secs: u32) -> proto::Invoice {
+    let req = proto::WaitInvoiceRequest {
+        id: id.into(),
+        timeout_seconds: secs,
+    };
+    d.invoices()
+        .await
+        .wait_invoice(req)
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn create(d: &Daemon, req: proto::CreateInvoiceRequest) -> proto::Invoice {
+    d.invoices()
+        .await
+        .create_invoice(req)
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn last_sequence(d: &Daemon) -> u64 {
+    d.admin()
+        .await
+        .get_status(proto::GetStatusRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .last_event_sequence
+}
+
+/// What a BOLT11 says, read from the signed raw invoice: LNbits' FakeWallet
+/// sets a payment secret without the feature bits, which `Bolt11Invoice`
+/// refuses.
+#[derive(Debug)]
+struct Decoded {
+    amount_msat: Option<u64>,
+    expiry_secs: u64,
+    description: Option<String>,
+    description_hash: Option<String>,
+    payment_hash: String,
+}
+
+fn decode(bolt11: &str) -> Decoded {
+    let signed = SignedRawBolt11Invoice::from_str(bolt11).unwrap();
+    assert!(signed.recover_payee_pub_key().is_ok() && signed.check_signature());
+    let raw = signed.raw_invoice();
+    Decoded {
+        amount_msat: raw.amount_pico_btc().map(|p| p / 10),
+        expiry_secs: raw.expiry_time().map_or(3600, |e| e.as_seconds()),
+        description: raw.description().map(|d| d.as_inner().0.clone()),
+        description_hash: raw
+            .description_hash()
+            .map(|h| hex::encode(h.0.as_ref() as &[u8])),
+        payment_hash: hex::encode(raw.payment_hash().unwrap().0.as_ref() as &[u8]),
+    }
+}
+
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn lnpayd_with_daznode_on_a_real_lnbits() {
+    let lnb = blocking(LnBits::start);
+    let key = lnb.merchant.inkey.clone();
+    let proxy = Proxy::start(lnb.host_port());
+    let dir = tempfile::tempdir().unwrap();
+    let proxied_url = format!("http://127.0.0.1:{}", proxy.port);
+    let t = Instant::now();
+    let mut d = start(dir.path(), &daz_env(&proxied_url, &key));
+    let s = wait_connection(&d, "connected").await;
+    eprintln!("lnpayd ready and websocket connected in {:?}", t.elapsed());
+    let s = if s.online {
+        s
+    } else {
+        wait_status_until(&d, "online", |s| s.online).await
+    };
+    assert_eq!(
+        s.details.get("wallet").map(String::as_str),
+        Some("merchant"),
+        "{s:?}"
+    );
+    assert!(s.details.contains_key("balance_msat"), "{s:?}");
+
+    step("create: description, BOLT11 as requested", async {
+        let desc = "café ☕ — lnpayd × DazNode";
+        let t = Instant::now();
+        let inv = create(&d, create_req(2100, desc)).await;
+        eprintln!("create through lnpayd: {:?}", t.elapsed());
+        assert_eq!(inv.provider, "daznode");
+        assert!(
+            inv.payment_request.starts_with("lnbc21u1"),
+            "{}",
+            inv.payment_request
+        );
+        assert_eq!(inv.status(), InvoiceStatus::Pending);
+        let b = decode(&inv.payment_request);
+        assert_eq!(b.amount_msat, Some(2_100_000));
+        assert_eq!(b.expiry_secs, 3600);
+        assert_eq!(b.description.as_deref(), Some(desc));
+        assert_eq!(b.payment_hash, inv.payment_hash);
+        let at_lnbits = lnb.merchant_payment(&inv.payment_hash).await;
+        assert_eq!(at_lnbits["paid"], false, "{at_lnbits}");
+    })
+    .await;
+
+    step("create: description hash and a custom expiry", async {
+        let hash: [u8; 32] = sha2::Sha256::digest(b"a long description kept elsewhere").into();
+        let req = proto::CreateInvoiceRequest {
+            amount: Some(create_invoice_request::Amount::AmountMsat(21_000)),
+            memo: Some(create_invoice_request::Memo::DescriptionHash(hash.to_vec())),
+            expiry_seconds: 120,
+            ..Default::default()
+        };
+        let inv = create(&d, req).await;
+        assert_eq!(inv.provider, "daznode");
+        assert_eq!(inv.description_hash, hex::encode(hash));
+        let b = decode(&inv.payment_request);
+        assert_eq!(b.amount_msat, Some(21_000));
+        assert_eq!(b.expiry_secs, 120);
+        assert_eq!(b.description, None);
+        assert_eq!(b.description_hash, Some(hex::encode(hash)));
+        // lnpayd's expiry is the BOLT11's: 120 s after the invoice's timestamp.
+        let lifetime = inv.expires_at.unwrap().seconds - inv.created_at.unwrap().seconds;
+        assert!((118..=121).contains(&lifetime), "{lifetime}");
+    })
+    .await;
+
+    step(
+        "create: an amount in msat that is not whole sats is refused",
+        async {
+            let req = proto::CreateInvoiceRequest {
+                amount: Some(create_invoice_request::Amount::AmountMsat(1_500)),
+                memo: Some(create_invoice_request::Memo::Description("msat".into())),
+                ..Default::default()
+            };
+            let err = d.invoices().await.create_invoice(req).await.unwrap_err();
+            let text = format!("{err:?}");
+            assert!(text.contains("whole"), "{text}");
+        },
+    )
+    .await;
+
+    step(
+        "pay from the payer wallet: PAID event and WaitInvoice",
+        async {
+            let mut client = d.invoices().await;
+            let mut events = client
+                .subscribe_events(proto::SubscribeEventsRequest {
+                    after_sequence: last_sequence(&d).await,
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            let inv = create(&d, create_req(777, "pay me")).await;
+            let ev = events.next().await.unwrap().unwrap();
+            assert_eq!(ev.r#type(), EventType::InvoiceCreated);
+            let waiter = {
+                let mut c = d.invoices().await;
+                let id = inv.id.clone();
+                tokio::spawn(async move {
+                    c.wait_invoice(proto::WaitInvoiceRequest {
+                        id,
+                        timeout_seconds: 30,
+                    })
+                    .await
+                    .unwrap()
+                    .into_inner()
+                })
+            };
+            let t = Instant::now();
+            lnb.pay(&inv.payment_request).await;
+            let ev = tokio::time::timeout(Duration::from_secs(15), events.next())
+                .await
+                .expect("a PAID event within 15 s")
+                .unwrap()
+                .unwrap();
+            eprintln!(
+                "payment at LNbits → PAID event from lnpayd: {:?}",
+                t.elapsed()
+            );
+            assert_eq!(ev.r#type(), EventType::InvoicePaid);
+            assert_eq!(ev.invoice.as_ref().unwrap().id, inv.id);
+            let paid = waiter.await.unwrap();
+            assert_eq!(paid.status(), InvoiceStatus::Paid);
+            assert_eq!(paid.amount_received_msat, 777_000);
+            assert!(!paid.paid_late);
+            // LNbits sends the frame twice: still one PAID event.
+            let more = tokio::time::timeout(Duration::from_millis(700), events.next()).await;
+            assert!(more.is_err(), "a second event: {more:?}");
+        },
+    )
+    .await;
+
+    step("a forged websocket message marks nothing paid", async {
+        let inv = create(&d, create_req(500, "forge target")).await;
+        let forged = serde_json::json!({
+            "wallet_balance": 1_000_000,
+            "payment": {
+                "payment_hash": inv.payment_hash,
+                "checking_id": inv.payment_hash,
+                "amount": 500_000,
+                "status": "success",
+                "bolt11": inv.payment_request,
+            }
+        });
+        let sent = lnb.inject_ws(&forged.to_string()).await;
+        assert_eq!(sent["sent"], true, "{sent}");
+        // lnpayd heard it, looked it up, and ignored it.
+        let heard = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                let log = d.log_text();
+                if log
+                    .lines()
+                    .any(|l| l.contains("forged or early frame") && l.contains(&inv.id))
+                {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+        .await;
+        assert!(heard.is_ok(), "lnpayd never handled the forged frame");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = get(&d, &inv.id).await;
+        assert_eq!(now.status(), InvoiceStatus::Pending);
+        assert_eq!(now.amount_received_msat, 0);
+        // Garbage and unknown hashes are harmless too.
+        lnb.inject_ws("not json at all").await;
+        lnb.inject_ws(&format!(
+            r#"{{"payment": {{"payment_hash": "{}"}}}}"#,
+            "ab".repeat(32)
+        ))
+        .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(get(&d, &inv.id).await.status(), InvoiceStatus::Pending);
+        assert!(wait_connection(&d, "connected").await.online);
+    })
+    .await;
+
+    step(
+        "websocket cut while a payment happens: reconciled on reconnect",
+        async {
+            let inv = create(&d, create_req(1234, "paid while cut")).await;
+            proxy.cut();
+            let s = wait_connection(&d, "disconnected").await;
+            eprintln!("while cut: connection {:?}", s.connection);
+            assert!(!s.connection.contains(&key));
+            lnb.pay(&inv.payment_request).await;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            assert_eq!(get(&d, &inv.id).await.status(), InvoiceStatus::Pending);
+            let t = Instant::now();
+            proxy.restore();
+            let paid = wait_invoice(&d, &inv.id, 30).await;
+            eprintln!("restore → PAID by reconcile: {:?}", t.elapsed());
+            assert_eq!(paid.status(), InvoiceStatus::Paid);
+            assert_eq!(paid.amount_received_msat, 1_234_000);
+            wait_connection(&d, "connected").await;
+            assert!(
+                d.log_text().lines().any(|l| l.contains("invoice paid")
+                    && l.contains(&inv.id)
+                    && l.contains("Reconcile")),
+                "not settled by reconcile"
+            );
+        },
+    )
+    .await;
+
+    step(
+        "canceled in lnpayd, still payable at LNbits: PAID (late)",
+        async {
+            let inv = create(&d, create_req(300, "cancel me")).await;
+            let canceled = d
+                .invoices()
+                .await
+                .cancel_invoice(proto::CancelInvoiceRequest { id: inv.id.clone() })
+                .await
+                .unwrap()
+                .into_inner();
+            assert_eq!(canceled.status(), InvoiceStatus::Canceled);
+            lnb.pay(&inv.payment_request).await;
+            let deadline = Instant::now() + Duration::from_secs(15);
+            let late = loop {
+                let now = get(&d, &inv.id).await;
+                if now.status() == InvoiceStatus::Paid {
+                    break now;
+                }
+                assert!(Instant::now() < deadline, "never PAID: {now:?}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            };
+            assert!(late.paid_late);
+            assert_eq!(late.amount_received_msat, 300_000);
+        },
+    )
+    .await;
+
+    step(
+        "a wrong API key: offline, naming the key; create fails fast",
+        async {
+            let bad_key = "badc0ffee0ddf00d".repeat(2);
+            let dir2 = tempfile::tempdir().unwrap();
+            let d2 = start(dir2.path(), &daz_env(&lnb.url, &bad_key));
+            let s = wait_status_until(&d2, "a health check naming the key", |s| {
+                !s.online && s.last_error.contains("api_key")
+            })
+            .await;
+            eprintln!("wrong key: last_error {:?}", s.last_error);
+            assert!(!s.last_error.contains(&bad_key));
+            let s = wait_status_until(&d2, "the websocket state naming the key", |s| {
+                s.connection.starts_with("disconnected") && s.connection.contains("api_key")
+            })
+            .await;
+            eprintln!("wrong key: connection {:?}", s.connection);
+            assert!(!s.connection.contains(&bad_key));
+            let t = Instant::now();
+            let err = tokio::time::timeout(
+                Duration::from_secs(20),
+                d2.invoices()
+                    .await
+                    .create_invoice(create_req(100, "bad key")),
+            )
+            .await
+            .expect("CreateInvoice must not hang")
+            .unwrap_err();
+            eprintln!(
+                "wrong key: CreateInvoice failed in {:?}: {:?} {}",
+                t.elapsed(),
+                err.code(),
+                reason(&err)
+            );
+            assert!(
+                matches!(
+                    err.code(),
+                    tonic::Code::Unavailable | tonic::Code::FailedPrecondition
+                ),
+                "{err:?}"
+            );
+            let text = format!("{err:?}");
+            assert!(
+                text.contains("api_key") || reason(&err) == "PROVIDERS_UNAVAILABLE",
+                "{text}"
+            );
+            assert!(!text.contains(&bad_key), "{text}");
+            let log = d2.log_text();
+            assert!(!log.contains(&bad_key), "the wrong key is in lnpayd's log");
+            assert!(
+                log.contains("api_key"),
+                "the log never names the key problem"
+            );
+        },
+    )
+    .await;
+
+    step("shutdown is prompt; the key never reached the log", async {
+        let t = Instant::now();
+        let status = d.terminate();
+        eprintln!("SIGTERM → exit: {:?} ({status:?})", t.elapsed());
+        assert!(status.success(), "{status:?}");
+        assert!(t.elapsed() < Duration::from_secs(5));
+        let log = d.log_text();
+        assert!(log.contains("DEBUG"), "the log is not at debug level");
+        assert!(!log.contains(&key), "the API key is in lnpayd's log");
+        assert!(!log.contains(&lnb.merchant.adminkey));
+    })
+    .await;
+}
