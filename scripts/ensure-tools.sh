@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Install/verify the external tools lnpayd's tests and benchmarks need.
-# Usage: scripts/ensure-tools.sh protoc|grpcurl|lnbits|all
+# Usage: scripts/ensure-tools.sh protoc|grpcurl|lnbits|promparser|all
 # Everything goes under <repo>/.tools/ (protoc may come from apt: see README).
 set -euo pipefail
 
 GRPCURL_VERSION="v1.9.4"
 LNBITS_VERSION="1.6.2"
 LNBITS_PIP_SPECS=("lnbits==${LNBITS_VERSION}" "bitstring<5")
+# The Prometheus project's Python client: its text-format parser checks /metrics.
+PROMPARSER_SPEC="prometheus-client==0.26.0"
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 TOOLS="$REPO/.tools"
@@ -138,9 +140,23 @@ ensure_lnbits() {
     log "lnbits ok ($(rel "$venv") lnbits $LNBITS_VERSION)"
 }
 
+ensure_promparser() {
+    local venv="$TOOLS/py-venv" stamp="$TOOLS/py-venv/.ensure-tools-stamp"
+    if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$PROMPARSER_SPEC" ]; then
+        log "promparser ok ($(rel "$venv") $PROMPARSER_SPEC)"
+        return
+    fi
+    rm -rf "$venv"
+    python3 -m venv "$venv" || die "promparser: venv creation failed (Debian: apt-get install python3-venv)"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "$PROMPARSER_SPEC" || die "promparser: pip install failed"
+    "$venv/bin/python" -c 'from prometheus_client.parser import text_string_to_metric_families' || die "promparser: import failed"
+    echo "$PROMPARSER_SPEC" >"$stamp"
+    log "promparser ok ($(rel "$venv") $PROMPARSER_SPEC)"
+}
+
 case "${1:-}" in
-    protoc | grpcurl | lnbits | all) ;;
-    *) echo "usage: $0 protoc|grpcurl|lnbits|all" >&2; exit 2 ;;
+    protoc | grpcurl | lnbits | promparser | all) ;;
+    *) echo "usage: $0 protoc|grpcurl|lnbits|promparser|all" >&2; exit 2 ;;
 esac
 
 # Serialise concurrent runs (e.g. parallel test binaries) so they don't build into the same place.
@@ -154,6 +170,7 @@ case "$1" in
     protoc) ensure_protoc ;;
     grpcurl) ensure_grpcurl ;;
     lnbits) ensure_lnbits ;;
-    all) ensure_protoc; ensure_grpcurl; ensure_lnbits ;;
-    *) echo "usage: $0 protoc|grpcurl|lnbits|all" >&2; exit 2 ;;
+    promparser) ensure_promparser ;;
+    all) ensure_protoc; ensure_grpcurl; ensure_lnbits; ensure_promparser ;;
+    *) echo "usage: $0 protoc|grpcurl|lnbits|promparser|all" >&2; exit 2 ;;
 esac

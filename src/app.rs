@@ -166,6 +166,7 @@ impl App {
         {
             Inserted::New(event) => {
                 self.store.sync().await?;
+                crate::metrics::metrics().invoice(&invoice.provider, "created");
                 self.expiry
                     .schedule(invoice.expires_at_ms, invoice.id.clone());
                 // debug, not info: one line per create is noise at production rates.
@@ -236,6 +237,12 @@ impl App {
         // The provider first: once it refuses payment, the local cancel is safe.
         let started = Instant::now();
         let result = provider.cancel_invoice(&inv.payment_hash).await;
+        self.router.observe(
+            &inv.provider,
+            "cancel_invoice",
+            started.elapsed(),
+            result.as_ref().map(|_| ()),
+        );
         self.store.append_audit(&[AuditEntry {
             at_ms: now_ms(),
             kind: "provider_call".into(),

@@ -31,6 +31,8 @@ pub struct Config {
     pub daznode: Option<DazNodeConfig>,
     /// How new invoices move between providers when one fails.
     pub failover: FailoverConfig,
+    /// The Prometheus endpoint.
+    pub metrics: MetricsConfig,
     /// How long in-flight calls get to finish on shutdown.
     pub shutdown_grace_secs: u64,
 }
@@ -89,6 +91,7 @@ impl Default for Config {
             lnd: None,
             daznode: None,
             failover: FailoverConfig::default(),
+            metrics: MetricsConfig::default(),
             shutdown_grace_secs: 10,
         }
     }
@@ -235,6 +238,23 @@ impl DazNodeConfig {
             (Some(path), _) => Ok(Secret::new(std::fs::read_to_string(path)?.trim())),
             (None, Some(key)) => Ok(key.clone()),
             (None, None) => Err(std::io::Error::other("no DazNode API key configured")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    pub enabled: bool,
+    /// Plain HTTP, `GET /metrics`. Keep it on loopback or a private interface.
+    pub listen: SocketAddr,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            listen: "127.0.0.1:9750".parse().expect("valid address"),
         }
     }
 }

@@ -184,10 +184,32 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
             addr: config.listen,
             source,
         })?;
+    let metrics_addr = if config.metrics.enabled {
+        let l = crate::metrics::bind(config.metrics.listen)
+            .await
+            .map_err(|source| DaemonError::Listen {
+                addr: config.metrics.listen,
+                source,
+            })?;
+        let a = l.local_addr().map_err(|source| DaemonError::Listen {
+            addr: config.metrics.listen,
+            source,
+        })?;
+        tasks.spawn(crate::metrics::serve(
+            l,
+            router.clone(),
+            store.clone(),
+            shutdown.clone(),
+            tasks.clone(),
+        ));
+        Some(a)
+    } else {
+        None
+    };
     let server = tokio::spawn(api::serve(app, tokens, listener, shutdown.clone()));
 
-    tracing::info!(%addr, datadir = %datadir.display(), dev = config.dev, "lnpayd ready");
-    announce(&config, addr);
+    tracing::info!(%addr, metrics = ?metrics_addr, datadir = %datadir.display(), dev = config.dev, "lnpayd ready");
+    announce(&config, addr, metrics_addr);
     crate::systemd::notify_ready();
     tasks.spawn(crate::systemd::watchdog(shutdown.clone()));
 
@@ -215,7 +237,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
 }
 
 /// The line tests and scripts wait for, and, in dev mode, where to start.
-fn announce(config: &Config, addr: std::net::SocketAddr) {
+fn announce(config: &Config, addr: std::net::SocketAddr, metrics: Option<std::net::SocketAddr>) {
     let mut out = std::io::stdout().lock();
     if config.dev {
         let dir = config.datadir.display();
@@ -229,7 +251,11 @@ fn announce(config: &Config, addr: std::net::SocketAddr) {
              -d '{{\"amount_sat\": 1000, \"description\": \"coffee\"}}' {addr} lnpayd.v1.Invoices/CreateInvoice"
         );
     }
-    let _ = writeln!(out, "lnpayd ready: grpc={addr}");
+    match metrics {
+        Some(m) => writeln!(out, "lnpayd ready: grpc={addr} metrics={m}"),
+        None => writeln!(out, "lnpayd ready: grpc={addr}"),
+    }
+    .ok();
     let _ = out.flush();
 }
 

@@ -51,6 +51,7 @@ pub fn subscribe(
     }
     let (tx, rx) = mpsc::channel(BUFFER);
     tasks.spawn(async move {
+        let _counted = crate::metrics::SubscriberGuard::open();
         if let Err(e) = pump(store, after, filter, &tx, &shutdown).await {
             let _ = tx.send(Err(e)).await;
         }

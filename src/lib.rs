@@ -15,6 +15,7 @@ pub mod daemon;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod metrics;
 pub mod providers;
 pub mod settlement;
 pub mod store;

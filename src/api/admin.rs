@@ -8,6 +8,7 @@ use super::convert;
 use super::status::invalid;
 use crate::app::App;
 use crate::proto;
+use crate::providers::ProviderHistory;
 use crate::store::{AuditCursor, AuditQuery};
 use crate::time::{from_timestamp, to_timestamp};
 
@@ -148,5 +149,97 @@ impl proto::admin_server::Admin for AdminApi {
             entries,
             next_page_token,
         }))
+    }
+
+    async fn get_provider_metrics(
+        &self,
+        req: Request<proto::GetProviderMetricsRequest>,
+    ) -> Result<Response<proto::GetProviderMetricsResponse>, Status> {
+        let window = match req.into_inner().window_seconds {
+            0 => 86_400,
+            w => w,
+        };
+        let now = crate::time::now_ms();
+        let day_ago = now.saturating_sub(86_400_000);
+        let hour_ago = now.saturating_sub(3_600_000);
+        let since = now.saturating_sub(u64::from(window) * 1000).min(day_ago);
+        let providers = self
+            .app
+            .router
+            .history(since)
+            .into_iter()
+            .map(|h| {
+                provider_metrics(
+                    &h,
+                    now.saturating_sub(u64::from(window) * 1000),
+                    hour_ago,
+                    day_ago,
+                )
+            })
+            .collect();
+        Ok(Response::new(proto::GetProviderMetricsResponse {
+            window_seconds: window,
+            providers,
+        }))
+    }
+}
+
+/// One provider's figures: window-bound stats over `[window_start, now]`,
+/// volumes over the last hour and day.
+fn provider_metrics(
+    h: &ProviderHistory,
+    window_start: u64,
+    hour_ago: u64,
+    day_ago: u64,
+) -> proto::ProviderMetrics {
+    let in_window: Vec<_> = h.calls.iter().filter(|c| c.at_ms >= window_start).collect();
+    let checks: Vec<_> = h.checks.iter().filter(|c| c.0 >= window_start).collect();
+    let mut latencies: Vec<u64> = in_window.iter().map(|c| c.latency_ms).collect();
+    latencies.sort_unstable();
+    let pct = |p: f64| -> u64 {
+        match latencies.len() {
+            0 => 0,
+            n => latencies[((n as f64 * p).ceil() as usize).clamp(1, n) - 1],
+        }
+    };
+    let mut errors_by_kind = std::collections::HashMap::new();
+    for kind in in_window.iter().filter_map(|c| c.error_kind) {
+        *errors_by_kind.entry(kind.to_string()).or_insert(0u64) += 1;
+    }
+    let ok = in_window.iter().filter(|c| c.error_kind.is_none()).count();
+    let issued = |since: u64| {
+        h.calls
+            .iter()
+            .filter(|c| {
+                c.at_ms >= since && c.operation == "create_invoice" && c.error_kind.is_none()
+            })
+            .count() as u64
+    };
+    let up = checks.iter().filter(|c| c.1).count();
+    proto::ProviderMetrics {
+        name: h.name.into(),
+        uptime_percent: if checks.is_empty() {
+            0.0
+        } else {
+            100.0 * up as f64 / checks.len() as f64
+        },
+        health_checks: checks.len() as u32,
+        calls: in_window.len() as u64,
+        success_rate: if in_window.is_empty() {
+            0.0
+        } else {
+            ok as f64 / in_window.len() as f64
+        },
+        avg_latency_ms: if latencies.is_empty() {
+            0.0
+        } else {
+            latencies.iter().sum::<u64>() as f64 / latencies.len() as f64
+        },
+        latency_p50_ms: pct(0.50),
+        latency_p95_ms: pct(0.95),
+        latency_p99_ms: pct(0.99),
+        errors_by_kind,
+        invoices_last_hour: issued(hour_ago),
+        invoices_last_day: issued(day_ago),
     }
 }

@@ -19,7 +19,7 @@ pub use bolt11::{check_issued, Bolt11Facts};
 pub use daznode::DazNodeProvider;
 pub use dev::DevProvider;
 pub use lnd::LndProvider;
-pub use router::{Attempt, ProviderReport, Router};
+pub use router::{Attempt, CallRecord, ProviderHistory, ProviderReport, Router};
 
 /// What a provider is asked to issue. Already validated.
 #[derive(Clone, Debug)]
@@ -55,6 +55,17 @@ pub enum ProviderError {
 }
 
 impl ProviderError {
+    /// A stable name for metrics and GetProviderMetrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Timeout(_) => "timeout",
+            Self::Unavailable(_) => "unavailable",
+            Self::Rejected(_) => "rejected",
+            Self::Mismatch(_) => "mismatch",
+            Self::CircuitOpen => "circuit_open",
+        }
+    }
+
     /// Worth retrying, or failing over: the provider may answer next time.
     pub fn is_transient(&self) -> bool {
         matches!(

@@ -18,12 +18,42 @@ use crate::time::now_ms;
 
 /// Latencies kept per provider for the percentiles GetStatus shows.
 const LATENCY_SAMPLES: usize = 200;
+/// Calls and health checks kept per provider for GetProviderMetrics: a day
+/// of checks every 30 s, and the newest calls up to this bound.
+const HISTORY: usize = 100_000;
+
+/// One call to a provider, for GetProviderMetrics.
+#[derive(Clone, Debug)]
+pub struct CallRecord {
+    pub at_ms: u64,
+    pub latency_ms: u64,
+    pub operation: &'static str,
+    /// None when it succeeded.
+    pub error_kind: Option<&'static str>,
+}
 
 /// One provider call, for the audit log.
 pub struct Attempt {
     pub provider: &'static str,
     pub duration_ms: u64,
     pub error: Option<ProviderError>,
+}
+
+/// A provider's recent calls and health checks, for GetProviderMetrics.
+pub struct ProviderHistory {
+    pub name: &'static str,
+    pub calls: Vec<CallRecord>,
+    /// (time, up) of each health check.
+    pub checks: Vec<(u64, bool)>,
+}
+
+impl ProviderHistory {
+    /// Share of health checks that found the provider up, in percent; None without checks.
+    pub fn uptime_percent(&self) -> Option<f64> {
+        (!self.checks.is_empty()).then(|| {
+            100.0 * self.checks.iter().filter(|c| c.1).count() as f64 / self.checks.len() as f64
+        })
+    }
 }
 
 /// What GetStatus shows of one provider.
@@ -43,6 +73,9 @@ pub struct ProviderReport {
 
 #[derive(Default)]
 struct Stats {
+    calls: VecDeque<CallRecord>,
+    /// (time, up) of every health check.
+    checks: VecDeque<(u64, bool)>,
     online: Option<bool>,
     latencies: VecDeque<u64>,
     last_latency_ms: u64,
@@ -83,10 +116,38 @@ impl Entry {
 
     /// Records a call's outcome. A definite refusal is not a failure of the
     /// provider (it answered), so only transient errors count against it.
-    fn record(&self, latency: Duration, result: Result<(), &ProviderError>, counted: bool) {
+    fn record(
+        &self,
+        operation: &'static str,
+        latency: Duration,
+        result: Result<(), &ProviderError>,
+        counted: bool,
+    ) {
         let ms = latency.as_millis() as u64;
+        let error_kind = result.err().map(ProviderError::kind);
+        crate::metrics::metrics().call(
+            self.name(),
+            operation,
+            error_kind.unwrap_or("ok"),
+            latency.as_secs_f64(),
+        );
         {
             let mut s = self.stats.lock().expect("stats lock");
+            s.calls.push_back(CallRecord {
+                at_ms: now_ms(),
+                latency_ms: ms,
+                operation,
+                error_kind,
+            });
+            if s.calls.len() > HISTORY {
+                s.calls.pop_front();
+            }
+            if operation == "health_check" {
+                s.checks.push_back((now_ms(), result.is_ok()));
+                if s.checks.len() > HISTORY {
+                    s.checks.pop_front();
+                }
+            }
             s.last_latency_ms = ms;
             s.latencies.push_back(ms);
             if s.latencies.len() > LATENCY_SAMPLES {
@@ -129,7 +190,7 @@ impl Entry {
         };
         let took = started.elapsed();
         let outcome: Result<HealthDetails, ProviderError> = result;
-        self.record(took, outcome.as_ref().map(drop), counted);
+        self.record("health_check", took, outcome.as_ref().map(drop), counted);
         let mut s = self.stats.lock().expect("stats lock");
         s.last_check_at_ms = Some(now_ms());
         match outcome {
@@ -219,7 +280,7 @@ impl Router {
                         Err(_) => Err(ProviderError::Timeout(timeout)),
                     };
                 let took = started.elapsed();
-                e.record(took, result.as_ref().map(drop), true);
+                e.record("create_invoice", took, result.as_ref().map(drop), true);
                 attempts.push(Attempt {
                     provider: e.name(),
                     duration_ms: took.as_millis() as u64,
@@ -267,6 +328,45 @@ impl Router {
                 _ = shutdown.cancelled() => return,
                 _ = self.check_all() => {}
             }
+        }
+    }
+
+    /// Each provider's calls and health checks since `since_ms`.
+    pub fn history(&self, since_ms: u64) -> Vec<ProviderHistory> {
+        self.entries
+            .iter()
+            .map(|e| {
+                let s = e.stats.lock().expect("stats lock");
+                ProviderHistory {
+                    name: e.name(),
+                    calls: s
+                        .calls
+                        .iter()
+                        .filter(|c| c.at_ms >= since_ms)
+                        .cloned()
+                        .collect(),
+                    checks: s
+                        .checks
+                        .iter()
+                        .filter(|c| c.0 >= since_ms)
+                        .copied()
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+
+    /// Records a call made outside the router (a cancel, a lookup) in the
+    /// provider's metrics and history; it does not move the circuit.
+    pub fn observe(
+        &self,
+        provider: &str,
+        operation: &'static str,
+        latency: Duration,
+        result: Result<(), &ProviderError>,
+    ) {
+        if let Some(e) = self.entries.iter().find(|e| e.name() == provider) {
+            e.record(operation, latency, result, false);
         }
     }
 

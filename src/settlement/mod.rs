@@ -76,6 +76,9 @@ impl Settler {
         self.store.sync().await?;
         Ok(Some(match outcome {
             Transitioned::Applied(ev) => {
+                let path = format!("{:?}", s.path).to_lowercase();
+                crate::metrics::metrics().settlement(s.provider, &path);
+                crate::metrics::metrics().invoice(s.provider, "paid");
                 tracing::info!(invoice_id = %inv.id, provider = s.provider, path = ?s.path,
                     amount_received_msat = s.amount_received_msat, late = ev.invoice.paid_late,
                     sequence = ev.sequence, "invoice paid");
@@ -98,6 +101,7 @@ impl Settler {
         self.store.sync().await?;
         Ok(Some(match outcome {
             Transitioned::Applied(ev) => {
+                crate::metrics::metrics().invoice(&ev.invoice.provider, "expired");
                 tracing::info!(invoice_id = %id, sequence = ev.sequence, "invoice expired");
                 ev.invoice
             }
@@ -123,6 +127,7 @@ impl Settler {
         self.store.sync().await?;
         Ok(Some(match outcome {
             Transitioned::Applied(ev) => {
+                crate::metrics::metrics().invoice(provider, action);
                 tracing::info!(invoice_id = %id, provider, action, sequence = ev.sequence, "provider canceled invoice");
                 ev.invoice
             }
@@ -140,6 +145,9 @@ impl Settler {
             self.store
                 .transition(id, Transition::Canceled { at_ms: at }, None, &audit)?;
         self.store.sync().await?;
+        if let Transitioned::Applied(ev) = &outcome {
+            crate::metrics::metrics().invoice(&ev.invoice.provider, "canceled");
+        }
         Ok(outcome)
     }
 }

@@ -16,6 +16,8 @@ use tonic::transport::Channel;
 pub struct Daemon {
     child: Option<Child>,
     pub addr: String,
+    /// The Prometheus listener's address.
+    pub metrics: Option<String>,
     pub datadir: PathBuf,
     pub log: PathBuf,
 }
@@ -70,6 +72,7 @@ impl Daemon {
             .args(args)
             .env_remove("LNPAYD_CONFIG")
             .env("LNPAYD_LOG__LEVEL", "debug")
+            .env("LNPAYD_METRICS__LISTEN", "127.0.0.1:0")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log_file);
@@ -81,15 +84,21 @@ impl Daemon {
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("lnpayd ready: grpc=") {
-                    let _ = tx.send(addr.to_string());
+                if let Some(rest) = line.strip_prefix("lnpayd ready: grpc=") {
+                    let mut parts = rest.split(' ');
+                    let addr = parts.next().unwrap_or_default().to_string();
+                    let metrics = parts
+                        .find_map(|p| p.strip_prefix("metrics="))
+                        .map(str::to_string);
+                    let _ = tx.send((addr, metrics));
                 }
             }
         });
         match rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(addr) => Ok(Daemon {
+            Ok((addr, metrics)) => Ok(Daemon {
                 child: Some(child),
                 addr,
+                metrics,
                 datadir,
                 log,
             }),

@@ -11,5 +11,6 @@ mod flow;
 mod grpcurl;
 mod idempotency;
 mod lifecycle;
+mod metrics;
 mod systemd;
 mod validation;
