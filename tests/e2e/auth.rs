@@ -85,6 +85,15 @@ async fn call_all(d: &Daemon, token: Option<String>) -> Vec<(&'static str, Code)
             ),
         ),
         (
+            "GetProviderMetrics",
+            code(
+                admin
+                    .get_provider_metrics(proto::GetProviderMetricsRequest::default())
+                    .await
+                    .map(drop),
+            ),
+        ),
+        (
             "ListAuditLog",
             code(
                 admin
@@ -97,7 +106,10 @@ async fn call_all(d: &Daemon, token: Option<String>) -> Vec<(&'static str, Code)
 }
 
 fn is_invoices(rpc: &str) -> bool {
-    !matches!(rpc, "GetStatus" | "SimulatePayment" | "ListAuditLog")
+    !matches!(
+        rpc,
+        "GetStatus" | "SimulatePayment" | "ListAuditLog" | "GetProviderMetrics"
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
