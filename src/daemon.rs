@@ -87,7 +87,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let mut providers: Vec<DynProvider> = Vec::new();
     let mut lnd = None;
     if let Some(cfg) = &config.lnd {
-        let provider = Arc::new(LndProvider::new(cfg, &datadir).await?);
+        let provider = Arc::new(LndProvider::new(cfg).await?);
         if config.failover.enable_lnd {
             providers.push(provider.clone());
         } else {

@@ -6,11 +6,11 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::lnd_conn::{self, LndClient as Client};
 use async_trait::async_trait;
 use bitcoin::Network;
 use fedimint_tonic_lnd::invoicesrpc::CancelInvoiceMsg;
 use fedimint_tonic_lnd::lnrpc;
-use fedimint_tonic_lnd::Client;
 
 use super::{HealthDetails, InvoiceRequest, IssuedInvoice, Provider, ProviderError};
 use crate::config::LndConfig;
@@ -28,17 +28,18 @@ pub struct LndProvider {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LndSetupError {
-    #[error("lnd.tls_cert / lnd.macaroon: {0}")]
-    Connect(String),
+    #[error(transparent)]
+    Connect(#[from] lnd_conn::ConnectError),
+    #[error("{key}: cannot read {path}: {reason}")]
+    Read {
+        key: &'static str,
+        path: String,
+        reason: String,
+    },
     #[error("lnd.tls_cert_base64 is not a base64 certificate")]
     CertBase64,
     #[error("lnd.macaroon_hex is not hex")]
     MacaroonHex,
-    #[error("lnd: cannot stage the macaroon in {path}: {source}")]
-    Stage {
-        path: String,
-        source: std::io::Error,
-    },
 }
 
 /// rustls needs one process-wide crypto provider; installing twice is harmless.
@@ -51,45 +52,38 @@ impl LndProvider {
 
     /// Builds the clients. Reads the files; does not contact the node (so a
     /// node that is down does not stop lnpayd from starting).
-    pub async fn new(cfg: &LndConfig, datadir: &Path) -> Result<Self, LndSetupError> {
+    pub async fn new(cfg: &LndConfig) -> Result<Self, LndSetupError> {
         install_crypto_provider();
+        let read = |p: &Path, key: &'static str| {
+            std::fs::read(p).map_err(|e| LndSetupError::Read {
+                key,
+                path: p.display().to_string(),
+                reason: e.to_string(),
+            })
+        };
         let cert = match (&cfg.tls_cert, &cfg.tls_cert_base64) {
-            (Some(path), _) => path.clone(),
-            (None, Some(b64)) => {
-                // The client reads the certificate from a file: keep one in the data dir.
-                let pem = crate::config::lnd_cert_pem(b64).ok_or(LndSetupError::CertBase64)?;
-                let path = datadir.join("lnd-tls.cert");
-                std::fs::write(&path, pem).map_err(|source| LndSetupError::Stage {
-                    path: path.display().to_string(),
-                    source,
-                })?;
-                path
-            }
+            (Some(path), _) => read(path, "lnd.tls_cert")?,
+            (None, Some(b64)) => crate::config::lnd_cert_pem(b64)
+                .ok_or(LndSetupError::CertBase64)?
+                .into_bytes(),
             (None, None) => unreachable!("config validation requires a certificate"),
         };
-        let cert = cert.as_path();
-        let client = match (&cfg.macaroon, &cfg.macaroon_hex) {
-            (Some(path), _) => connect(cfg, cert, path).await?,
-            (None, Some(hex_mac)) => {
-                // The client reads macaroons from files only: stage it briefly, owner-only.
-                let bytes =
-                    hex::decode(hex_mac.expose().trim()).map_err(|_| LndSetupError::MacaroonHex)?;
-                let path = datadir.join(".lnd-macaroon.staged");
-                let _ = std::fs::remove_file(&path);
-                crate::daemon::write_secret_bytes(&path, &bytes).map_err(|source| {
-                    LndSetupError::Stage {
-                        path: path.display().to_string(),
-                        source,
-                    }
-                })?;
-                let client = connect(cfg, cert, &path).await;
-                let _ = std::fs::remove_file(&path);
-                client?
+        let macaroon = match (&cfg.macaroon, &cfg.macaroon_hex) {
+            (Some(path), _) => read(path, "lnd.macaroon")?,
+            (None, Some(h)) => {
+                hex::decode(h.expose().trim()).map_err(|_| LndSetupError::MacaroonHex)?
             }
             (None, None) => unreachable!("config validation requires a macaroon"),
         };
+        let connect_timeout = Duration::from_secs(cfg.timeout_secs);
+        let client = lnd_conn::connect(&cfg.address, &cert, &macaroon, connect_timeout)?;
         let readonly = match &cfg.readonly_macaroon {
-            Some(path) => Some(connect(cfg, cert, path).await?),
+            Some(path) => Some(lnd_conn::connect(
+                &cfg.address,
+                &cert,
+                &read(path, "lnd.readonly_macaroon")?,
+                connect_timeout,
+            )?),
             None => None,
         };
         Ok(Self {
@@ -121,16 +115,6 @@ impl LndProvider {
             Ok(Ok(resp)) => Ok(resp.into_inner()),
         }
     }
-}
-
-async fn connect(cfg: &LndConfig, cert: &Path, macaroon: &Path) -> Result<Client, LndSetupError> {
-    fedimint_tonic_lnd::connect(
-        cfg.address.clone(),
-        cert.to_path_buf(),
-        macaroon.to_path_buf(),
-    )
-    .await
-    .map_err(|e| LndSetupError::Connect(e.to_string()))
 }
 
 /// Turns an LND status into a provider error whose text names the cause an

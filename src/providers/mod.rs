@@ -6,6 +6,7 @@ pub mod breaker;
 pub mod daznode;
 mod dev;
 pub mod lnd;
+pub mod lnd_conn;
 mod router;
 
 use std::sync::Arc;
