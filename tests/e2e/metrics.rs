@@ -9,9 +9,14 @@ use serde_json::Value;
 
 use crate::harness::{create_req, Daemon};
 
+/// A sample: its name, labels and value.
+type Sample = (String, HashMap<String, String>, f64);
+/// Family name -> (type, samples).
+type Families = HashMap<String, (String, Vec<Sample>)>;
+
 /// Parses an exposition with prometheus_client's parser: family name ->
 /// (type, samples as (name, labels, value)).
-fn parse(text: &str) -> HashMap<String, (String, Vec<(String, HashMap<String, String>, f64)>)> {
+fn parse(text: &str) -> Families {
     let py = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/py-venv/bin/python");
     assert!(
         py.exists(),
@@ -73,11 +78,7 @@ print(json.dumps(out))
         .collect()
 }
 
-fn value(
-    m: &HashMap<String, (String, Vec<(String, HashMap<String, String>, f64)>)>,
-    sample: &str,
-    labels: &[(&str, &str)],
-) -> f64 {
+fn value(m: &Families, sample: &str, labels: &[(&str, &str)]) -> f64 {
     let family = m.values().flat_map(|(_, s)| s).find(|(name, l, _)| {
         name == sample
             && labels
