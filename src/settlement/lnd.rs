@@ -4,7 +4,7 @@
 //! (it also catches CANCELED, which the stream never carries).
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use fedimint_tonic_lnd::lnrpc;
 use tokio_util::sync::CancellationToken;
@@ -18,6 +18,7 @@ use crate::time::now_ms;
 
 pub const ADD_INDEX: &str = "lnd.add_index";
 pub const SETTLE_INDEX: &str = "lnd.settle_index";
+const ADD_CURSOR_EVERY: Duration = Duration::from_secs(5);
 
 const SETTLED: i32 = lnrpc::invoice::InvoiceState::Settled as i32;
 const CANCELED: i32 = lnrpc::invoice::InvoiceState::Canceled as i32;
@@ -133,15 +134,22 @@ impl LndWatcher {
             .map_err(|s| crate::providers::lnd::classify(&s))?
             .into_inner();
 
-        loop {
+        // The add cursor only saves LND replaying adds after a reconnect, so it
+        // is written at most every few seconds, off the settlement path.
+        let mut saved_add = (add_index, Instant::now());
+        let save_add = |add_index: u64| {
+            self.store
+                .set_cursor(&CursorUpdate {
+                    name: ADD_INDEX.into(),
+                    value: add_index,
+                })
+                .map_err(store_err)
+        };
+        let ended = loop {
             let inv = match stream.message().await {
                 Ok(Some(inv)) => inv,
-                Ok(None) => {
-                    return Err(ProviderError::Unavailable(
-                        "the invoice stream ended".into(),
-                    ))
-                }
-                Err(s) => return Err(crate::providers::lnd::classify(&s)),
+                Ok(None) => break ProviderError::Unavailable("the invoice stream ended".into()),
+                Err(s) => break crate::providers::lnd::classify(&s),
             };
             if inv.state == SETTLED {
                 if inv.settle_index != 0 && inv.settle_index <= settle_index {
@@ -161,15 +169,16 @@ impl LndWatcher {
                 self.settle(&inv, SettlePath::Stream).await?;
             } else if inv.add_index > add_index {
                 add_index = inv.add_index;
-                // Losing this on a crash only replays a few adds.
-                self.store
-                    .set_cursor(&CursorUpdate {
-                        name: ADD_INDEX.into(),
-                        value: add_index,
-                    })
-                    .map_err(store_err)?;
+                if saved_add.1.elapsed() >= ADD_CURSOR_EVERY {
+                    save_add(add_index)?;
+                    saved_add = (add_index, Instant::now());
+                }
             }
+        };
+        if add_index != saved_add.0 {
+            save_add(add_index)?;
         }
+        Err(ended)
     }
 
     async fn settle(&self, inv: &lnrpc::Invoice, path: SettlePath) -> Result<(), ProviderError> {
