@@ -33,6 +33,8 @@ pub struct Config {
     pub failover: FailoverConfig,
     /// The Prometheus endpoint.
     pub metrics: MetricsConfig,
+    /// Alert thresholds and the optional webhook.
+    pub alerts: AlertsConfig,
     /// How long in-flight calls get to finish on shutdown.
     pub shutdown_grace_secs: u64,
 }
@@ -92,6 +94,7 @@ impl Default for Config {
             daznode: None,
             failover: FailoverConfig::default(),
             metrics: MetricsConfig::default(),
+            alerts: AlertsConfig::default(),
             shutdown_grace_secs: 10,
         }
     }
@@ -238,6 +241,37 @@ impl DazNodeConfig {
             (Some(path), _) => Ok(Secret::new(std::fs::read_to_string(path)?.trim())),
             (None, Some(key)) => Ok(key.clone()),
             (None, None) => Err(std::io::Error::other("no DazNode API key configured")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsConfig {
+    /// Where raises and clears are POSTed as JSON with a `text` field. Often
+    /// carries a secret (Slack, Discord): never logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<Secret>,
+    /// Delivery attempts per alert, with backoff between them.
+    pub webhook_attempts: u32,
+    /// A provider call slower than this raises `slow_call`.
+    pub slow_call_ms: u64,
+    /// A provider offline for longer raises `provider_down`.
+    pub provider_down_secs: u64,
+    /// A push stream disconnected for longer raises `stream_down`.
+    pub stream_down_secs: u64,
+    pub evaluate_interval_ms: u64,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        Self {
+            webhook_url: None,
+            webhook_attempts: 5,
+            slow_call_ms: 10_000,
+            provider_down_secs: 300,
+            stream_down_secs: 120,
+            evaluate_interval_ms: 1_000,
         }
     }
 }
@@ -486,6 +520,16 @@ impl Config {
             if daz.timeout_secs == 0 || daz.reconnect_max_secs == 0 {
                 return bad("daznode.timeout_secs", "timeouts must be at least 1".into());
             }
+        }
+        if let Some(url) = &self.alerts.webhook_url {
+            match url::Url::parse(url.expose()) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+                // Not echoed: the URL is a secret.
+                _ => return bad("alerts.webhook_url", "is not an http(s) URL".into()),
+            }
+        }
+        if self.alerts.evaluate_interval_ms < 100 {
+            return bad("alerts.evaluate_interval_ms", "must be at least 100".into());
         }
         let f = &self.failover;
         if f.attempt_timeout_ms == 0 {

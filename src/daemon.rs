@@ -136,6 +136,12 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         }
     }
     tasks.spawn(router.clone().run_health_checks(shutdown.clone()));
+    tasks.spawn(crate::alerts::run(
+        config.alerts.clone(),
+        router.clone(),
+        shutdown.clone(),
+        tasks.clone(),
+    ));
 
     let settler = Arc::new(Settler::new(store.clone()));
     if let Some((lnd, reconnect_max)) = lnd.filter(|_| config.failover.enable_lnd) {

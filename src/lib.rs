@@ -8,6 +8,7 @@
 // boxing it in our helpers would only add conversions at every call site.
 #![allow(clippy::result_large_err)]
 
+pub mod alerts;
 pub mod api;
 pub mod app;
 pub mod config;

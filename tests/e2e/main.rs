@@ -3,6 +3,7 @@
 #[path = "../common/daemon.rs"]
 mod harness;
 
+mod alerts;
 mod audit;
 mod auth;
 mod crash;

@@ -28,6 +28,8 @@ fn lnd_env(port: u16, macaroon: &std::path::Path, cert: &std::path::Path) -> Vec
         ("LNPAYD_LND__TIMEOUT_SECS".into(), "5".into()),
         ("LNPAYD_LND__RECONNECT_MAX_SECS".into(), "2".into()),
         ("LNPAYD_INVOICES__MIN_EXPIRY_SECS".into(), "1".into()),
+        ("LNPAYD_ALERTS__STREAM_DOWN_SECS".into(), "1".into()),
+        ("LNPAYD_ALERTS__EVALUATE_INTERVAL_MS".into(), "200".into()),
     ]
 }
 
@@ -246,6 +248,19 @@ async fn lnpayd_on_a_real_regtest_network() {
             let paid = wait_status(&d, &created.id, 60).await;
             assert_eq!(paid.status(), InvoiceStatus::Paid);
             wait_stream(&d, "connected").await;
+            // Down for seconds against a 1 s threshold: raised, then cleared.
+            let alert_lines = |state: &str| {
+                d.log_text()
+                    .lines()
+                    .filter(|l| l.contains("alert=\"stream_down\"") && l.contains(state))
+                    .count()
+            };
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while alert_lines("cleared") == 0 {
+                assert!(Instant::now() < deadline, "stream_down was never cleared");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            assert!(alert_lines("raised") >= 1, "stream_down was never raised");
         },
     )
     .await;

@@ -1,0 +1,298 @@
+//! Alerts: conditions an operator must hear about, evaluated on a timer from
+//! the providers' live state. Each raise and each clear is one structured log
+//! line (`alert=… state=raised|cleared`) and, when `alerts.webhook_url` is
+//! set, one POST whose JSON `text` Slack- or Discord-style endpoints show,
+//! retried with backoff.
+//!
+//! | alert | raised when | cleared when |
+//! |---|---|---|
+//! | `provider_failing` | the circuit opens (4 of the last 5 calls failed) | it closes |
+//! | `slow_call` | the provider's last call took over `slow_call_ms` | a call is fast again |
+//! | `provider_down` | offline for over `provider_down_secs` | online |
+//! | `stream_down` | its push stream (LND's invoice stream, DazNode's websocket) is disconnected for over `stream_down_secs` | connected |
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::AlertsConfig;
+use crate::providers::breaker::CircuitState;
+use crate::providers::{ProviderReport, Router};
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Alert {
+    pub alert: &'static str,
+    pub provider: String,
+    /// "raised" or "cleared".
+    pub state: &'static str,
+    pub detail: String,
+    /// What a chat endpoint shows.
+    pub text: String,
+}
+
+/// Tracks which alerts are active and since when conditions have held.
+pub struct Evaluator {
+    cfg: AlertsConfig,
+    active: HashMap<(&'static str, String), ()>,
+    offline_since: HashMap<String, Instant>,
+    stream_down_since: HashMap<String, Instant>,
+}
+
+impl Evaluator {
+    pub fn new(cfg: AlertsConfig) -> Self {
+        Self {
+            cfg,
+            active: HashMap::new(),
+            offline_since: HashMap::new(),
+            stream_down_since: HashMap::new(),
+        }
+    }
+
+    /// The raises and clears that `reports` imply now.
+    pub fn evaluate(&mut self, reports: &[ProviderReport], now: Instant) -> Vec<Alert> {
+        let mut out = Vec::new();
+        for r in reports {
+            let p = r.name.to_string();
+            let offline_for = since(&mut self.offline_since, &p, !r.online, now);
+            let stream = r.connection.as_deref();
+            let stream_down = stream.is_some_and(|c| c != "connected");
+            let stream_down_for = since(&mut self.stream_down_since, &p, stream_down, now);
+            let conditions = [
+                (
+                    "provider_failing",
+                    r.circuit != CircuitState::Closed,
+                    format!(
+                        "circuit {}: most recent calls failed; last error: {}",
+                        r.circuit.as_str(),
+                        r.last_error.as_deref().unwrap_or("-")
+                    ),
+                ),
+                (
+                    "slow_call",
+                    r.last_latency_ms > self.cfg.slow_call_ms,
+                    format!(
+                        "last call took {} ms (limit {} ms)",
+                        r.last_latency_ms, self.cfg.slow_call_ms
+                    ),
+                ),
+                (
+                    "provider_down",
+                    offline_for
+                        .is_some_and(|d| d > Duration::from_secs(self.cfg.provider_down_secs)),
+                    format!(
+                        "offline for over {} s; last error: {}",
+                        self.cfg.provider_down_secs,
+                        r.last_error.as_deref().unwrap_or("-")
+                    ),
+                ),
+                (
+                    "stream_down",
+                    stream_down_for
+                        .is_some_and(|d| d > Duration::from_secs(self.cfg.stream_down_secs)),
+                    format!(
+                        "stream {} for over {} s",
+                        stream.unwrap_or("-"),
+                        self.cfg.stream_down_secs
+                    ),
+                ),
+            ];
+            for (name, holds, detail) in conditions {
+                let key = (name, p.clone());
+                let was = self.active.contains_key(&key);
+                if holds == was {
+                    continue;
+                }
+                let state = if holds { "raised" } else { "cleared" };
+                if holds {
+                    self.active.insert(key, ());
+                } else {
+                    self.active.remove(&key);
+                }
+                let text = if holds {
+                    format!("lnpayd alert {name} on {p}: {detail}")
+                } else {
+                    format!("lnpayd alert {name} on {p} cleared")
+                };
+                out.push(Alert {
+                    alert: name,
+                    provider: p.clone(),
+                    state,
+                    detail,
+                    text,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// How long `holds` has been true for `key`, tracking its start.
+fn since(
+    starts: &mut HashMap<String, Instant>,
+    key: &str,
+    holds: bool,
+    now: Instant,
+) -> Option<Duration> {
+    if holds {
+        Some(now - *starts.entry(key.to_string()).or_insert(now))
+    } else {
+        starts.remove(key);
+        None
+    }
+}
+
+/// Evaluates every `evaluate_interval_ms` until shutdown; logs and sends.
+pub async fn run(
+    cfg: AlertsConfig,
+    router: Arc<Router>,
+    shutdown: CancellationToken,
+    tasks: TaskTracker,
+) {
+    let every = Duration::from_millis(cfg.evaluate_interval_ms);
+    let webhook = cfg.webhook_url.clone();
+    let attempts = cfg.webhook_attempts;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("a default client builds");
+    let mut evaluator = Evaluator::new(cfg);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+        for a in evaluator.evaluate(&router.reports(), Instant::now()) {
+            if a.state == "raised" {
+                tracing::warn!(alert = a.alert, state = a.state, provider = %a.provider, detail = %a.detail, "alert");
+            } else {
+                tracing::info!(alert = a.alert, state = a.state, provider = %a.provider, "alert");
+            }
+            if let Some(url) = &webhook {
+                let (client, url, shutdown) = (client.clone(), url.clone(), shutdown.clone());
+                tasks.spawn(async move {
+                    tokio::select! {
+                        _ = deliver(&client, url.expose(), &a, attempts) => {}
+                        _ = shutdown.cancelled() => {}
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// POSTs one alert, retrying failures with capped exponential backoff. The
+/// URL often carries a secret (Slack, Discord): it is never logged.
+async fn deliver(client: &reqwest::Client, url: &str, alert: &Alert, attempts: u32) {
+    for attempt in 1..=attempts.max(1) {
+        let outcome = match client.post(url).json(alert).send().await {
+            Ok(r) if r.status().is_success() => return,
+            Ok(r) => format!("HTTP {}", r.status().as_u16()),
+            Err(e) => format!("{}", e.without_url()),
+        };
+        tracing::warn!(alert = alert.alert, attempt, error = %outcome, "alert webhook delivery failed");
+        if attempt < attempts {
+            tokio::time::sleep(crate::settlement::backoff(attempt, Duration::from_secs(60))).await;
+        }
+    }
+    tracing::error!(alert = alert.alert, attempts, "alert webhook gave up");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(
+        online: bool,
+        circuit: CircuitState,
+        latency: u64,
+        connection: Option<&str>,
+    ) -> ProviderReport {
+        ProviderReport {
+            name: "lnd",
+            online,
+            circuit,
+            connection: connection.map(str::to_string),
+            last_latency_ms: latency,
+            p50_ms: 0,
+            p95_ms: 0,
+            last_check_at_ms: None,
+            last_error: (!online).then(|| "unreachable".into()),
+            details: vec![],
+        }
+    }
+
+    fn cfg() -> AlertsConfig {
+        AlertsConfig {
+            provider_down_secs: 300,
+            stream_down_secs: 60,
+            ..AlertsConfig::default()
+        }
+    }
+
+    fn names(alerts: &[Alert]) -> Vec<(&'static str, &'static str)> {
+        alerts.iter().map(|a| (a.alert, a.state)).collect()
+    }
+
+    #[test]
+    fn each_condition_raises_once_and_clears_once() {
+        let mut e = Evaluator::new(cfg());
+        let t0 = Instant::now();
+        let healthy = report(true, CircuitState::Closed, 5, Some("connected"));
+        assert!(e.evaluate(&[healthy.clone()], t0).is_empty());
+
+        let down = report(
+            false,
+            CircuitState::Open,
+            12_000,
+            Some("disconnected: refused"),
+        );
+        assert_eq!(
+            names(&e.evaluate(&[down.clone()], t0)),
+            vec![("provider_failing", "raised"), ("slow_call", "raised")]
+        );
+        // Nothing new while the conditions just hold.
+        assert!(e
+            .evaluate(&[down.clone()], t0 + Duration::from_secs(59))
+            .is_empty());
+        assert_eq!(
+            names(&e.evaluate(&[down.clone()], t0 + Duration::from_secs(61))),
+            vec![("stream_down", "raised")]
+        );
+        assert_eq!(
+            names(&e.evaluate(&[down.clone()], t0 + Duration::from_secs(301))),
+            vec![("provider_down", "raised")]
+        );
+        assert!(e
+            .evaluate(&[down], t0 + Duration::from_secs(400))
+            .is_empty());
+
+        let cleared = e.evaluate(&[healthy], t0 + Duration::from_secs(401));
+        assert_eq!(cleared.len(), 4);
+        assert!(cleared
+            .iter()
+            .all(|a| a.state == "cleared" && a.text.contains("cleared")));
+    }
+
+    #[test]
+    fn a_short_outage_raises_no_down_alert() {
+        let mut e = Evaluator::new(cfg());
+        let t0 = Instant::now();
+        let offline = report(false, CircuitState::Closed, 5, None);
+        assert!(e.evaluate(&[offline], t0).is_empty());
+        assert!(e
+            .evaluate(
+                &[report(true, CircuitState::Closed, 5, None)],
+                t0 + Duration::from_secs(200)
+            )
+            .is_empty());
+        // The clock restarts after recovery.
+        let offline = report(false, CircuitState::Closed, 5, None);
+        assert!(e
+            .evaluate(&[offline], t0 + Duration::from_secs(400))
+            .is_empty());
+    }
+}
