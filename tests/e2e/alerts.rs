@@ -9,11 +9,13 @@ use std::time::{Duration, Instant};
 use crate::harness::Daemon;
 
 /// An HTTP endpoint recording JSON bodies; answers 500 to the first request.
-fn capture() -> (
-    String,
-    Arc<Mutex<Vec<serde_json::Value>>>,
-    Arc<Mutex<usize>>,
-) {
+struct Capture {
+    url: String,
+    bodies: Arc<Mutex<Vec<serde_json::Value>>>,
+    requests: Arc<Mutex<usize>>,
+}
+
+fn capture() -> Capture {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let bodies = Arc::new(Mutex::new(Vec::new()));
@@ -54,17 +56,21 @@ fn capture() -> (
             );
         }
     });
-    (
-        format!("http://{addr}/hooks/T0-placeholder-secret"),
+    Capture {
+        url: format!("http://{addr}/hooks/T0-placeholder-secret"),
         bodies,
         requests,
-    )
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unreachable_lnd_raises_alerts_in_the_log_and_on_the_webhook() {
     let dir = tempfile::tempdir().unwrap();
-    let (url, bodies, requests) = capture();
+    let Capture {
+        url,
+        bodies,
+        requests,
+    } = capture();
     let closed = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
