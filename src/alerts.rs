@@ -242,7 +242,7 @@ mod tests {
         let mut e = Evaluator::new(cfg());
         let t0 = Instant::now();
         let healthy = report(true, CircuitState::Closed, 5, Some("connected"));
-        assert!(e.evaluate(&[healthy.clone()], t0).is_empty());
+        assert!(e.evaluate(std::slice::from_ref(&healthy), t0).is_empty());
 
         let down = report(
             false,
@@ -251,7 +251,7 @@ mod tests {
             Some("disconnected: refused"),
         );
         assert_eq!(
-            names(&e.evaluate(&[down.clone()], t0)),
+            names(&e.evaluate(std::slice::from_ref(&down), t0)),
             vec![("provider_failing", "raised"), ("slow_call", "raised")]
         );
         // Nothing new while the conditions just hold.
@@ -259,11 +259,11 @@ mod tests {
             .evaluate(&[down.clone()], t0 + Duration::from_secs(59))
             .is_empty());
         assert_eq!(
-            names(&e.evaluate(&[down.clone()], t0 + Duration::from_secs(61))),
+            names(&e.evaluate(std::slice::from_ref(&down), t0 + Duration::from_secs(61))),
             vec![("stream_down", "raised")]
         );
         assert_eq!(
-            names(&e.evaluate(&[down.clone()], t0 + Duration::from_secs(301))),
+            names(&e.evaluate(std::slice::from_ref(&down), t0 + Duration::from_secs(301))),
             vec![("provider_down", "raised")]
         );
         assert!(e
