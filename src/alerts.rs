@@ -256,7 +256,7 @@ mod tests {
         );
         // Nothing new while the conditions just hold.
         assert!(e
-            .evaluate(&[down.clone()], t0 + Duration::from_secs(59))
+            .evaluate(std::slice::from_ref(&down), t0 + Duration::from_secs(59))
             .is_empty());
         assert_eq!(
             names(&e.evaluate(std::slice::from_ref(&down), t0 + Duration::from_secs(61))),
