@@ -55,7 +55,14 @@ fn main() -> ExitCode {
 }
 
 fn init_tracing(config: &Config) {
-    let filter = tracing_subscriber::EnvFilter::new(&config.log.level);
+    // tungstenite traces the raw websocket request, whose path carries
+    // DazNode's key (LNbits puts it in the URL): never below debug there,
+    // whatever level the operator asks for.
+    let filter = tracing_subscriber::EnvFilter::new(&config.log.level).add_directive(
+        "tungstenite::handshake=debug"
+            .parse()
+            .expect("a valid directive"),
+    );
     use std::io::IsTerminal;
     // Colour only on a terminal: journald and log files get plain text.
     let builder = tracing_subscriber::fmt()
