@@ -68,6 +68,15 @@ impl Breaker {
         }
     }
 
+    /// Gives the probe slot back when a call `allow` let through ended with
+    /// no outcome (its caller gave up): otherwise the circuit would stay
+    /// half-open, refusing everything, forever.
+    pub fn abandon(&mut self) {
+        if self.state == CircuitState::HalfOpen {
+            self.probe_in_flight = false;
+        }
+    }
+
     /// Records the outcome of a call that `allow` let through; returns the
     /// new state when it changed.
     pub fn record(&mut self, ok: bool, now: Instant) -> Option<CircuitState> {
@@ -136,6 +145,20 @@ mod tests {
         assert_eq!(b.record(false, t1), Some(CircuitState::Open));
         assert!(!b.allow(t1 + Duration::from_secs(9)));
         assert!(b.allow(t1 + Duration::from_secs(10)));
+    }
+
+    #[test]
+    fn an_abandoned_probe_lets_the_next_one_through() {
+        let t0 = Instant::now();
+        let mut b = Breaker::new(1, 1, Duration::from_secs(10));
+        b.allow(t0);
+        b.record(false, t0);
+        let t1 = t0 + Duration::from_secs(10);
+        assert!(b.allow(t1));
+        assert!(!b.allow(t1));
+        b.abandon();
+        assert!(b.allow(t1));
+        assert_eq!(b.record(true, t1), Some(CircuitState::Closed));
     }
 
     #[test]

@@ -102,16 +102,38 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
     sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
 }
 
+/// One call the circuit let through. Dropped before its outcome is recorded
+/// (a caller's deadline cancelled the request), it gives the half-open probe
+/// slot back rather than leave the circuit stuck.
+struct Permit<'a> {
+    entry: &'a Entry,
+    recorded: bool,
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if !self.recorded {
+            self.entry.breaker.lock().expect("breaker lock").abandon();
+        }
+    }
+}
+
 impl Entry {
     fn name(&self) -> &'static str {
         self.provider.name()
     }
 
-    fn allow(&self) -> bool {
-        self.breaker
+    /// A permit for one call when the circuit lets it through.
+    fn allow(&self) -> Option<Permit<'_>> {
+        let allowed = self
+            .breaker
             .lock()
             .expect("breaker lock")
-            .allow(Instant::now())
+            .allow(Instant::now());
+        allowed.then_some(Permit {
+            entry: self,
+            recorded: false,
+        })
     }
 
     /// Records a call's outcome. A definite refusal is not a failure of the
@@ -182,7 +204,7 @@ impl Entry {
     async fn check(&self, timeout: Duration) {
         // The check is the half-open probe when the circuit is open and cooled
         // down; while it is open and cooling, it still runs, for the status.
-        let counted = self.allow();
+        let mut permit = self.allow();
         let started = Instant::now();
         let result = match tokio::time::timeout(timeout, self.provider.check_health()).await {
             Ok(r) => r,
@@ -190,7 +212,15 @@ impl Entry {
         };
         let took = started.elapsed();
         let outcome: Result<HealthDetails, ProviderError> = result;
-        self.record("health_check", took, outcome.as_ref().map(drop), counted);
+        self.record(
+            "health_check",
+            took,
+            outcome.as_ref().map(drop),
+            permit.is_some(),
+        );
+        if let Some(p) = permit.as_mut() {
+            p.recorded = true;
+        }
         let mut s = self.stats.lock().expect("stats lock");
         s.last_check_at_ms = Some(now_ms());
         match outcome {
@@ -269,10 +299,10 @@ impl Router {
         'providers: for e in &self.entries {
             let mut retry = 0u32;
             loop {
-                if !e.allow() {
+                let Some(mut permit) = e.allow() else {
                     errors.push((e.name().to_string(), ProviderError::CircuitOpen));
                     continue 'providers;
-                }
+                };
                 let started = Instant::now();
                 let result =
                     match tokio::time::timeout(timeout, e.provider.create_invoice(req)).await {
@@ -281,6 +311,7 @@ impl Router {
                     };
                 let took = started.elapsed();
                 e.record("create_invoice", took, result.as_ref().map(drop), true);
+                permit.recorded = true;
                 attempts.push(Attempt {
                     provider: e.name(),
                     duration_ms: took.as_millis() as u64,
