@@ -129,22 +129,26 @@ pub fn classify(status: &tonic::Status) -> ProviderError {
         source = e.source();
     }
     let lower = text.to_lowercase();
-    let cause =
-        if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
-            format!("TLS certificate rejected (check lnd.tls_cert): {text}")
-        } else if lower.contains("macaroon")
-            || lower.contains("verification failed")
-            || lower.contains("permission denied")
-        {
-            format!("macaroon rejected (check lnd.macaroon): {text}")
-        } else if lower.contains("connection refused")
-            || lower.contains("tcp connect")
-            || lower.contains("dns")
-        {
-            format!("unreachable: {text}")
-        } else {
-            text
-        };
+    let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+    // Order matters: a connection closed mid-handshake ("tls handshake eof")
+    // is a node or proxy going away, not a wrong certificate.
+    let cause = if has(&[
+        "connection refused",
+        "tcp connect",
+        "dns",
+        "eof",
+        "connection reset",
+        "broken pipe",
+        "connection closed",
+    ]) {
+        format!("unreachable or closed the connection: {text}")
+    } else if has(&["certificate", "unknownissuer", "bad signature"]) {
+        format!("TLS certificate rejected (check lnd.tls_cert): {text}")
+    } else if has(&["macaroon", "verification failed", "permission denied"]) {
+        format!("macaroon rejected (check lnd.macaroon): {text}")
+    } else {
+        text
+    };
     match status.code() {
         tonic::Code::InvalidArgument | tonic::Code::AlreadyExists | tonic::Code::OutOfRange => {
             ProviderError::Rejected(cause)
