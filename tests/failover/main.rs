@@ -1,0 +1,849 @@
+//! Failover between LND and DazNode, end to end: the real lnpayd binary with
+//! both providers, LND = alice on a real regtest network (reached through a
+//! proxy that can be cut), DazNode = the merchant wallet of a real LNbits
+//! 1.6.2 (also behind a proxy). One network and one LNbits serve every
+//! scenario, in sequence, because several stop and restart alice:
+//!
+//! 1. both up: LND serves, GetStatus healthy;
+//! 2. alice stopped: DazNode serves; a payment from the LNbits payer wallet
+//!    arrives as a PAID event (websocket path) and through WaitInvoice;
+//! 7. a forged websocket message marks nothing paid;
+//! 3. the websocket cut while a payment happens: reconciled on reconnect;
+//! 4. alice back: new invoices go to LND again after the breaker's probe, and
+//!    a DazNode invoice created during the outage still settles;
+//! 6. the circuit states GetStatus showed along the way;
+//! 5. a second lnpayd whose LND hangs (accepts, never answers): the attempts
+//!    time out and DazNode serves within the bound the config sets;
+//! 8. both providers down: UNAVAILABLE / PROVIDERS_UNAVAILABLE naming each
+//!    provider's error, nothing stored;
+//! 10. GetProviderMetrics;
+//! 9. no token, macaroon or LNbits key in either trace-level log.
+
+mod faults;
+#[path = "../common/daemon.rs"]
+mod harness;
+#[allow(dead_code)]
+#[path = "../daznode/lnbits.rs"]
+mod lnbits;
+#[allow(dead_code)]
+#[path = "../lnd/network.rs"]
+mod network;
+
+use std::future::Future;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use lnpayd::proto::{self, EventType, InvoiceStatus, OverallHealth};
+use tokio_stream::StreamExt;
+use tonic_types::StatusExt;
+
+use faults::{CircuitLog, Hang};
+use harness::{create_req, reason, Daemon};
+use lnbits::LnBits;
+use network::Network;
+
+/// The failover knobs, short so the scenarios run in seconds.
+const ATTEMPT_TIMEOUT_MS: u64 = 1500;
+const MAX_RETRIES: u64 = 1;
+const RETRY_DELAY_MS: u64 = 100;
+const HEALTH_CHECK_MS: u64 = 500;
+const BREAKER_FAILURES: u64 = 3;
+const BREAKER_WINDOW: u64 = 5;
+const BREAKER_COOLDOWN_SECS: u64 = 2;
+
+/// lnpayd with LND at `lnd_addr` (alice's certificate and invoice macaroon)
+/// first, then DazNode at `daz_url` with the merchant's invoice key.
+fn lnpayd_env(lnd_addr: &str, net: &Network, daz_url: &str, key: &str) -> Vec<(String, String)> {
+    let s = |k: &str, v: String| (k.to_string(), v);
+    vec![
+        s("LNPAYD_LOG__LEVEL", "trace".into()),
+        s("LNPAYD_LND__ADDRESS", lnd_addr.into()),
+        s(
+            "LNPAYD_LND__TLS_CERT",
+            net.alice.tls_cert().display().to_string(),
+        ),
+        s(
+            "LNPAYD_LND__MACAROON",
+            net.alice.macaroon("invoice").display().to_string(),
+        ),
+        s("LNPAYD_LND__NETWORK", "regtest".into()),
+        s("LNPAYD_LND__TIMEOUT_SECS", "5".into()),
+        s("LNPAYD_LND__RECONNECT_MAX_SECS", "2".into()),
+        s("LNPAYD_DAZNODE__URL", daz_url.into()),
+        s("LNPAYD_DAZNODE__API_KEY", key.into()),
+        s("LNPAYD_DAZNODE__NETWORK", "bitcoin".into()),
+        s("LNPAYD_DAZNODE__TIMEOUT_SECS", "5".into()),
+        s("LNPAYD_DAZNODE__RECONNECT_MAX_SECS", "2".into()),
+        s(
+            "LNPAYD_FAILOVER__ATTEMPT_TIMEOUT_MS",
+            ATTEMPT_TIMEOUT_MS.to_string(),
+        ),
+        s("LNPAYD_FAILOVER__MAX_RETRIES", MAX_RETRIES.to_string()),
+        s(
+            "LNPAYD_FAILOVER__RETRY_DELAY_MS",
+            RETRY_DELAY_MS.to_string(),
+        ),
+        s(
+            "LNPAYD_FAILOVER__HEALTH_CHECK_INTERVAL_MS",
+            HEALTH_CHECK_MS.to_string(),
+        ),
+        s(
+            "LNPAYD_FAILOVER__BREAKER_FAILURES",
+            BREAKER_FAILURES.to_string(),
+        ),
+        s(
+            "LNPAYD_FAILOVER__BREAKER_WINDOW",
+            BREAKER_WINDOW.to_string(),
+        ),
+        s(
+            "LNPAYD_FAILOVER__BREAKER_COOLDOWN_SECS",
+            BREAKER_COOLDOWN_SECS.to_string(),
+        ),
+    ]
+}
+
+fn start(dir: &std::path::Path, env: &[(String, String)]) -> Daemon {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    Daemon::start_without_dev(dir, &[], &env)
+}
+
+async fn step<F: Future<Output = ()>>(name: &str, f: F) {
+    let t = Instant::now();
+    eprintln!("== {name}");
+    f.await;
+    eprintln!("-- {name}: {:?}", t.elapsed());
+}
+
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
+}
+
+async fn status(d: &Daemon) -> proto::GetStatusResponse {
+    d.admin()
+        .await
+        .get_status(proto::GetStatusRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+fn provider<'a>(s: &'a proto::GetStatusResponse, name: &str) -> &'a proto::ProviderStatus {
+    s.providers
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("{name} not in GetStatus: {s:?}"))
+}
+
+async fn wait_for(
+    d: &Daemon,
+    what: &str,
+    timeout: Duration,
+    f: impl Fn(&proto::GetStatusResponse) -> bool,
+) -> proto::GetStatusResponse {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let s = status(d).await;
+        if f(&s) {
+            return s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never {what} within {timeout:?}: {s:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn create(d: &Daemon, sat: u64, description: &str) -> Result<proto::Invoice, tonic::Status> {
+    d.invoices()
+        .await
+        .create_invoice(create_req(sat, description))
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+async fn get(d: &Daemon, id: &str) -> proto::Invoice {
+    let req = proto::GetInvoiceRequest {
+        lookup: Some(proto::get_invoice_request::Lookup::Id(id.into())),
+    };
+    d.invoices()
+        .await
+        .get_invoice(req)
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn wait_invoice(d: &Daemon, id: &str, secs: u32) -> proto::Invoice {
+    let req = proto::WaitInvoiceRequest {
+        id: id.into(),
+        timeout_seconds: secs,
+    };
+    d.invoices()
+        .await
+        .wait_invoice(req)
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// Every invoice ListInvoices returns, page by page.
+async fn invoice_count(d: &Daemon) -> usize {
+    let mut client = d.invoices().await;
+    let (mut n, mut token) = (0, String::new());
+    loop {
+        let page = client
+            .list_invoices(proto::ListInvoicesRequest {
+                page_size: 500,
+                page_token: token,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        n += page.invoices.len();
+        if page.next_page_token.is_empty() {
+            return n;
+        }
+        token = page.next_page_token;
+    }
+}
+
+/// Waits for a line of lnpayd's log that contains every one of `parts`.
+async fn wait_log_line(d: &Daemon, what: &str, parts: &[&str]) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if d.log_text()
+            .lines()
+            .any(|l| parts.iter().all(|p| l.contains(p)))
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no log line for {what}: {parts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn metrics(d: &Daemon, name: &str) -> proto::ProviderMetrics {
+    d.admin()
+        .await
+        .get_provider_metrics(proto::GetProviderMetricsRequest { window_seconds: 0 })
+        .await
+        .unwrap()
+        .into_inner()
+        .providers
+        .into_iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("{name} not in GetProviderMetrics"))
+}
+
+/// The secrets lnpayd handles, by name; none may reach its log.
+fn secrets(d: &Daemon, net: &Network, lnb: &LnBits) -> Vec<(&'static str, String)> {
+    let macaroon = std::fs::read(net.alice.macaroon("invoice")).unwrap();
+    vec![
+        ("the admin token", d.token("admin")),
+        ("the invoice token", d.token("invoice")),
+        ("alice's invoice macaroon (hex)", hex::encode(&macaroon)),
+        (
+            "alice's invoice macaroon (HEX)",
+            hex::encode_upper(&macaroon),
+        ),
+        ("the merchant's invoice key", lnb.merchant.inkey.clone()),
+        ("the merchant's admin key", lnb.merchant.adminkey.clone()),
+        ("the payer's invoice key", lnb.payer.inkey.clone()),
+        ("the payer's admin key", lnb.payer.adminkey.clone()),
+    ]
+}
+
+/// Each secret found in a log: what it is, how often, from which tracing targets.
+fn leaks(which: &str, log: &str, secrets: &[(&str, String)]) -> Vec<String> {
+    assert!(
+        log.contains("TRACE"),
+        "{which}: the log is not at trace level"
+    );
+    let mut leaks = Vec::new();
+    for (what, secret) in secrets {
+        assert!(!secret.is_empty(), "{what} is empty");
+        let lines: Vec<String> = log
+            .lines()
+            .filter(|l| l.contains(secret.as_str()))
+            .map(strip_ansi)
+            .collect();
+        if let Some(first) = lines.first() {
+            let mut targets: Vec<&str> = lines.iter().filter_map(|l| target_of(l)).collect();
+            targets.sort_unstable();
+            targets.dedup();
+            let shown: String = first.chars().take(300).collect();
+            leaks.push(format!(
+                "{which}: {what}: {} line(s), from {targets:?}; first: {shown}",
+                lines.len()
+            ));
+        }
+    }
+    leaks
+}
+
+/// A log line without its colour codes.
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The tracing target of a human-format line: `<time> <LEVEL> <target>: …`.
+fn target_of(line: &str) -> Option<&str> {
+    let mut words = line.split_whitespace();
+    words.next()?;
+    words.next()?;
+    words.next()?.strip_suffix(':')
+}
+
+/// What one provider's create may take at most: every attempt up to its
+/// timeout, and the retry delays between them (each at most
+/// `retry_delay_ms × 2^retry`).
+fn provider_bound() -> Duration {
+    let delays: u64 = (0..MAX_RETRIES).map(|r| RETRY_DELAY_MS << r).sum();
+    Duration::from_millis((MAX_RETRIES + 1) * ATTEMPT_TIMEOUT_MS + delays)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn failover_between_lnd_and_daznode() {
+    let started = Instant::now();
+    // LNbits starts on its own thread while the network starts on this one.
+    // The fixture dies with the thread that spawned it (PR_SET_PDEATHSIG), so
+    // that thread waits until `_keep` is dropped: last, after `lnb`.
+    let (_keep, keep_rx) = mpsc::channel::<()>();
+    let (lnb_tx, lnb_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = lnb_tx.send(LnBits::start());
+        let _ = keep_rx.recv();
+    });
+    let mut net = blocking(Network::start);
+    let lnb = blocking(|| lnb_rx.recv()).expect("LNbits did not start: see its panic above");
+    eprintln!("regtest network and LNbits up in {:?}", started.elapsed());
+
+    let lnd_proxy = network::Proxy::start(net.alice.rpc_addr());
+    let lnb_proxy = lnbits::Proxy::start(lnb.host_port());
+    let dir = tempfile::tempdir().unwrap();
+    let env = lnpayd_env(
+        &format!("127.0.0.1:{}", lnd_proxy.port),
+        &net,
+        &format!("http://127.0.0.1:{}", lnb_proxy.port),
+        &lnb.merchant.inkey,
+    );
+    let mut d = start(dir.path(), &env);
+    let circuits = CircuitLog::start(d.admin().await, Duration::from_millis(25));
+
+    step("1. both up: LND serves, GetStatus healthy", async {
+        let s = wait_for(
+            &d,
+            "both providers online with closed circuits and connected streams",
+            Duration::from_secs(60),
+            |s| {
+                ["lnd", "daznode"].iter().all(|n| {
+                    let p = provider(s, n);
+                    p.online && p.circuit == "closed" && p.connection == "connected"
+                })
+            },
+        )
+        .await;
+        let names: Vec<&str> = s.providers.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["lnd", "daznode"], "priority order");
+        assert_eq!(s.health(), OverallHealth::Healthy);
+        assert_eq!(s.serving_provider, "lnd");
+        assert!(!s.dev_mode);
+        let inv = create(&d, 1100, "both up").await.unwrap();
+        assert_eq!(inv.provider, "lnd");
+        assert!(
+            inv.payment_request.starts_with("lnbcrt11u1"),
+            "{}",
+            inv.payment_request
+        );
+    })
+    .await;
+
+    let mut outage_invoice = None;
+    step(
+        "2. LND stopped: DazNode serves; paid from the payer wallet → PAID event and WaitInvoice",
+        async {
+            blocking(|| net.stop_alice());
+            // Right away, maybe before the circuit opened: LND fails, DazNode serves.
+            let t = Instant::now();
+            let first = create(&d, 2200, "LND just went down").await.unwrap();
+            eprintln!(
+                "create right after alice stopped: {:?} by {}",
+                t.elapsed(),
+                first.provider
+            );
+            assert_eq!(first.provider, "daznode");
+            assert!(
+                first.payment_request.starts_with("lnbc22u1"),
+                "{}",
+                first.payment_request
+            );
+            let s = wait_for(&d, "lnd's circuit open", Duration::from_secs(30), |s| {
+                provider(s, "lnd").circuit == "open"
+            })
+            .await;
+            let l = provider(&s, "lnd");
+            assert!(!l.online, "{l:?}");
+            assert!(!l.last_error.is_empty(), "{l:?}");
+            eprintln!("lnd while down: last_error {:?}", l.last_error);
+            assert_eq!(s.serving_provider, "daznode");
+            assert_eq!(s.health(), OverallHealth::Degraded);
+
+            let mut client = d.invoices().await;
+            let mut events = client
+                .subscribe_events(proto::SubscribeEventsRequest {
+                    after_sequence: s.last_event_sequence,
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            let t = Instant::now();
+            let inv = create(&d, 777, "paid through the websocket").await.unwrap();
+            eprintln!("create with lnd's circuit open: {:?}", t.elapsed());
+            assert_eq!(inv.provider, "daznode");
+            let ev = events.next().await.unwrap().unwrap();
+            assert_eq!(ev.r#type(), EventType::InvoiceCreated);
+            assert_eq!(ev.invoice.as_ref().unwrap().id, inv.id);
+            let waiter = {
+                let mut c = d.invoices().await;
+                let id = inv.id.clone();
+                tokio::spawn(async move {
+                    c.wait_invoice(proto::WaitInvoiceRequest {
+                        id,
+                        timeout_seconds: 30,
+                    })
+                    .await
+                    .unwrap()
+                    .into_inner()
+                })
+            };
+            let t = Instant::now();
+            lnb.pay(&inv.payment_request).await;
+            let ev = tokio::time::timeout(Duration::from_secs(15), events.next())
+                .await
+                .expect("a PAID event within 15 s")
+                .unwrap()
+                .unwrap();
+            eprintln!("LNbits payment → PAID event: {:?}", t.elapsed());
+            assert_eq!(ev.r#type(), EventType::InvoicePaid);
+            assert_eq!(ev.invoice.as_ref().unwrap().id, inv.id);
+            let paid = waiter.await.unwrap();
+            assert_eq!(paid.status(), InvoiceStatus::Paid);
+            assert_eq!(paid.amount_received_msat, 777_000);
+            assert_eq!(paid.provider, "daznode");
+            wait_log_line(
+                &d,
+                "settled through the websocket",
+                &["invoice paid", &inv.id, "Stream"],
+            )
+            .await;
+            // Paid after LND is back, in step 4.
+            let later = create(&d, 3300, "created while LND is down").await.unwrap();
+            assert_eq!(later.provider, "daznode");
+            outage_invoice = Some(later);
+        },
+    )
+    .await;
+
+    step("7. a forged websocket message marks nothing paid", async {
+        let inv = create(&d, 500, "forge target").await.unwrap();
+        assert_eq!(inv.provider, "daznode");
+        let forged = serde_json::json!({
+            "wallet_balance": 1_000_000,
+            "payment": {
+                "payment_hash": inv.payment_hash,
+                "checking_id": inv.payment_hash,
+                "amount": 500_000,
+                "status": "success",
+                "bolt11": inv.payment_request,
+            }
+        });
+        let sent = lnb.inject_ws(&forged.to_string()).await;
+        assert_eq!(sent["sent"], true, "{sent}");
+        wait_log_line(
+            &d,
+            "the forged frame handled",
+            &["forged or early frame", &inv.id],
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = get(&d, &inv.id).await;
+        assert_eq!(now.status(), InvoiceStatus::Pending);
+        assert_eq!(now.amount_received_msat, 0);
+    })
+    .await;
+
+    step(
+        "3. DazNode websocket cut while a payment happens: reconciled on reconnect",
+        async {
+            let inv = create(&d, 1234, "paid while cut").await.unwrap();
+            assert_eq!(inv.provider, "daznode");
+            lnb_proxy.cut();
+            wait_for(
+                &d,
+                "the DazNode websocket disconnected",
+                Duration::from_secs(30),
+                |s| {
+                    provider(s, "daznode")
+                        .connection
+                        .starts_with("disconnected")
+                },
+            )
+            .await;
+            lnb.pay(&inv.payment_request).await;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            assert_eq!(get(&d, &inv.id).await.status(), InvoiceStatus::Pending);
+            let t = Instant::now();
+            lnb_proxy.restore();
+            let paid = wait_invoice(&d, &inv.id, 30).await;
+            eprintln!("restore → PAID by reconcile: {:?}", t.elapsed());
+            assert_eq!(paid.status(), InvoiceStatus::Paid);
+            assert_eq!(paid.amount_received_msat, 1_234_000);
+            wait_log_line(
+                &d,
+                "settled by reconcile",
+                &["invoice paid", &inv.id, "Reconcile"],
+            )
+            .await;
+            wait_for(
+                &d,
+                "DazNode connected, online, circuit closed",
+                Duration::from_secs(30),
+                |s| {
+                    let p = provider(s, "daznode");
+                    p.online && p.circuit == "closed" && p.connection == "connected"
+                },
+            )
+            .await;
+        },
+    )
+    .await;
+
+    step(
+        "4. LND back: new invoices go to LND again; the outage's DazNode invoice settles",
+        async {
+            let t = Instant::now();
+            blocking(|| net.start_alice());
+            eprintln!("alice back and payable in {:?}", t.elapsed());
+            let t = Instant::now();
+            let s = wait_for(
+                &d,
+                "lnd online with a closed circuit, serving",
+                Duration::from_secs(60),
+                |s| {
+                    let l = provider(s, "lnd");
+                    l.online && l.circuit == "closed" && s.serving_provider == "lnd"
+                },
+            )
+            .await;
+            eprintln!(
+                "alice payable → lnpayd serving lnd again: {:?}",
+                t.elapsed()
+            );
+            assert_eq!(s.health(), OverallHealth::Healthy);
+            let inv = create(&d, 4400, "LND is back").await.unwrap();
+            assert_eq!(inv.provider, "lnd");
+            blocking(|| net.bob_pays(&inv.payment_request)).unwrap();
+            let paid = wait_invoice(&d, &inv.id, 60).await;
+            assert_eq!(paid.status(), InvoiceStatus::Paid);
+            assert_eq!(paid.amount_received_msat, 4_400_000);
+
+            let outage = outage_invoice.take().unwrap();
+            assert_eq!(get(&d, &outage.id).await.status(), InvoiceStatus::Pending);
+            lnb.pay(&outage.payment_request).await;
+            let paid = wait_invoice(&d, &outage.id, 30).await;
+            assert_eq!(paid.status(), InvoiceStatus::Paid);
+            assert_eq!(paid.provider, "daznode");
+            assert_eq!(paid.amount_received_msat, 3_300_000);
+        },
+    )
+    .await;
+
+    let lnd_states = circuits.states("lnd");
+    let lnd_sequence = circuits.describe("lnd");
+    let daz_sequence = circuits.describe("daznode");
+    circuits.stop().await;
+    step("6. circuit breaker transitions seen in GetStatus", async {
+        eprintln!("lnd circuit: {lnd_sequence}");
+        eprintln!("daznode circuit: {daz_sequence}");
+        assert_eq!(
+            lnd_states.first().map(String::as_str),
+            Some("closed"),
+            "{lnd_sequence}"
+        );
+        let open = lnd_states
+            .iter()
+            .position(|c| c == "open")
+            .unwrap_or_else(|| panic!("lnd's circuit never open: {lnd_sequence}"));
+        assert!(
+            lnd_states[open..]
+                .iter()
+                .any(|c| c == "half_open" || c == "closed"),
+            "{lnd_sequence}"
+        );
+        assert_eq!(
+            lnd_states.last().map(String::as_str),
+            Some("closed"),
+            "{lnd_sequence}"
+        );
+        // Only the breaker's moves (open → closed when a poll missed half_open).
+        for w in lnd_states.windows(2) {
+            assert!(
+                matches!(
+                    (w[0].as_str(), w[1].as_str()),
+                    ("closed", "open")
+                        | ("open", "half_open")
+                        | ("open", "closed")
+                        | ("half_open", "open")
+                        | ("half_open", "closed")
+                ),
+                "{} → {} in {lnd_sequence}",
+                w[0],
+                w[1]
+            );
+        }
+        let log = d.log_text();
+        for state in ["open", "closed"] {
+            assert!(
+                log.lines()
+                    .any(|l| l.contains("circuit breaker changed state")
+                        && l.contains("lnd")
+                        && l.contains(&format!("\"{state}\""))),
+                "no log line for lnd's circuit {state}"
+            );
+        }
+    })
+    .await;
+
+    let hang = Hang::start();
+    let hang_dir = tempfile::tempdir().unwrap();
+    let mut hang_log = String::new();
+    let mut hang_secrets = Vec::new();
+    step(
+        "5. LND hangs: the attempts time out, DazNode serves within the configured bound",
+        async {
+            let env = lnpayd_env(&hang.addr(), &net, &lnb.url, &lnb.merchant.inkey);
+            let t = Instant::now();
+            let mut d2 = start(hang_dir.path(), &env);
+            eprintln!("second lnpayd (LND hanging) ready in {:?}", t.elapsed());
+            let hang_circuits = CircuitLog::start(d2.admin().await, Duration::from_millis(25));
+            // Both providers' creates at most, and a second for the rest (gRPC, store, checks).
+            let bound = provider_bound() * 2 + Duration::from_secs(1);
+            let t = Instant::now();
+            let inv = create(&d2, 5500, "LND hangs").await.unwrap();
+            let took = t.elapsed();
+            eprintln!("create with LND hanging: {took:?} (bound {bound:?})");
+            assert_eq!(inv.provider, "daznode");
+            assert!(took <= bound, "took {took:?}, bound {bound:?}");
+            let audit = d2
+                .admin()
+                .await
+                .list_audit_log(proto::ListAuditLogRequest {
+                    invoice_id: inv.id.clone(),
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_inner()
+                .entries;
+            let lnd_attempts: Vec<_> = audit
+                .iter()
+                .filter(|e| e.provider == "lnd" && e.action == "create_invoice")
+                .collect();
+            eprintln!(
+                "lnd attempts: {:?}",
+                lnd_attempts
+                    .iter()
+                    .map(|e| (&e.outcome, e.duration_ms))
+                    .collect::<Vec<_>>()
+            );
+            assert!(
+                !lnd_attempts.is_empty() && lnd_attempts.len() as u64 <= MAX_RETRIES + 1,
+                "{audit:?}"
+            );
+            for a in &lnd_attempts {
+                assert!(a.outcome.contains("timed out"), "{a:?}");
+                assert!(
+                    (ATTEMPT_TIMEOUT_MS - 50..ATTEMPT_TIMEOUT_MS + 1000).contains(&a.duration_ms),
+                    "{a:?}"
+                );
+            }
+            assert!(
+                audit
+                    .iter()
+                    .any(|e| e.provider == "daznode" && e.outcome == "ok"),
+                "{audit:?}"
+            );
+            // A hanging probe lasts a whole attempt timeout: half_open shows.
+            let deadline = Instant::now() + Duration::from_secs(20);
+            loop {
+                let states = hang_circuits.states("lnd");
+                if let Some(open) = states.iter().position(|c| c == "open") {
+                    if states[open..].iter().any(|c| c == "half_open") {
+                        break;
+                    }
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "no half_open seen: {}",
+                    hang_circuits.describe("lnd")
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let l = provider(&status(&d2).await, "lnd").clone();
+            assert!(!l.online, "{l:?}");
+            assert!(l.last_error.contains("timed out"), "{l:?}");
+            let m = metrics(&d2, "lnd").await;
+            eprintln!(
+                "hanging lnd: errors_by_kind {:?}, uptime {:.1}%",
+                m.errors_by_kind, m.uptime_percent
+            );
+            assert!(m.errors_by_kind.get("timeout").copied().unwrap_or(0) >= 2);
+            assert_eq!(m.uptime_percent, 0.0);
+            eprintln!(
+                "lnd circuit with LND hanging: {}",
+                hang_circuits.describe("lnd")
+            );
+            hang_circuits.stop().await;
+            hang_secrets = secrets(&d2, &net, &lnb);
+            assert!(d2.terminate().success());
+            hang_log = d2.log_text();
+        },
+    )
+    .await;
+    drop(hang);
+
+    step(
+        "8. both providers down: UNAVAILABLE, PROVIDERS_UNAVAILABLE, nothing stored",
+        async {
+            let count = invoice_count(&d).await;
+            let sequence = status(&d).await.last_event_sequence;
+            lnd_proxy.cut();
+            lnb_proxy.cut();
+            let check = |err: &tonic::Status, when: &str| {
+                assert_eq!(err.code(), tonic::Code::Unavailable, "{when}: {err:?}");
+                assert_eq!(reason(err), "PROVIDERS_UNAVAILABLE", "{when}: {err:?}");
+                let info = err.get_details_error_info().unwrap();
+                assert_eq!(info.domain, "lnpayd");
+                for p in ["lnd", "daznode"] {
+                    let e = info.metadata.get(p).map(String::as_str).unwrap_or_default();
+                    assert!(
+                        !e.is_empty(),
+                        "{when}: no error for {p}: {:?}",
+                        info.metadata
+                    );
+                    assert!(!e.contains(&lnb.merchant.inkey), "{when}: {e}");
+                }
+                eprintln!("{when}: {:?}", info.metadata);
+                info.metadata
+            };
+            let t = Instant::now();
+            let err = create(&d, 800, "nobody home").await.unwrap_err();
+            eprintln!("both just cut: failed in {:?}", t.elapsed());
+            let first = check(&err, "both just cut");
+            assert!(
+                t.elapsed() <= provider_bound() * 2 + Duration::from_secs(1),
+                "{:?}",
+                t.elapsed()
+            );
+            assert!(
+                first.values().all(|e| e.contains("unavailable")
+                    || e.contains("timed out")
+                    || e.contains("circuit")),
+                "{first:?}"
+            );
+            let s = wait_for(
+                &d,
+                "both circuits open, health DOWN",
+                Duration::from_secs(30),
+                |s| {
+                    s.providers.iter().all(|p| p.circuit == "open")
+                        && s.health() == OverallHealth::Down
+                },
+            )
+            .await;
+            assert_eq!(s.serving_provider, "");
+            let t = Instant::now();
+            let err = create(&d, 801, "nobody home, circuits open")
+                .await
+                .unwrap_err();
+            eprintln!("both circuits open: failed in {:?}", t.elapsed());
+            check(&err, "both circuits open");
+            assert_eq!(invoice_count(&d).await, count, "an invoice was stored");
+            assert_eq!(
+                status(&d).await.last_event_sequence,
+                sequence,
+                "an event was published"
+            );
+            lnd_proxy.restore();
+            lnb_proxy.restore();
+        },
+    )
+    .await;
+
+    step(
+        "10. GetProviderMetrics: both providers, LND's errors and uptime",
+        async {
+            let lnd = metrics(&d, "lnd").await;
+            let daz = metrics(&d, "daznode").await;
+            eprintln!("lnd metrics: {lnd:?}");
+            eprintln!("daznode metrics: {daz:?}");
+            assert!(lnd.calls > 0 && daz.calls > 0);
+            assert!(lnd.health_checks > 0 && daz.health_checks > 0);
+            assert!(
+                lnd.errors_by_kind.get("unavailable").copied().unwrap_or(0) > 0,
+                "{:?}",
+                lnd.errors_by_kind
+            );
+            assert!(
+                lnd.uptime_percent > 0.0 && lnd.uptime_percent < 100.0,
+                "{}",
+                lnd.uptime_percent
+            );
+            assert!(lnd.success_rate < 1.0);
+            // Steps 1 and 4 went to LND; 2 (three), 7 and 3 to DazNode.
+            assert!(lnd.invoices_last_hour >= 2, "{lnd:?}");
+            assert!(daz.invoices_last_hour >= 5, "{daz:?}");
+        },
+    )
+    .await;
+
+    step("9. no secret in lnpayd's trace-level logs", async {
+        let main_secrets = secrets(&d, &net, &lnb);
+        assert!(d.terminate().success());
+        let log = d.log_text();
+        eprintln!(
+            "logs: {} bytes (main), {} bytes (LND hanging)",
+            log.len(),
+            hang_log.len()
+        );
+        let mut found = leaks("main lnpayd", &log, &main_secrets);
+        found.extend(leaks("lnpayd with LND hanging", &hang_log, &hang_secrets));
+        assert!(
+            found.is_empty(),
+            "secrets in lnpayd's log:\n{}",
+            found.join("\n")
+        );
+    })
+    .await;
+
+    eprintln!("all scenarios in {:?}", started.elapsed());
+}
