@@ -71,7 +71,11 @@ fn datadir_error(path: &Path) -> impl FnOnce(std::io::Error) -> DaemonError + '_
     }
 }
 
-pub async fn run(config: Config) -> Result<(), DaemonError> {
+/// Called on SIGHUP to re-read the configuration and apply its log level;
+/// returns the level now in force.
+pub type ReloadLogLevel = Box<dyn Fn() -> Result<String, String> + Send + Sync>;
+
+pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(), DaemonError> {
     crate::providers::lnd::install_crypto_provider();
     let datadir = config.datadir.clone();
     {
@@ -212,14 +216,14 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     } else {
         None
     };
-    let server = tokio::spawn(api::serve(app, tokens, listener, shutdown.clone()));
+    let server = tokio::spawn(api::serve(app, tokens.clone(), listener, shutdown.clone()));
 
     tracing::info!(%addr, metrics = ?metrics_addr, datadir = %datadir.display(), dev = config.dev, "lnpayd ready");
     announce(&config, addr, metrics_addr);
     crate::systemd::notify_ready();
     tasks.spawn(crate::systemd::watchdog(shutdown.clone()));
 
-    let signal = tokio::spawn(wait_for_signal(shutdown.clone()));
+    let signal = tokio::spawn(wait_for_signal(shutdown.clone(), tokens, reload_log_level));
     let served = server.await;
     shutdown.cancel();
     signal.abort();
@@ -265,18 +269,37 @@ fn announce(config: &Config, addr: std::net::SocketAddr, metrics: Option<std::ne
     let _ = out.flush();
 }
 
-async fn wait_for_signal(shutdown: CancellationToken) {
+/// SIGTERM/SIGINT stop the daemon; SIGHUP reloads the log level and the
+/// tokens in place, without touching the server or any open stream.
+async fn wait_for_signal(
+    shutdown: CancellationToken,
+    tokens: Arc<Tokens>,
+    reload_log_level: ReloadLogLevel,
+) {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (
+    let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
+        signal(SignalKind::hangup()),
     ) else {
         tracing::error!("cannot install signal handlers; stop lnpayd with SIGKILL");
         return;
     };
-    tokio::select! {
-        _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
-        _ = int.recv() => tracing::info!("SIGINT: shutting down"),
+    loop {
+        tokio::select! {
+            _ = term.recv() => { tracing::info!("SIGTERM: shutting down"); break; }
+            _ = int.recv() => { tracing::info!("SIGINT: shutting down"); break; }
+            _ = hup.recv() => {
+                match reload_log_level() {
+                    Ok(level) => tracing::info!(%level, "SIGHUP: log level reloaded"),
+                    Err(e) => tracing::error!(error = %e, "SIGHUP: configuration not reloaded; the log level is unchanged"),
+                }
+                match tokens.reload() {
+                    Ok(()) => tracing::info!("SIGHUP: tokens reloaded"),
+                    Err(e) => tracing::error!(error = %e, "SIGHUP: tokens not reloaded; the old ones stay valid"),
+                }
+            }
+        }
     }
     crate::systemd::notify_stopping();
     shutdown.cancel();

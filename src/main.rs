@@ -3,9 +3,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use lnpayd::config::{CliOverrides, Config, LogFormat};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{reload, EnvFilter, Layer};
 
 /// A Lightning payment daemon: a gRPC invoice API over LND, with DazNode failover.
-#[derive(Parser, Debug)]
+#[derive(Parser, Debug, Clone)]
 #[command(version, about)]
 struct Cli {
     /// Configuration file (TOML). Without one, the embedded defaults apply.
@@ -22,21 +25,36 @@ struct Cli {
     dev: bool,
 }
 
+impl Cli {
+    fn load(&self) -> Result<Config, lnpayd::config::ConfigError> {
+        let overrides = CliOverrides {
+            listen: self.listen,
+            datadir: self.datadir.clone(),
+            dev: self.dev.then_some(true),
+        };
+        Config::load(self.config.as_deref(), overrides)
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let overrides = CliOverrides {
-        listen: cli.listen,
-        datadir: cli.datadir,
-        dev: cli.dev.then_some(true),
-    };
-    let config = match Config::load(cli.config.as_deref(), overrides) {
+    let config = match cli.load() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("lnpayd: invalid configuration: {e}");
             return ExitCode::from(2);
         }
     };
-    init_tracing(&config);
+    let filter = init_tracing(&config);
+    // SIGHUP: read the configuration again and apply its log level (the
+    // daemon re-reads the tokens itself). Everything else needs a restart.
+    let reload_log_level = move || -> Result<String, String> {
+        let fresh = cli.load().map_err(|e| e.to_string())?;
+        filter
+            .reload(env_filter(&fresh.log.level))
+            .map_err(|e| e.to_string())?;
+        Ok(fresh.log.level)
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -44,7 +62,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(lnpayd::daemon::run(config)) {
+    match runtime.block_on(lnpayd::daemon::run(config, Box::new(reload_log_level))) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "lnpayd stopped with an error");
@@ -54,23 +72,34 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_tracing(config: &Config) {
+fn env_filter(level: &str) -> EnvFilter {
     // tungstenite traces the raw websocket request, whose path carries
     // DazNode's key (LNbits puts it in the URL): never below debug there,
     // whatever level the operator asks for.
-    let filter = tracing_subscriber::EnvFilter::new(&config.log.level).add_directive(
+    EnvFilter::new(level).add_directive(
         "tungstenite::handshake=debug"
             .parse()
             .expect("a valid directive"),
-    );
+    )
+}
+
+fn init_tracing(config: &Config) -> reload::Handle<EnvFilter, tracing_subscriber::Registry> {
     use std::io::IsTerminal;
-    // Colour only on a terminal: journald and log files get plain text.
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal());
-    match config.log.format {
-        LogFormat::Json => builder.json().init(),
-        LogFormat::Human => builder.init(),
-    }
+    let (filter, handle) = reload::Layer::new(env_filter(&config.log.level));
+    let output = match config.log.format {
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .with_writer(std::io::stderr)
+            .boxed(),
+        // Colour only on a terminal: journald and log files get plain text.
+        LogFormat::Human => tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::stderr().is_terminal())
+            .boxed(),
+    };
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(output)
+        .init();
+    handle
 }

@@ -77,7 +77,12 @@ impl Daemon {
             .stdout(Stdio::piped())
             .stderr(log_file);
         for (k, v) in env {
-            cmd.env(k, v);
+            // An empty value removes a variable the harness would set.
+            if v.is_empty() {
+                cmd.env_remove(k);
+            } else {
+                cmd.env(k, v);
+            }
         }
         let mut child = cmd.spawn().expect("spawn lnpayd");
         let stdout = child.stdout.take().unwrap();
@@ -168,6 +173,11 @@ impl Daemon {
         }
         let _ = c.kill();
         panic!("lnpayd did not exit within 15 s of SIGTERM");
+    }
+
+    pub fn signal(&self, sig: nix::sys::signal::Signal) {
+        let c = self.child.as_ref().expect("running");
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(c.id() as i32), sig).unwrap();
     }
 
     pub fn is_running(&mut self) -> bool {

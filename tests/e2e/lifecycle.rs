@@ -174,3 +174,59 @@ async fn precedence_is_file_then_env_then_cli() {
         .unwrap_err();
     assert_eq!(reason(&err), "AMOUNT_TOO_LARGE");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sighup_reloads_tokens_and_log_level_without_dropping_streams() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[log]\nlevel = \"info\"\n").unwrap();
+    let d = Daemon::start(
+        dir.path(),
+        &["--config", config.to_str().unwrap()],
+        &[("LNPAYD_LOG__LEVEL", "")],
+    );
+    let old_token = d.token("invoice");
+    let mut stream = d
+        .invoices()
+        .await
+        .subscribe_events(proto::SubscribeEventsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    d.invoices()
+        .await
+        .create_invoice(create_req(1, "before"))
+        .await
+        .unwrap();
+    assert_eq!(stream.next().await.unwrap().unwrap().sequence, 1);
+    let debug_lines = || d.log_text().lines().filter(|l| l.contains("DEBUG")).count();
+    assert_eq!(debug_lines(), 0, "info level logs no debug line");
+
+    // Rotate the invoice token and raise the log level, then SIGHUP.
+    let new_token = "a".repeat(64);
+    std::fs::write(d.datadir.join("invoice.token"), &new_token).unwrap();
+    std::fs::write(&config, "[log]\nlevel = \"debug\"\n").unwrap();
+    d.signal(nix::sys::signal::Signal::SIGHUP);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !d.log_text().contains("SIGHUP: tokens reloaded") {
+        assert!(std::time::Instant::now() < deadline, "no reload in the log");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(d.log_text().contains("SIGHUP: log level reloaded"));
+
+    let err = d
+        .invoices_with(Some(old_token))
+        .await
+        .create_invoice(create_req(2, "old"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unauthenticated);
+    d.invoices_with(Some(new_token))
+        .await
+        .create_invoice(create_req(3, "new"))
+        .await
+        .unwrap();
+    // The stream opened before the reload carries on.
+    assert_eq!(stream.next().await.unwrap().unwrap().sequence, 2);
+    assert!(debug_lines() > 0, "debug level took effect");
+}
