@@ -7,6 +7,8 @@
 #[path = "../common/daemon.rs"]
 mod harness;
 mod lnbits;
+#[path = "../common/proxy.rs"]
+mod proxy;
 
 use std::future::Future;
 use std::str::FromStr;
@@ -20,7 +22,8 @@ use sha2::Digest;
 use tokio_stream::StreamExt;
 
 use harness::{create_req, reason, Daemon};
-use lnbits::{LnBits, Proxy};
+use lnbits::LnBits;
+use proxy::Proxy;
 
 fn daz_env(url: &str, key: &str) -> Vec<(String, String)> {
     vec![

@@ -28,6 +28,8 @@ mod lnbits;
 #[allow(dead_code)]
 #[path = "../lnd/network.rs"]
 mod network;
+#[path = "../common/proxy.rs"]
+mod proxy;
 
 use std::future::Future;
 use std::sync::mpsc;
@@ -336,8 +338,8 @@ async fn failover_between_lnd_and_daznode() {
     let lnb = blocking(|| lnb_rx.recv()).expect("LNbits did not start: see its panic above");
     eprintln!("regtest network and LNbits up in {:?}", started.elapsed());
 
-    let lnd_proxy = network::Proxy::start(net.alice.rpc_addr());
-    let lnb_proxy = lnbits::Proxy::start(lnb.host_port());
+    let lnd_proxy = proxy::Proxy::start(net.alice.rpc_addr());
+    let lnb_proxy = proxy::Proxy::start(lnb.host_port());
     let dir = tempfile::tempdir().unwrap();
     let env = lnpayd_env(
         &format!("127.0.0.1:{}", lnd_proxy.port),

@@ -5,6 +5,8 @@
 #[path = "../common/daemon.rs"]
 mod harness;
 mod network;
+#[path = "../common/proxy.rs"]
+mod proxy;
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -13,7 +15,8 @@ use lnpayd::proto::{self, get_invoice_request::Lookup, EventType, InvoiceStatus}
 use tokio_stream::StreamExt;
 
 use harness::{create_req, reason, Daemon};
-use network::{Network, Proxy};
+use network::Network;
+use proxy::Proxy;
 
 /// lnpayd's environment for alice's node reached through `port`.
 fn lnd_env(port: u16, macaroon: &std::path::Path, cert: &std::path::Path) -> Vec<(String, String)> {
