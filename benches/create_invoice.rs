@@ -22,6 +22,9 @@
 //! lnpayd also gets PR_SET_PDEATHSIG, LNbits' fixture stops when its stdin
 //! pipe closes).
 
+#[path = "common/mod.rs"]
+mod common;
+use common::{clk_tck, cpu_model, env_list, env_num, loadavg};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -49,37 +52,6 @@ struct Config {
     levels: Vec<usize>,
     channels: Vec<usize>,
     max_requests: u64,
-}
-
-fn env_num<T: std::str::FromStr>(name: &str, default: T) -> T {
-    match std::env::var(name) {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v:?} is not a number")),
-        Err(_) => default,
-    }
-}
-
-fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
-    match std::env::var(name) {
-        Ok(v) => {
-            let l: Vec<usize> = v
-                .split(',')
-                .map(|s| {
-                    s.trim()
-                        .parse()
-                        .unwrap_or_else(|_| panic!("{name}={v:?}: not a list of numbers"))
-                })
-                .collect();
-            assert!(
-                !l.is_empty() && l.iter().all(|&n| n > 0),
-                "{name}: need positive numbers"
-            );
-            l
-        }
-        Err(_) => default.to_vec(),
-    }
 }
 
 impl Config {
@@ -349,15 +321,6 @@ fn finish_lnbits(s: LnbitsStarting) -> Lnbits {
 
 // ---------------------------------------------------------------- /proc
 
-fn clk_tck() -> f64 {
-    let t = unsafe { nix::libc::sysconf(nix::libc::_SC_CLK_TCK) };
-    if t > 0 {
-        t as f64
-    } else {
-        100.0
-    }
-}
-
 /// (pgrp, utime+stime in ticks) from /proc/<pid>/stat.
 fn proc_stat(pid: &str) -> Option<(i32, u64)> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -422,23 +385,6 @@ fn group_pids(pgrp: i32) -> Vec<i32> {
         }
     }
     out
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':').map(|(_, v)| v.trim().to_string()))
-        })
-        .unwrap_or_else(|| "unknown".into())
-}
-
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
 }
 
 /// The filesystem type holding `path` (longest mount-point prefix in /proc/mounts).

@@ -36,6 +36,9 @@ mod daemon;
 #[allow(dead_code)]
 mod network;
 
+#[path = "common/mod.rs"]
+mod common;
+use common::{clk_tck, cpu_model, env_list, env_num, loadavg};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -65,37 +68,6 @@ struct Config {
     payments: usize,
     payment_warmup: usize,
     max_requests: u64,
-}
-
-fn env_num<T: std::str::FromStr>(name: &str, default: T) -> T {
-    match std::env::var(name) {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v:?} is not a number")),
-        Err(_) => default,
-    }
-}
-
-fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
-    match std::env::var(name) {
-        Ok(v) => {
-            let l: Vec<usize> = v
-                .split(',')
-                .map(|s| {
-                    s.trim()
-                        .parse()
-                        .unwrap_or_else(|_| panic!("{name}={v:?}: not a list of numbers"))
-                })
-                .collect();
-            assert!(
-                l.iter().all(|&n| n > 0 && n <= 1024),
-                "{name}: need numbers in 1..=1024"
-            );
-            l
-        }
-        Err(_) => default.to_vec(),
-    }
 }
 
 impl Config {
@@ -128,15 +100,6 @@ impl Config {
 }
 
 // ---------------------------------------------------------------- /proc
-
-fn clk_tck() -> f64 {
-    let t = unsafe { nix::libc::sysconf(nix::libc::_SC_CLK_TCK) };
-    if t > 0 {
-        t as f64
-    } else {
-        100.0
-    }
-}
 
 /// (ppid, comm, utime+stime in ticks) from /proc/<pid>/stat.
 fn proc_stat(pid: i32) -> Option<(i32, String, u64)> {
@@ -177,23 +140,6 @@ fn child_pid(comm: &str, arg: &str) -> Option<i32> {
         }
     }
     None
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':').map(|(_, v)| v.trim().to_string()))
-        })
-        .unwrap_or_else(|| "unknown".into())
-}
-
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
 }
 
 // ---------------------------------------------------------------- stats
