@@ -21,7 +21,7 @@ use futures::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
-use super::{backoff, Settlement, Settler};
+use super::{keep_connected, PushSession, Settlement, Settler};
 use crate::domain::{Invoice, InvoiceStatus, SettlePath};
 use crate::providers::{DazNodeProvider, Provider, ProviderError};
 use crate::store::{ListQuery, Store};
@@ -41,39 +41,36 @@ pub struct DazNodeWatcher {
     pub reconnect_max: Duration,
 }
 
+#[async_trait::async_trait]
+impl PushSession for DazNodeWatcher {
+    const WHAT: &'static str = "DazNode websocket";
+
+    fn state(&self) -> &std::sync::Mutex<String> {
+        &self.daz.stream_state
+    }
+
+    /// One connection: connect, reconcile, then follow the frames until the
+    /// connection fails.
+    async fn session(&self, failures: &mut u32) -> ProviderError {
+        match self.session_inner(failures).await {
+            Ok(never) => match never {},
+            Err(e) => e,
+        }
+    }
+
+    // Errors are built redacted; redact again in case a library put the URL in one.
+    fn describe(&self, e: &ProviderError) -> String {
+        self.daz.redact(&e.to_string())
+    }
+}
+
 impl DazNodeWatcher {
     fn set_state(&self, s: impl Into<String>) {
         *self.daz.stream_state.lock().expect("state lock") = s.into();
     }
 
     pub async fn run(self, shutdown: CancellationToken) {
-        let mut failures: u32 = 0;
-        loop {
-            self.set_state("connecting");
-            let result = tokio::select! {
-                r = self.session(&mut failures) => r,
-                _ = shutdown.cancelled() => return,
-            };
-            failures = failures.saturating_add(1);
-            let delay = backoff(failures, self.reconnect_max);
-            // Errors are built redacted; redact again in case a library put the URL in one.
-            let cause = self.daz.redact(&result.to_string());
-            tracing::warn!(error = %cause, retry_in_ms = delay.as_millis() as u64, "DazNode websocket down");
-            self.set_state(format!("disconnected: {cause}"));
-            tokio::select! {
-                _ = tokio::time::sleep(delay) => {}
-                _ = shutdown.cancelled() => return,
-            }
-        }
-    }
-
-    /// One connection: connect, reconcile, then follow the frames until the
-    /// connection fails. Only ever returns an error.
-    async fn session(&self, failures: &mut u32) -> ProviderError {
-        match self.session_inner(failures).await {
-            Ok(never) => match never {},
-            Err(e) => e,
-        }
+        keep_connected(&self, self.reconnect_max, shutdown).await
     }
 
     async fn session_inner(

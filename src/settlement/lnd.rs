@@ -10,7 +10,7 @@ use fedimint_tonic_lnd::lnrpc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
 
-use super::{backoff, Settlement, Settler};
+use super::{keep_connected, PushSession, Settlement, Settler};
 use crate::domain::{InvoiceStatus, SettlePath};
 use crate::providers::{LndProvider, ProviderError};
 use crate::store::{CursorUpdate, ListQuery, Store};
@@ -30,35 +30,37 @@ pub struct LndWatcher {
     pub reconnect_max: Duration,
 }
 
+#[async_trait::async_trait]
+impl PushSession for LndWatcher {
+    const WHAT: &'static str = "LND invoice stream";
+
+    fn state(&self) -> &std::sync::Mutex<String> {
+        &self.lnd.stream_state
+    }
+
+    async fn session(&self, failures: &mut u32) -> ProviderError {
+        match self.session_inner(failures).await {
+            Ok(never) => match never {},
+            Err(e) => e,
+        }
+    }
+}
+
 impl LndWatcher {
     fn set_state(&self, s: impl Into<String>) {
         *self.lnd.stream_state.lock().expect("state lock") = s.into();
     }
 
     pub async fn run(self, shutdown: CancellationToken) {
-        let mut failures: u32 = 0;
-        loop {
-            self.set_state("connecting");
-            let result = tokio::select! {
-                r = self.session(&mut failures) => r,
-                _ = shutdown.cancelled() => return,
-            };
-            if let Err(e) = result {
-                failures = failures.saturating_add(1);
-                let delay = backoff(failures, self.reconnect_max);
-                tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "LND invoice stream down");
-                self.set_state(format!("disconnected: {e}"));
-                tokio::select! {
-                    _ = tokio::time::sleep(delay) => {}
-                    _ = shutdown.cancelled() => return,
-                }
-            }
-        }
+        keep_connected(&self, self.reconnect_max, shutdown).await
     }
 
     /// One connection: check the cursor, reconcile, then follow the stream
     /// until it fails.
-    async fn session(&self, failures: &mut u32) -> Result<(), ProviderError> {
+    async fn session_inner(
+        &self,
+        failures: &mut u32,
+    ) -> Result<std::convert::Infallible, ProviderError> {
         let mut client = self.lnd.client();
         let mut add_index = self
             .store
