@@ -335,6 +335,11 @@ async fn failover_between_lnd_and_daznode() {
         let _ = keep_rx.recv();
     });
     let mut net = blocking(Network::start);
+    if !net.can_restart_alice() {
+        // Failover needs to stop and start alice: existing nodes are not ours to.
+        eprintln!("failover skipped: LNPAYD_TEST_* points at existing nodes");
+        return;
+    }
     let lnb = blocking(|| lnb_rx.recv()).expect("LNbits did not start: see its panic above");
     eprintln!("regtest network and LNbits up in {:?}", started.elapsed());
 

@@ -237,6 +237,10 @@ async fn lnpayd_on_a_real_regtest_network() {
     step(
         "alice's LND restarts with an invoice outstanding, paid as soon as it is back",
         async {
+            if !net.can_restart_alice() {
+                eprintln!("skipped: alice is an existing node");
+                return;
+            }
             let created = d
                 .invoices()
                 .await

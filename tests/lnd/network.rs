@@ -7,6 +7,13 @@
 //! `LNPAYD_REGTEST_BIN` overrides where lnd, lncli, btcd and btcctl are found
 //! (default `.tools/regtest/bin`, built by `scripts/ensure-regtest.sh`);
 //! `LNPAYD_REGTEST_KEEP=1` keeps the network's directory (logs) after the test.
+//!
+//! Existing nodes instead (a Polar network, say): set `LNPAYD_TEST_ALICE_RPC`
+//! and `LNPAYD_TEST_BOB_RPC` (`127.0.0.1:port` of each node's gRPC) and
+//! `LNPAYD_TEST_ALICE_DIR` and `LNPAYD_TEST_BOB_DIR` (each node's lnd dir,
+//! holding `tls.cert` and `data/chain/bitcoin/regtest/*.macaroon`). Bob needs
+//! a channel to alice with outbound liquidity. Nothing is started or stopped,
+//! and the steps that restart alice are skipped (`can_restart_alice`).
 
 use std::collections::HashMap;
 use std::net::TcpListener;
@@ -42,6 +49,8 @@ impl Node {
 }
 
 pub struct Network {
+    /// Nodes given by `LNPAYD_TEST_*`: not ours to start, mine on or stop.
+    external: bool,
     _tmp: tempfile::TempDir,
     dir: PathBuf,
     bin: PathBuf,
@@ -109,7 +118,59 @@ impl Network {
     }
 
     /// Starts everything and returns once the channel is active on both sides.
+    pub fn can_restart_alice(&self) -> bool {
+        !self.external
+    }
+
+    /// Existing nodes from `LNPAYD_TEST_*` (see the module doc), if set.
+    fn existing() -> Option<Network> {
+        let var = |k: &str| std::env::var(k).ok();
+        let (alice_rpc, bob_rpc) = (var("LNPAYD_TEST_ALICE_RPC")?, var("LNPAYD_TEST_BOB_RPC")?);
+        let (alice_dir, bob_dir) = (
+            var("LNPAYD_TEST_ALICE_DIR").expect("LNPAYD_TEST_ALICE_DIR"),
+            var("LNPAYD_TEST_BOB_DIR").expect("LNPAYD_TEST_BOB_DIR"),
+        );
+        let port = |addr: &str| -> u16 {
+            let (host, port) = addr.rsplit_once(':').expect("host:port");
+            assert!(
+                matches!(host, "127.0.0.1" | "localhost"),
+                "test nodes must be on 127.0.0.1, not {host}"
+            );
+            port.parse().expect("a port")
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix("lnpayd-regtest")
+            .tempdir()
+            .unwrap();
+        let net = Network {
+            external: true,
+            dir: tmp.path().to_path_buf(),
+            _tmp: tmp,
+            bin: Self::bin_dir(),
+            procs: HashMap::new(),
+            chain_p2p: 0,
+            chain_rpc: 0,
+            miner_rpc: 0,
+            alice: Node {
+                rpc_port: port(&alice_rpc),
+                p2p_port: 0,
+                dir: alice_dir.into(),
+            },
+            bob: Node {
+                rpc_port: port(&bob_rpc),
+                p2p_port: 0,
+                dir: bob_dir.into(),
+            },
+        };
+        net.wait_payable();
+        eprintln!("using existing nodes: alice {alice_rpc}, bob {bob_rpc}");
+        Some(net)
+    }
+
     pub fn start() -> Network {
+        if let Some(net) = Self::existing() {
+            return net;
+        }
         let bin = Self::bin_dir();
         assert!(
             bin.join("lnd").exists(),
@@ -123,6 +184,7 @@ impl Network {
         let dir = tmp.path().to_path_buf();
         let p = free_ports(7);
         let mut net = Network {
+            external: false,
             _tmp: tmp,
             bin,
             procs: HashMap::new(),
@@ -470,6 +532,7 @@ impl Network {
 
     /// Stops alice's lnd (gracefully) and waits for it to exit.
     pub fn stop_alice(&mut self) {
+        assert!(!self.external, "alice is not ours to stop");
         let _ = self.lncli("alice", "admin", &["stop"]);
         if let Some(mut c) = self.procs.remove("alice") {
             let deadline = Instant::now() + Duration::from_secs(30);
