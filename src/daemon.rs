@@ -38,6 +38,8 @@ pub enum DaemonError {
         addr: std::net::SocketAddr,
         source: std::io::Error,
     },
+    #[error("cannot install signal handlers: {0}")]
+    Signals(std::io::Error),
     #[error("no provider is configured: configure one, or run with --dev for the dev provider")]
     NoProvider,
     #[error(transparent)]
@@ -76,6 +78,7 @@ fn datadir_error(path: &Path) -> impl FnOnce(std::io::Error) -> DaemonError + '_
 pub type ReloadLogLevel = Box<dyn Fn() -> Result<String, String> + Send + Sync>;
 
 pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(), DaemonError> {
+    let signals = Signals::install().map_err(DaemonError::Signals)?;
     crate::providers::lnd::install_crypto_provider();
     let datadir = config.datadir.clone();
     {
@@ -223,7 +226,12 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
     crate::systemd::notify_ready();
     tasks.spawn(crate::systemd::watchdog(shutdown.clone()));
 
-    let signal = tokio::spawn(wait_for_signal(shutdown.clone(), tokens, reload_log_level));
+    let signal = tokio::spawn(wait_for_signal(
+        signals,
+        shutdown.clone(),
+        tokens,
+        reload_log_level,
+    ));
     let served = server.await;
     shutdown.cancel();
     signal.abort();
@@ -271,20 +279,37 @@ fn announce(config: &Config, addr: std::net::SocketAddr, metrics: Option<std::ne
 
 /// SIGTERM/SIGINT stop the daemon; SIGHUP reloads the log level and the
 /// tokens in place, without touching the server or any open stream.
+/// The signals lnpayd handles, installed before anything else so that a
+/// SIGTERM arriving right after READY=1 (systemd may send one) is handled
+/// gracefully instead of killing the process unflushed.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+            hup: signal(SignalKind::hangup())?,
+        })
+    }
+}
+
 async fn wait_for_signal(
+    signals: Signals,
     shutdown: CancellationToken,
     tokens: Arc<Tokens>,
     reload_log_level: ReloadLogLevel,
 ) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::hangup()),
-    ) else {
-        tracing::error!("cannot install signal handlers; stop lnpayd with SIGKILL");
-        return;
-    };
+    let Signals {
+        mut term,
+        mut int,
+        mut hup,
+    } = signals;
     loop {
         tokio::select! {
             _ = term.recv() => { tracing::info!("SIGTERM: shutting down"); break; }
