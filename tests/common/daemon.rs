@@ -175,6 +175,63 @@ impl Daemon {
         panic!("lnpayd did not exit within 15 s of SIGTERM");
     }
 
+    /// Without `--dev`, with owned env pairs (as the provider tests build them).
+    pub fn start_env(dir: &Path, env: &[(String, String)]) -> Daemon {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        Self::start_without_dev(dir, &[], &env)
+    }
+
+    /// One provider's entry in GetStatus.
+    pub async fn provider_status(&self, name: &str) -> lnpayd::proto::ProviderStatus {
+        let s = self
+            .admin()
+            .await
+            .get_status(lnpayd::proto::GetStatusRequest {})
+            .await
+            .unwrap()
+            .into_inner();
+        s.providers
+            .into_iter()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("{name} not in GetStatus"))
+    }
+
+    pub async fn last_sequence(&self) -> u64 {
+        self.admin()
+            .await
+            .get_status(lnpayd::proto::GetStatusRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+            .last_event_sequence
+    }
+
+    pub async fn get_invoice(&self, id: &str) -> lnpayd::proto::Invoice {
+        let req = lnpayd::proto::GetInvoiceRequest {
+            lookup: Some(lnpayd::proto::get_invoice_request::Lookup::Id(id.into())),
+        };
+        self.invoices()
+            .await
+            .get_invoice(req)
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    /// WaitInvoice: the invoice once it leaves PENDING, or as it is after `secs`.
+    pub async fn wait_invoice(&self, id: &str, secs: u32) -> lnpayd::proto::Invoice {
+        let req = lnpayd::proto::WaitInvoiceRequest {
+            id: id.into(),
+            timeout_seconds: secs,
+        };
+        self.invoices()
+            .await
+            .wait_invoice(req)
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
     pub fn signal(&self, sig: nix::sys::signal::Signal) {
         let c = self.child.as_ref().expect("running");
         nix::sys::signal::kill(nix::unistd::Pid::from_raw(c.id() as i32), sig).unwrap();
@@ -213,4 +270,17 @@ pub fn create_req(amount_sat: u64, description: &str) -> lnpayd::proto::CreateIn
         memo: Some(Memo::Description(description.into())),
         ..Default::default()
     }
+}
+
+/// Runs one named scenario step, printing its duration (`--nocapture`).
+pub async fn step<F: std::future::Future<Output = ()>>(name: &str, f: F) {
+    let t = std::time::Instant::now();
+    eprintln!("== {name}");
+    f.await;
+    eprintln!("-- {name}: {:?}", t.elapsed());
+}
+
+/// Blocking work (lncli, process control) inside an async test.
+pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
 }

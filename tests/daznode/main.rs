@@ -10,18 +10,15 @@ mod lnbits;
 #[path = "../common/proxy.rs"]
 mod proxy;
 
-use std::future::Future;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use lightning_invoice::SignedRawBolt11Invoice;
-use lnpayd::proto::{
-    self, create_invoice_request, get_invoice_request::Lookup, EventType, InvoiceStatus,
-};
+use lnpayd::proto::{self, create_invoice_request, EventType, InvoiceStatus};
 use sha2::Digest;
 use tokio_stream::StreamExt;
 
-use harness::{create_req, reason, Daemon};
+use harness::{blocking, create_req, reason, step, Daemon};
 use lnbits::LnBits;
 use proxy::Proxy;
 
@@ -39,32 +36,6 @@ fn daz_env(url: &str, key: &str) -> Vec<(String, String)> {
     ]
 }
 
-fn start(dir: &std::path::Path, env: &[(String, String)]) -> Daemon {
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    Daemon::start_without_dev(dir, &[], &env)
-}
-
-async fn step<F: Future<Output = ()>>(name: &str, f: F) {
-    let t = Instant::now();
-    eprintln!("== {name}");
-    f.await;
-    eprintln!("-- {name}: {:?}", t.elapsed());
-}
-
-async fn daz_status(d: &Daemon) -> proto::ProviderStatus {
-    let s = d
-        .admin()
-        .await
-        .get_status(proto::GetStatusRequest {})
-        .await
-        .unwrap()
-        .into_inner();
-    s.providers
-        .into_iter()
-        .find(|p| p.name == "daznode")
-        .expect("daznode in GetStatus")
-}
-
 async fn wait_status_until(
     d: &Daemon,
     what: &str,
@@ -72,7 +43,7 @@ async fn wait_status_until(
 ) -> proto::ProviderStatus {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let s = daz_status(d).await;
+        let s = d.provider_status("daznode").await;
         if f(&s) {
             return s;
         }
@@ -88,31 +59,6 @@ async fn wait_connection(d: &Daemon, prefix: &str) -> proto::ProviderStatus {
     .await
 }
 
-async fn get(d: &Daemon, id: &str) -> proto::Invoice {
-    let req = proto::GetInvoiceRequest {
-        lookup: Some(Lookup::Id(id.into())),
-    };
-    d.invoices()
-        .await
-        .get_invoice(req)
-        .await
-        .unwrap()
-        .into_inner()
-}
-
-async fn wait_invoice(d: &Daemon, id: &str, secs: u32) -> proto::Invoice {
-    let req = proto::WaitInvoiceRequest {
-        id: id.into(),
-        timeout_seconds: secs,
-    };
-    d.invoices()
-        .await
-        .wait_invoice(req)
-        .await
-        .unwrap()
-        .into_inner()
-}
-
 async fn create(d: &Daemon, req: proto::CreateInvoiceRequest) -> proto::Invoice {
     d.invoices()
         .await
@@ -120,16 +66,6 @@ async fn create(d: &Daemon, req: proto::CreateInvoiceRequest) -> proto::Invoice 
         .await
         .unwrap()
         .into_inner()
-}
-
-async fn last_sequence(d: &Daemon) -> u64 {
-    d.admin()
-        .await
-        .get_status(proto::GetStatusRequest {})
-        .await
-        .unwrap()
-        .into_inner()
-        .last_event_sequence
 }
 
 /// What a BOLT11 says, read from the signed raw invoice: LNbits' FakeWallet
@@ -159,10 +95,6 @@ fn decode(bolt11: &str) -> Decoded {
     }
 }
 
-fn blocking<T>(f: impl FnOnce() -> T) -> T {
-    tokio::task::block_in_place(f)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn lnpayd_with_daznode_on_a_real_lnbits() {
     let lnb = blocking(LnBits::start);
@@ -171,7 +103,7 @@ async fn lnpayd_with_daznode_on_a_real_lnbits() {
     let dir = tempfile::tempdir().unwrap();
     let proxied_url = format!("http://127.0.0.1:{}", proxy.port);
     let t = Instant::now();
-    let mut d = start(dir.path(), &daz_env(&proxied_url, &key));
+    let mut d = Daemon::start_env(dir.path(), &daz_env(&proxied_url, &key));
     let s = wait_connection(&d, "connected").await;
     eprintln!("lnpayd ready and websocket connected in {:?}", t.elapsed());
     let s = if s.online {
@@ -251,7 +183,7 @@ async fn lnpayd_with_daznode_on_a_real_lnbits() {
             let mut client = d.invoices().await;
             let mut events = client
                 .subscribe_events(proto::SubscribeEventsRequest {
-                    after_sequence: last_sequence(&d).await,
+                    after_sequence: d.last_sequence().await,
                     ..Default::default()
                 })
                 .await
@@ -327,7 +259,7 @@ async fn lnpayd_with_daznode_on_a_real_lnbits() {
         .await;
         assert!(heard.is_ok(), "lnpayd never handled the forged frame");
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let now = get(&d, &inv.id).await;
+        let now = d.get_invoice(&inv.id).await;
         assert_eq!(now.status(), InvoiceStatus::Pending);
         assert_eq!(now.amount_received_msat, 0);
         // Garbage and unknown hashes are harmless too.
@@ -338,7 +270,10 @@ async fn lnpayd_with_daznode_on_a_real_lnbits() {
         ))
         .await;
         tokio::time::sleep(Duration::from_millis(300)).await;
-        assert_eq!(get(&d, &inv.id).await.status(), InvoiceStatus::Pending);
+        assert_eq!(
+            d.get_invoice(&inv.id).await.status(),
+            InvoiceStatus::Pending
+        );
         assert!(wait_connection(&d, "connected").await.online);
     })
     .await;
@@ -353,10 +288,13 @@ async fn lnpayd_with_daznode_on_a_real_lnbits() {
             assert!(!s.connection.contains(&key));
             lnb.pay(&inv.payment_request).await;
             tokio::time::sleep(Duration::from_secs(1)).await;
-            assert_eq!(get(&d, &inv.id).await.status(), InvoiceStatus::Pending);
+            assert_eq!(
+                d.get_invoice(&inv.id).await.status(),
+                InvoiceStatus::Pending
+            );
             let t = Instant::now();
             proxy.restore();
-            let paid = wait_invoice(&d, &inv.id, 30).await;
+            let paid = d.wait_invoice(&inv.id, 30).await;
             eprintln!("restore → PAID by reconcile: {:?}", t.elapsed());
             assert_eq!(paid.status(), InvoiceStatus::Paid);
             assert_eq!(paid.amount_received_msat, 1_234_000);
@@ -386,7 +324,7 @@ async fn lnpayd_with_daznode_on_a_real_lnbits() {
             lnb.pay(&inv.payment_request).await;
             let deadline = Instant::now() + Duration::from_secs(15);
             let late = loop {
-                let now = get(&d, &inv.id).await;
+                let now = d.get_invoice(&inv.id).await;
                 if now.status() == InvoiceStatus::Paid {
                     break now;
                 }
@@ -404,7 +342,7 @@ async fn lnpayd_with_daznode_on_a_real_lnbits() {
         async {
             let bad_key = "badc0ffee0ddf00d".repeat(2);
             let dir2 = tempfile::tempdir().unwrap();
-            let d2 = start(dir2.path(), &daz_env(&lnb.url, &bad_key));
+            let d2 = Daemon::start_env(dir2.path(), &daz_env(&lnb.url, &bad_key));
             let s = wait_status_until(&d2, "a health check naming the key", |s| {
                 !s.online && s.last_error.contains("api_key")
             })

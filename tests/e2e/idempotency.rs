@@ -9,16 +9,6 @@ fn keyed(key: &str, sat: u64) -> proto::CreateInvoiceRequest {
     r
 }
 
-async fn last_sequence(d: &Daemon) -> u64 {
-    d.admin()
-        .await
-        .get_status(proto::GetStatusRequest {})
-        .await
-        .unwrap()
-        .into_inner()
-        .last_event_sequence
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn same_key_same_invoice_also_after_restart_and_reuse_is_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -37,7 +27,7 @@ async fn same_key_same_invoice_also_after_restart_and_reuse_is_refused() {
         .into_inner();
     assert_eq!(first, again);
     assert_eq!(
-        last_sequence(&d).await,
+        d.last_sequence().await,
         1,
         "a replay must not create an event"
     );
@@ -65,7 +55,7 @@ async fn same_key_same_invoice_also_after_restart_and_reuse_is_refused() {
     assert_eq!(after_restart, first);
     let err = inv.create_invoice(keyed("order-1", 999)).await.unwrap_err();
     assert_eq!(reason(&err), "IDEMPOTENCY_KEY_REUSED");
-    assert_eq!(last_sequence(&d).await, 2);
+    assert_eq!(d.last_sequence().await, 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -89,5 +79,5 @@ async fn concurrent_retries_with_one_key_create_one_invoice() {
     }
     ids.dedup();
     assert_eq!(ids.len(), 1, "{ids:?}");
-    assert_eq!(last_sequence(&d).await, 1);
+    assert_eq!(d.last_sequence().await, 1);
 }

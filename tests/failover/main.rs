@@ -31,7 +31,6 @@ mod network;
 #[path = "../common/proxy.rs"]
 mod proxy;
 
-use std::future::Future;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -40,7 +39,7 @@ use tokio_stream::StreamExt;
 use tonic_types::StatusExt;
 
 use faults::{CircuitLog, Hang};
-use harness::{create_req, reason, Daemon};
+use harness::{blocking, create_req, reason, step, Daemon};
 use lnbits::LnBits;
 use network::Network;
 
@@ -104,22 +103,6 @@ fn lnpayd_env(lnd_addr: &str, net: &Network, daz_url: &str, key: &str) -> Vec<(S
     ]
 }
 
-fn start(dir: &std::path::Path, env: &[(String, String)]) -> Daemon {
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    Daemon::start_without_dev(dir, &[], &env)
-}
-
-async fn step<F: Future<Output = ()>>(name: &str, f: F) {
-    let t = Instant::now();
-    eprintln!("== {name}");
-    f.await;
-    eprintln!("-- {name}: {:?}", t.elapsed());
-}
-
-fn blocking<T>(f: impl FnOnce() -> T) -> T {
-    tokio::task::block_in_place(f)
-}
-
 async fn status(d: &Daemon) -> proto::GetStatusResponse {
     d.admin()
         .await
@@ -162,31 +145,6 @@ async fn create(d: &Daemon, sat: u64, description: &str) -> Result<proto::Invoic
         .create_invoice(create_req(sat, description))
         .await
         .map(tonic::Response::into_inner)
-}
-
-async fn get(d: &Daemon, id: &str) -> proto::Invoice {
-    let req = proto::GetInvoiceRequest {
-        lookup: Some(proto::get_invoice_request::Lookup::Id(id.into())),
-    };
-    d.invoices()
-        .await
-        .get_invoice(req)
-        .await
-        .unwrap()
-        .into_inner()
-}
-
-async fn wait_invoice(d: &Daemon, id: &str, secs: u32) -> proto::Invoice {
-    let req = proto::WaitInvoiceRequest {
-        id: id.into(),
-        timeout_seconds: secs,
-    };
-    d.invoices()
-        .await
-        .wait_invoice(req)
-        .await
-        .unwrap()
-        .into_inner()
 }
 
 /// Every invoice ListInvoices returns, page by page.
@@ -352,7 +310,7 @@ async fn failover_between_lnd_and_daznode() {
         &format!("http://127.0.0.1:{}", lnb_proxy.port),
         &lnb.merchant.inkey,
     );
-    let mut d = start(dir.path(), &env);
+    let mut d = Daemon::start_env(dir.path(), &env);
     let circuits = CircuitLog::start(d.admin().await, Duration::from_millis(25));
 
     step("1. both up: LND serves, GetStatus healthy", async {
@@ -492,7 +450,7 @@ async fn failover_between_lnd_and_daznode() {
         )
         .await;
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let now = get(&d, &inv.id).await;
+        let now = d.get_invoice(&inv.id).await;
         assert_eq!(now.status(), InvoiceStatus::Pending);
         assert_eq!(now.amount_received_msat, 0);
     })
@@ -517,10 +475,13 @@ async fn failover_between_lnd_and_daznode() {
             .await;
             lnb.pay(&inv.payment_request).await;
             tokio::time::sleep(Duration::from_secs(1)).await;
-            assert_eq!(get(&d, &inv.id).await.status(), InvoiceStatus::Pending);
+            assert_eq!(
+                d.get_invoice(&inv.id).await.status(),
+                InvoiceStatus::Pending
+            );
             let t = Instant::now();
             lnb_proxy.restore();
-            let paid = wait_invoice(&d, &inv.id, 30).await;
+            let paid = d.wait_invoice(&inv.id, 30).await;
             eprintln!("restore → PAID by reconcile: {:?}", t.elapsed());
             assert_eq!(paid.status(), InvoiceStatus::Paid);
             assert_eq!(paid.amount_received_msat, 1_234_000);
@@ -569,14 +530,17 @@ async fn failover_between_lnd_and_daznode() {
             let inv = create(&d, 4400, "LND is back").await.unwrap();
             assert_eq!(inv.provider, "lnd");
             blocking(|| net.bob_pays(&inv.payment_request)).unwrap();
-            let paid = wait_invoice(&d, &inv.id, 60).await;
+            let paid = d.wait_invoice(&inv.id, 60).await;
             assert_eq!(paid.status(), InvoiceStatus::Paid);
             assert_eq!(paid.amount_received_msat, 4_400_000);
 
             let outage = outage_invoice.take().unwrap();
-            assert_eq!(get(&d, &outage.id).await.status(), InvoiceStatus::Pending);
+            assert_eq!(
+                d.get_invoice(&outage.id).await.status(),
+                InvoiceStatus::Pending
+            );
             lnb.pay(&outage.payment_request).await;
-            let paid = wait_invoice(&d, &outage.id, 30).await;
+            let paid = d.wait_invoice(&outage.id, 30).await;
             assert_eq!(paid.status(), InvoiceStatus::Paid);
             assert_eq!(paid.provider, "daznode");
             assert_eq!(paid.amount_received_msat, 3_300_000);
@@ -649,7 +613,7 @@ async fn failover_between_lnd_and_daznode() {
         async {
             let env = lnpayd_env(&hang.addr(), &net, &lnb.url, &lnb.merchant.inkey);
             let t = Instant::now();
-            let mut d2 = start(hang_dir.path(), &env);
+            let mut d2 = Daemon::start_env(hang_dir.path(), &env);
             eprintln!("second lnpayd (LND hanging) ready in {:?}", t.elapsed());
             let hang_circuits = CircuitLog::start(d2.admin().await, Duration::from_millis(25));
             // Both providers' creates at most, and a second for the rest (gRPC, store, checks).

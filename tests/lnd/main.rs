@@ -8,13 +8,12 @@ mod network;
 #[path = "../common/proxy.rs"]
 mod proxy;
 
-use std::future::Future;
 use std::time::{Duration, Instant};
 
-use lnpayd::proto::{self, get_invoice_request::Lookup, EventType, InvoiceStatus};
+use lnpayd::proto::{self, EventType, InvoiceStatus};
 use tokio_stream::StreamExt;
 
-use harness::{create_req, reason, Daemon};
+use harness::{blocking, create_req, reason, step, Daemon};
 use network::Network;
 use proxy::Proxy;
 
@@ -36,36 +35,10 @@ fn lnd_env(port: u16, macaroon: &std::path::Path, cert: &std::path::Path) -> Vec
     ]
 }
 
-fn start(dir: &std::path::Path, env: &[(String, String)]) -> Daemon {
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    Daemon::start_without_dev(dir, &[], &env)
-}
-
-async fn step<F: Future<Output = ()>>(name: &str, f: F) {
-    let t = Instant::now();
-    eprintln!("== {name}");
-    f.await;
-    eprintln!("-- {name}: {:?}", t.elapsed());
-}
-
-async fn lnd_status(d: &Daemon) -> proto::ProviderStatus {
-    let s = d
-        .admin()
-        .await
-        .get_status(proto::GetStatusRequest {})
-        .await
-        .unwrap()
-        .into_inner();
-    s.providers
-        .into_iter()
-        .find(|p| p.name == "lnd")
-        .expect("lnd in GetStatus")
-}
-
 async fn wait_stream(d: &Daemon, want_prefix: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let s = lnd_status(d).await;
+        let s = d.provider_status("lnd").await;
         if s.connection.starts_with(want_prefix) {
             return;
         }
@@ -75,35 +48,6 @@ async fn wait_stream(d: &Daemon, want_prefix: &str) {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-async fn get(d: &Daemon, id: &str) -> proto::Invoice {
-    let req = proto::GetInvoiceRequest {
-        lookup: Some(Lookup::Id(id.into())),
-    };
-    d.invoices()
-        .await
-        .get_invoice(req)
-        .await
-        .unwrap()
-        .into_inner()
-}
-
-async fn wait_status(d: &Daemon, id: &str, secs: u32) -> proto::Invoice {
-    let req = proto::WaitInvoiceRequest {
-        id: id.into(),
-        timeout_seconds: secs,
-    };
-    d.invoices()
-        .await
-        .wait_invoice(req)
-        .await
-        .unwrap()
-        .into_inner()
-}
-
-fn blocking<T>(f: impl FnOnce() -> T) -> T {
-    tokio::task::block_in_place(f)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -116,7 +60,7 @@ async fn lnpayd_on_a_real_regtest_network() {
         &net.alice.macaroon("invoice"),
         &net.alice.tls_cert(),
     );
-    let mut d = start(dir.path(), &env);
+    let mut d = Daemon::start_env(dir.path(), &env);
     wait_stream(&d, "connected").await;
 
     step("create, bob pays, PAID event and WaitInvoice", async {
@@ -208,8 +152,8 @@ async fn lnpayd_on_a_real_regtest_network() {
                 .into_inner();
             assert!(d.terminate().success());
             blocking(|| net.bob_pays(&created.payment_request)).unwrap();
-            d = start(dir.path(), &env);
-            let paid = wait_status(&d, &created.id, 60).await;
+            d = Daemon::start_env(dir.path(), &env);
+            let paid = d.wait_invoice(&created.id, 60).await;
             assert_eq!(paid.status(), InvoiceStatus::Paid);
             assert_eq!(paid.amount_received_msat, 3_000_000);
             let mut paid_events = d
@@ -252,7 +196,7 @@ async fn lnpayd_on_a_real_regtest_network() {
             wait_stream(&d, "disconnected").await;
             blocking(|| net.start_alice());
             blocking(|| net.bob_pays(&created.payment_request)).unwrap();
-            let paid = wait_status(&d, &created.id, 60).await;
+            let paid = d.wait_invoice(&created.id, 60).await;
             assert_eq!(paid.status(), InvoiceStatus::Paid);
             wait_stream(&d, "connected").await;
             // Down for seconds against a 1 s threshold: raised, then cleared.
@@ -287,12 +231,12 @@ async fn lnpayd_on_a_real_regtest_network() {
             wait_stream(&d, "disconnected").await;
             blocking(|| net.bob_pays(&created.payment_request)).unwrap();
             assert_eq!(
-                get(&d, &created.id).await.status(),
+                d.get_invoice(&created.id).await.status(),
                 InvoiceStatus::Pending,
                 "settled while cut off?"
             );
             proxy.restore();
-            let paid = wait_status(&d, &created.id, 60).await;
+            let paid = d.wait_invoice(&created.id, 60).await;
             assert_eq!(paid.status(), InvoiceStatus::Paid);
             assert_eq!(paid.amount_received_msat, 5_000_000);
         },
@@ -321,7 +265,10 @@ async fn lnpayd_on_a_real_regtest_network() {
                 "CANCELED"
             );
             assert!(blocking(|| net.bob_pays(&created.payment_request)).is_err());
-            assert_eq!(get(&d, &created.id).await.status(), InvoiceStatus::Canceled);
+            assert_eq!(
+                d.get_invoice(&created.id).await.status(),
+                InvoiceStatus::Canceled
+            );
         },
     )
     .await;
@@ -336,10 +283,13 @@ async fn lnpayd_on_a_real_regtest_network() {
             .await
             .unwrap()
             .into_inner();
-        let expired = wait_status(&d, &created.id, 30).await;
+        let expired = d.wait_invoice(&created.id, 30).await;
         assert_eq!(expired.status(), InvoiceStatus::Expired);
         assert!(blocking(|| net.bob_pays(&created.payment_request)).is_err());
-        assert_eq!(get(&d, &created.id).await.status(), InvoiceStatus::Expired);
+        assert_eq!(
+            d.get_invoice(&created.id).await.status(),
+            InvoiceStatus::Expired
+        );
     })
     .await;
 
@@ -373,8 +323,8 @@ async fn lnpayd_on_a_real_regtest_network() {
             ];
             for (cause, env) in cases {
                 let dir = tempfile::tempdir().unwrap();
-                let mut d = start(dir.path(), &env);
-                let s = lnd_status(&d).await;
+                let mut d = Daemon::start_env(dir.path(), &env);
+                let s = d.provider_status("lnd").await;
                 assert!(!s.online, "{cause}: {s:?}");
                 assert!(
                     s.last_error.to_lowercase().contains(cause),
