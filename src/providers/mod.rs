@@ -1,5 +1,6 @@
-//! Lightning providers behind one trait: the dev provider here, LND and
-//! DazNode in their own files as they land.
+//! Lightning providers behind one trait, one file each (`lnd`, `daznode`,
+//! `dev`), plus what they share: the BOLT11 check, the failover router and
+//! its circuit breaker.
 
 mod bolt11;
 pub mod breaker;
