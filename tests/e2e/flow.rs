@@ -263,6 +263,16 @@ async fn expiry_timer_expires_and_a_late_payment_still_wins() {
         "expired before expires_at"
     );
 
+    // An expired invoice cannot be canceled.
+    let err = inv
+        .cancel_invoice(proto::CancelInvoiceRequest {
+            id: created.id.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::FailedPrecondition);
+    assert_eq!(reason(&err), "INVOICE_NOT_PENDING");
+
     // The provider reports a payment after expiry: PAID, marked late.
     let paid = admin
         .simulate_payment(proto::SimulatePaymentRequest {
@@ -276,4 +286,44 @@ async fn expiry_timer_expires_and_a_late_payment_still_wins() {
     assert!(paid.paid_late);
     let ev = events.next().await.unwrap().unwrap();
     assert_eq!(ev.r#type(), EventType::InvoicePaid);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wait_invoice_answers_pending_at_its_timeout_and_before_the_client_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Daemon::start(dir.path(), &[], &[]);
+    let mut inv = d.invoices().await;
+    let created = inv
+        .create_invoice(create_req(3, "unpaid"))
+        .await
+        .unwrap()
+        .into_inner();
+
+    let t = std::time::Instant::now();
+    let waited = inv
+        .wait_invoice(proto::WaitInvoiceRequest {
+            id: created.id.clone(),
+            timeout_seconds: 1,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(waited.status(), InvoiceStatus::Pending);
+    assert!(
+        t.elapsed() >= Duration::from_secs(1),
+        "returned before timeout_seconds"
+    );
+
+    // With only a gRPC deadline, the answer is the pending invoice, not DEADLINE_EXCEEDED.
+    let mut req = tonic::Request::new(proto::WaitInvoiceRequest {
+        id: created.id.clone(),
+        timeout_seconds: 0,
+    });
+    req.set_timeout(Duration::from_millis(800));
+    let waited = inv
+        .wait_invoice(req)
+        .await
+        .expect("an answer before the deadline")
+        .into_inner();
+    assert_eq!(waited.status(), InvoiceStatus::Pending);
 }
