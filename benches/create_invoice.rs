@@ -24,7 +24,7 @@
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{clk_tck, cpu_model, env_list, env_num, loadavg};
+use common::{clk_tck, cpu_model, env_list, env_num, loadavg, Outcome};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -406,13 +406,6 @@ fn fs_type(path: &Path) -> String {
 
 // ---------------------------------------------------------------- load
 
-#[derive(Default)]
-struct Outcome {
-    latencies_us: Vec<u32>,
-    errors: u64,
-    error_samples: Vec<String>,
-}
-
 struct Window {
     system: String,
     concurrency: usize,
@@ -548,14 +541,7 @@ async fn drive(
                     }
                 }
             }
-            let mut m = merged.lock().unwrap();
-            m.latencies_us.extend_from_slice(&out.latencies_us);
-            m.errors += out.errors;
-            for e in out.error_samples {
-                if m.error_samples.len() < 5 {
-                    m.error_samples.push(e);
-                }
-            }
+            merged.lock().unwrap().absorb(out);
         }));
     }
     for t in tasks {

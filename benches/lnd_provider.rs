@@ -38,7 +38,7 @@ mod network;
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{clk_tck, cpu_model, env_list, env_num, loadavg};
+use common::{clk_tck, cpu_model, env_list, env_num, loadavg, Outcome};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -225,13 +225,6 @@ impl Target {
     }
 }
 
-#[derive(Default)]
-struct Outcome {
-    latencies_us: Vec<u32>,
-    errors: u64,
-    error_samples: Vec<String>,
-}
-
 /// `concurrency` tasks sending back to back until `secs` have passed (a
 /// request started before the deadline is waited for and counted).
 async fn drive(target: &Target, concurrency: usize, secs: f64, max: u64) -> (Outcome, f64) {
@@ -266,14 +259,7 @@ async fn drive(target: &Target, concurrency: usize, secs: f64, max: u64) -> (Out
                     out.error_samples.push(err);
                 }
             }
-            let mut m = merged.lock().unwrap();
-            m.latencies_us.extend_from_slice(&out.latencies_us);
-            m.errors += out.errors;
-            for e in out.error_samples {
-                if m.error_samples.len() < 5 {
-                    m.error_samples.push(e);
-                }
-            }
+            merged.lock().unwrap().absorb(out);
         }));
     }
     for t in tasks {

@@ -58,3 +58,24 @@ pub fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
         Err(_) => default.to_vec(),
     }
 }
+
+/// What one load window's tasks saw: every latency, and the errors apart.
+#[derive(Default)]
+pub struct Outcome {
+    pub latencies_us: Vec<u32>,
+    pub errors: u64,
+    pub error_samples: Vec<String>,
+}
+
+impl Outcome {
+    /// Folds one task's outcome into the window's, keeping a few error samples.
+    pub fn absorb(&mut self, task: Outcome) {
+        self.latencies_us.extend_from_slice(&task.latencies_us);
+        self.errors += task.errors;
+        for e in task.error_samples {
+            if self.error_samples.len() < 5 {
+                self.error_samples.push(e);
+            }
+        }
+    }
+}
