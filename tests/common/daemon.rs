@@ -232,6 +232,39 @@ impl Daemon {
             .into_inner()
     }
 
+    /// Every stored invoice, counted through ListInvoices page by page.
+    pub async fn invoice_count(&self) -> usize {
+        let mut client = self.invoices().await;
+        let (mut n, mut token) = (0, String::new());
+        loop {
+            let req = lnpayd::proto::ListInvoicesRequest {
+                page_size: 500,
+                page_token: token,
+                ..Default::default()
+            };
+            let page = client.list_invoices(req).await.unwrap().into_inner();
+            n += page.invoices.len();
+            if page.next_page_token.is_empty() {
+                return n;
+            }
+            token = page.next_page_token;
+        }
+    }
+
+    /// WaitInvoice in the background, for a test that pays meanwhile.
+    pub async fn spawn_wait(
+        &self,
+        id: &str,
+        secs: u32,
+    ) -> tokio::task::JoinHandle<lnpayd::proto::Invoice> {
+        let mut c = self.invoices().await;
+        let req = lnpayd::proto::WaitInvoiceRequest {
+            id: id.into(),
+            timeout_seconds: secs,
+        };
+        tokio::spawn(async move { c.wait_invoice(req).await.unwrap().into_inner() })
+    }
+
     pub fn signal(&self, sig: nix::sys::signal::Signal) {
         let c = self.child.as_ref().expect("running");
         nix::sys::signal::kill(nix::unistd::Pid::from_raw(c.id() as i32), sig).unwrap();

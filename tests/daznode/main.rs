@@ -192,19 +192,7 @@ async fn lnpayd_with_daznode_on_a_real_lnbits() {
             let inv = create(&d, create_req(777, "pay me")).await;
             let ev = events.next().await.unwrap().unwrap();
             assert_eq!(ev.r#type(), EventType::InvoiceCreated);
-            let waiter = {
-                let mut c = d.invoices().await;
-                let id = inv.id.clone();
-                tokio::spawn(async move {
-                    c.wait_invoice(proto::WaitInvoiceRequest {
-                        id,
-                        timeout_seconds: 30,
-                    })
-                    .await
-                    .unwrap()
-                    .into_inner()
-                })
-            };
+            let waiter = d.spawn_wait(&inv.id, 30).await;
             let t = Instant::now();
             lnb.pay(&inv.payment_request).await;
             let ev = tokio::time::timeout(Duration::from_secs(15), events.next())

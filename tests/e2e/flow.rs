@@ -43,19 +43,7 @@ async fn create_pay_and_observe_the_whole_flow() {
     assert_eq!(ev.invoice.unwrap().id, created.id);
 
     // WaitInvoice blocks while pending, and returns as soon as it is paid.
-    let waiter = {
-        let mut inv = d.invoices().await;
-        let id = created.id.clone();
-        tokio::spawn(async move {
-            inv.wait_invoice(proto::WaitInvoiceRequest {
-                id,
-                timeout_seconds: 30,
-            })
-            .await
-            .unwrap()
-            .into_inner()
-        })
-    };
+    let waiter = d.spawn_wait(&created.id, 30).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(
         !waiter.is_finished(),

@@ -147,28 +147,6 @@ async fn create(d: &Daemon, sat: u64, description: &str) -> Result<proto::Invoic
         .map(tonic::Response::into_inner)
 }
 
-/// Every invoice ListInvoices returns, page by page.
-async fn invoice_count(d: &Daemon) -> usize {
-    let mut client = d.invoices().await;
-    let (mut n, mut token) = (0, String::new());
-    loop {
-        let page = client
-            .list_invoices(proto::ListInvoicesRequest {
-                page_size: 500,
-                page_token: token,
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        n += page.invoices.len();
-        if page.next_page_token.is_empty() {
-            return n;
-        }
-        token = page.next_page_token;
-    }
-}
-
 /// Waits for a line of lnpayd's log that contains every one of `parts`.
 async fn wait_log_line(d: &Daemon, what: &str, parts: &[&str]) {
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -387,19 +365,7 @@ async fn failover_between_lnd_and_daznode() {
             let ev = events.next().await.unwrap().unwrap();
             assert_eq!(ev.r#type(), EventType::InvoiceCreated);
             assert_eq!(ev.invoice.as_ref().unwrap().id, inv.id);
-            let waiter = {
-                let mut c = d.invoices().await;
-                let id = inv.id.clone();
-                tokio::spawn(async move {
-                    c.wait_invoice(proto::WaitInvoiceRequest {
-                        id,
-                        timeout_seconds: 30,
-                    })
-                    .await
-                    .unwrap()
-                    .into_inner()
-                })
-            };
+            let waiter = d.spawn_wait(&inv.id, 30).await;
             let t = Instant::now();
             lnb.pay(&inv.payment_request).await;
             let ev = tokio::time::timeout(Duration::from_secs(15), events.next())
@@ -705,7 +671,7 @@ async fn failover_between_lnd_and_daznode() {
     step(
         "8. both providers down: UNAVAILABLE, PROVIDERS_UNAVAILABLE, nothing stored",
         async {
-            let count = invoice_count(&d).await;
+            let count = d.invoice_count().await;
             let sequence = status(&d).await.last_event_sequence;
             lnd_proxy.cut();
             lnb_proxy.cut();
@@ -758,7 +724,7 @@ async fn failover_between_lnd_and_daznode() {
                 .unwrap_err();
             eprintln!("both circuits open: failed in {:?}", t.elapsed());
             check(&err, "both circuits open");
-            assert_eq!(invoice_count(&d).await, count, "an invoice was stored");
+            assert_eq!(d.invoice_count().await, count, "an invoice was stored");
             assert_eq!(
                 status(&d).await.last_event_sequence,
                 sequence,

@@ -65,14 +65,7 @@ async fn lnpayd_on_a_real_regtest_network() {
 
     step("create, bob pays, PAID event and WaitInvoice", async {
         let mut inv = d.invoices().await;
-        let after = d
-            .admin()
-            .await
-            .get_status(proto::GetStatusRequest {})
-            .await
-            .unwrap()
-            .into_inner()
-            .last_event_sequence;
+        let after = d.last_sequence().await;
         let mut events = inv
             .subscribe_events(proto::SubscribeEventsRequest {
                 after_sequence: after,
@@ -99,20 +92,7 @@ async fn lnpayd_on_a_real_regtest_network() {
         let ev = events.next().await.unwrap().unwrap();
         assert_eq!(ev.r#type(), EventType::InvoiceCreated);
 
-        let waiter = {
-            let d_inv = d.invoices().await;
-            let id = created.id.clone();
-            tokio::spawn(async move {
-                let mut c = d_inv;
-                c.wait_invoice(proto::WaitInvoiceRequest {
-                    id,
-                    timeout_seconds: 60,
-                })
-                .await
-                .unwrap()
-                .into_inner()
-            })
-        };
+        let waiter = d.spawn_wait(&created.id, 60).await;
         blocking(|| net.bob_pays(&created.payment_request)).unwrap();
         let ev = tokio::time::timeout(Duration::from_secs(30), events.next())
             .await
