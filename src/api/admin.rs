@@ -23,9 +23,13 @@ impl proto::admin_server::Admin for AdminApi {
         _req: Request<proto::GetStatusRequest>,
     ) -> Result<Response<proto::GetStatusResponse>, Status> {
         let app = &self.app;
-        let providers: Vec<proto::ProviderStatus> = app
-            .router
-            .reports()
+        let reports = app.router.reports();
+        let serving = crate::providers::serving(&reports)
+            .unwrap_or_default()
+            .to_string();
+        let usable = reports.iter().filter(|r| r.usable()).count();
+        let all = reports.len();
+        let providers: Vec<proto::ProviderStatus> = reports
             .into_iter()
             .map(|r| proto::ProviderStatus {
                 name: r.name.into(),
@@ -40,12 +44,7 @@ impl proto::admin_server::Admin for AdminApi {
                 details: r.details.into_iter().collect(),
             })
             .collect();
-        let serving = app.router.serving().unwrap_or_default().to_string();
-        let usable = |p: &proto::ProviderStatus| p.online && p.circuit != "open";
-        let health = match (
-            providers.iter().filter(|p| usable(p)).count(),
-            providers.len(),
-        ) {
+        let health = match (usable, all) {
             (0, _) => proto::OverallHealth::Down,
             (up, all) if up == all => proto::OverallHealth::Healthy,
             _ => proto::OverallHealth::Degraded,

@@ -404,13 +404,16 @@ impl Router {
     pub fn reports(&self) -> Vec<ProviderReport> {
         self.entries.iter().map(Entry::report).collect()
     }
+}
 
-    /// The provider a new invoice would go to first, if any can serve.
-    pub fn serving(&self) -> Option<&'static str> {
-        self.entries
-            .iter()
-            .map(Entry::report)
-            .find(|r| r.circuit != CircuitState::Open && r.online)
-            .map(|r| r.name)
+impl ProviderReport {
+    /// Can take new invoices now: online, and its circuit lets calls through.
+    pub fn usable(&self) -> bool {
+        self.online && self.circuit != CircuitState::Open
     }
+}
+
+/// The provider new invoices go to first, given the reports in priority order.
+pub fn serving(reports: &[ProviderReport]) -> Option<&'static str> {
+    reports.iter().find(|r| r.usable()).map(|r| r.name)
 }
