@@ -37,6 +37,8 @@ pub struct Config {
     pub alerts: AlertsConfig,
     /// How long in-flight calls get to finish on shutdown.
     pub shutdown_grace_secs: u64,
+    /// Async runtime threads; 0 means one per CPU.
+    pub worker_threads: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -96,6 +98,7 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             alerts: AlertsConfig::default(),
             shutdown_grace_secs: 10,
+            worker_threads: 0,
         }
     }
 }
@@ -404,6 +407,12 @@ impl Config {
                     "{} is outside [{}, {}]",
                     i.default_expiry_secs, i.min_expiry_secs, i.max_expiry_secs
                 ),
+            );
+        }
+        if self.worker_threads > 256 {
+            return bad(
+                "worker_threads",
+                format!("{} is more than 256", self.worker_threads),
             );
         }
         if self.retention.idempotency_secs < 24 * 3600 {

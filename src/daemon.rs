@@ -221,7 +221,8 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
     };
     let server = tokio::spawn(api::serve(app, tokens.clone(), listener, shutdown.clone()));
 
-    tracing::info!(%addr, metrics = ?metrics_addr, datadir = %datadir.display(), dev = config.dev, "lnpayd ready");
+    let workers = tokio::runtime::Handle::current().metrics().num_workers();
+    tracing::info!(%addr, metrics = ?metrics_addr, datadir = %datadir.display(), dev = config.dev, workers, "lnpayd ready");
     announce(&config, addr, metrics_addr);
     crate::systemd::notify_ready();
     tasks.spawn(crate::systemd::watchdog(shutdown.clone()));

@@ -115,6 +115,10 @@ fn bad_configuration_stops_start_up_naming_the_key() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("retention.idempotency_secs"), "{out}");
 
+    let (code, out) = run(&[], &[("LNPAYD_WORKER_THREADS", "999")]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("worker_threads"), "{out}");
+
     // The old deployment's mock switch is refused outside dev mode, by name.
     let (code, out) = lnpayd(
         &["--datadir", &datadir, "--listen", "127.0.0.1:0"],
@@ -149,15 +153,21 @@ async fn precedence_is_file_then_env_then_cli() {
     // its max amount loses to the environment, its default expiry stands.
     std::fs::write(
         &config,
-        "listen = \"127.0.0.1:9\"\n[invoices]\nmax_amount_sat = 100\ndefault_expiry_secs = 600\n",
+        "listen = \"127.0.0.1:9\"\nworker_threads = 3\n[invoices]\nmax_amount_sat = 100\ndefault_expiry_secs = 600\n",
     )
     .unwrap();
     let d = Daemon::start(
         dir.path(),
         &["--config", config.to_str().unwrap()],
-        &[("LNPAYD_INVOICES__MAX_AMOUNT_SAT", "200")],
+        &[
+            ("LNPAYD_INVOICES__MAX_AMOUNT_SAT", "200"),
+            ("LNPAYD_WORKER_THREADS", "1"),
+        ],
     );
     assert!(!d.addr.ends_with(":9"));
+    // The runtime is built from the merged configuration, before anything runs.
+    let log = d.log_text();
+    assert!(log.contains("workers=1"), "{log}");
     let mut inv = d.invoices().await;
     let ok = inv
         .create_invoice(create_req(150, "env wins"))
