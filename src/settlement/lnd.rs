@@ -66,12 +66,8 @@ impl LndWatcher {
             .store
             .cursor(ADD_INDEX)
             .map_err(store_err)?
-            .unwrap_or(0);
-        let mut settle_index = self
-            .store
-            .cursor(SETTLE_INDEX)
-            .map_err(store_err)?
-            .unwrap_or(0);
+            .map_or(0, |c| c.value);
+        let mut settle_index = self.trusted_settle_index(&mut client).await?;
 
         let newest = self
             .lnd
@@ -98,12 +94,7 @@ impl LndWatcher {
             add_index = 0;
             settle_index = 0;
             for name in [ADD_INDEX, SETTLE_INDEX] {
-                self.store
-                    .set_cursor(&CursorUpdate {
-                        name: name.into(),
-                        value: 0,
-                    })
-                    .map_err(store_err)?;
+                self.reset_cursor(name)?;
             }
         }
 
@@ -144,6 +135,7 @@ impl LndWatcher {
                 .set_cursor(&CursorUpdate {
                     name: ADD_INDEX.into(),
                     value: add_index,
+                    anchor: vec![],
                 })
                 .map_err(store_err)
         };
@@ -155,6 +147,9 @@ impl LndWatcher {
             };
             if inv.state == SETTLED {
                 if inv.settle_index != 0 && inv.settle_index <= settle_index {
+                    // LND drops settles at or below the index we subscribed
+                    // with (see trusted_settle_index); a lower one than this
+                    // session has seen means the numbering changed under us.
                     if inv.settle_index < settle_index {
                         tracing::warn!(
                             stored = settle_index,
@@ -187,6 +182,7 @@ impl LndWatcher {
         let cursor = (path == SettlePath::Stream && inv.settle_index != 0).then(|| CursorUpdate {
             name: SETTLE_INDEX.into(),
             value: inv.settle_index,
+            anchor: inv.r_hash.clone(),
         });
         let settled_at_ms = if inv.settle_date > 0 {
             inv.settle_date as u64 * 1000
@@ -207,6 +203,66 @@ impl LndWatcher {
                 ProviderError::Unavailable(format!("recording a settlement failed: {e}"))
             })?;
         Ok(())
+    }
+
+    /// The stored settle cursor, if the node still agrees with it; else 0.
+    ///
+    /// LND drops live settle events at or below the index a client
+    /// subscribed with, so a cursor ahead of the node (its counter restarted,
+    /// as after the KV → SQL migration, or a restored node) would hide every
+    /// new payment until the node caught up. The check: the invoice that
+    /// last moved the cursor must still carry that settle index on the node.
+    /// 0 asks LND for live settlements only; the reconciliation that follows
+    /// covers whatever settled meanwhile.
+    async fn trusted_settle_index(
+        &self,
+        client: &mut crate::providers::lnd_conn::LndClient,
+    ) -> Result<u64, ProviderError> {
+        let Some(stored) = self.store.cursor(SETTLE_INDEX).map_err(store_err)? else {
+            return Ok(0);
+        };
+        if stored.value == 0 {
+            return Ok(0);
+        }
+        let node = if stored.anchor.is_empty() {
+            None
+        } else {
+            let looked = self
+                .lnd
+                .call(client.lightning().lookup_invoice(lnrpc::PaymentHash {
+                    r_hash: stored.anchor.clone(),
+                    ..Default::default()
+                }))
+                .await;
+            match looked {
+                Ok(inv) => Some(inv.settle_index),
+                Err(ProviderError::Unavailable(e)) if e.contains("unable to locate invoice") => {
+                    Some(0)
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        if node == Some(stored.value) {
+            return Ok(stored.value);
+        }
+        tracing::warn!(
+            stored = stored.value,
+            node = ?node,
+            anchor = %hex::encode(&stored.anchor),
+            "LND's settle_index does not match our cursor; following live settlements and reconciling"
+        );
+        self.reset_cursor(SETTLE_INDEX)?;
+        Ok(0)
+    }
+
+    fn reset_cursor(&self, name: &str) -> Result<(), ProviderError> {
+        self.store
+            .set_cursor(&CursorUpdate {
+                name: name.into(),
+                value: 0,
+                anchor: vec![],
+            })
+            .map_err(store_err)
     }
 
     /// Looks up every pending LND invoice, and those expired in the last two

@@ -63,9 +63,39 @@ pub fn u64_value(v: &[u8]) -> Option<u64> {
     <[u8; 8]>::try_from(v).ok().map(u64::from_be_bytes)
 }
 
+/// A cursor: its position (u64, big-endian), then its anchor bytes. Stores
+/// written before anchors existed hold the 8 bytes alone.
+pub fn cursor_value(value: u64, anchor: &[u8]) -> Vec<u8> {
+    let mut v = value.to_be_bytes().to_vec();
+    v.extend_from_slice(anchor);
+    v
+}
+
+pub fn parse_cursor(v: &[u8]) -> Option<(u64, Vec<u8>)> {
+    let (pos, anchor) = v.split_first_chunk::<8>()?;
+    Some((u64::from_be_bytes(*pos), anchor.to_vec()))
+}
+
 /// The invoice-id key below every id created at or after `ms`: ids are
 /// `inv_` + hex(UUIDv7), whose first 12 hex digits are the creation time.
 pub fn invoice_id_floor(ms: u64) -> Vec<u8> {
     let ms = ms.min((1 << 48) - 1);
     join(INVOICE, format!("inv_{ms:012x}").as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_read_the_anchorless_format() {
+        let hash = [7u8; 32];
+        assert_eq!(
+            parse_cursor(&cursor_value(42, &hash)),
+            Some((42, hash.to_vec()))
+        );
+        // Written before anchors existed: the position alone.
+        assert_eq!(parse_cursor(&42u64.to_be_bytes()), Some((42, vec![])));
+        assert_eq!(parse_cursor(&[1, 2, 3]), None);
+    }
 }

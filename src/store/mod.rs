@@ -82,6 +82,10 @@ pub enum Transitioned {
 pub struct CursorUpdate {
     pub name: String,
     pub value: u64,
+    /// What the position points at (LND: the payment hash settled at
+    /// `value`), so a later start can ask the provider whether the position
+    /// still means the same thing. Empty: nothing to check against.
+    pub anchor: Vec<u8>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -153,7 +157,7 @@ pub trait Store: Send + Sync + 'static {
     /// The newest event on disk; changes wake subscribers.
     fn durable_sequence(&self) -> watch::Receiver<u64>;
 
-    fn cursor(&self, name: &str) -> Result<Option<u64>, StoreError>;
+    fn cursor(&self, name: &str) -> Result<Option<CursorUpdate>, StoreError>;
     fn set_cursor(&self, update: &CursorUpdate) -> Result<(), StoreError>;
 
     fn append_audit(&self, entries: &[AuditEntry]) -> Result<(), StoreError>;

@@ -300,7 +300,7 @@ impl Store for SledStore {
             if let Some(c) = cursor {
                 tx.insert(
                     keys::join(keys::CURSOR, c.name.as_bytes()),
-                    &c.value.to_be_bytes(),
+                    keys::cursor_value(c.value, &c.anchor),
                 )?;
             }
             let before = inv.status;
@@ -343,17 +343,22 @@ impl Store for SledStore {
         self.commit.durable_sequence()
     }
 
-    fn cursor(&self, name: &str) -> Result<Option<u64>, StoreError> {
+    fn cursor(&self, name: &str) -> Result<Option<CursorUpdate>, StoreError> {
         Ok(self
             .tree
             .get(keys::join(keys::CURSOR, name.as_bytes()))?
-            .and_then(|v| keys::u64_value(&v)))
+            .and_then(|v| keys::parse_cursor(&v))
+            .map(|(value, anchor)| CursorUpdate {
+                name: name.into(),
+                value,
+                anchor,
+            }))
     }
 
     fn set_cursor(&self, update: &CursorUpdate) -> Result<(), StoreError> {
         self.tree.insert(
             keys::join(keys::CURSOR, update.name.as_bytes()),
-            &update.value.to_be_bytes(),
+            keys::cursor_value(update.value, &update.anchor),
         )?;
         Ok(())
     }

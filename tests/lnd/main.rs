@@ -35,6 +35,31 @@ fn lnd_env(port: u16, macaroon: &std::path::Path, cert: &std::path::Path) -> Vec
     ]
 }
 
+/// Moves one of lnpayd's stored cursors (keeping its anchor) while lnpayd is
+/// stopped. LND's own counters cannot be reset on a live node; lnpayd's
+/// cursor ahead of the node is the same mismatch seen from lnpayd's side.
+async fn set_cursor(datadir: &std::path::Path, name: &str, value: u64) {
+    use lnpayd::store::{CursorUpdate, SledStore, Store};
+    let store = SledStore::open(&datadir.join("store"), 1 << 20).unwrap();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let flusher = tokio::spawn(store.run_flusher(stop.clone()));
+    let anchor = store
+        .cursor(name)
+        .unwrap()
+        .map(|c| c.anchor)
+        .unwrap_or_default();
+    store
+        .set_cursor(&CursorUpdate {
+            name: name.into(),
+            value,
+            anchor,
+        })
+        .unwrap();
+    store.sync().await.unwrap();
+    stop.cancel();
+    flusher.await.unwrap();
+}
+
 async fn wait_stream(d: &Daemon, want_prefix: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -153,6 +178,87 @@ async fn lnpayd_on_a_real_regtest_network() {
                 tokio::time::timeout(Duration::from_secs(2), paid_events.next())
                     .await
                     .is_err()
+            );
+        },
+    )
+    .await;
+
+    step(
+        "LND's indexes behind lnpayd's cursors (an index reset): detected, nothing missed",
+        async {
+            wait_stream(&d, "connected").await;
+            let mut inv = d.invoices().await;
+            let while_down = inv
+                .create_invoice(create_req(800, "paid while the cursor is ahead"))
+                .await
+                .unwrap()
+                .into_inner();
+            let later = inv
+                .create_invoice(create_req(900, "settled on the stream"))
+                .await
+                .unwrap()
+                .into_inner();
+            let warnings = |d: &Daemon, what: &str| {
+                d.log_text()
+                    .lines()
+                    .filter(|l| l.contains(what) && l.contains("WARN"))
+                    .count()
+            };
+
+            // settle_index: LND drops live settlements at or below the index a
+            // client subscribes with, so a cursor taken at its word would hide
+            // every payment from here on.
+            assert!(d.terminate().success());
+            set_cursor(&d.datadir, "lnd.settle_index", 1_000_000).await;
+            blocking(|| net.bob_pays(&while_down.payment_request)).unwrap();
+            d = Daemon::start_env(dir.path(), &env);
+            let paid = d.wait_invoice(&while_down.id, 60).await;
+            assert_eq!(
+                paid.status(),
+                InvoiceStatus::Paid,
+                "found by reconciliation"
+            );
+            wait_stream(&d, "connected").await;
+            blocking(|| net.bob_pays(&later.payment_request)).unwrap();
+            let paid = d.wait_invoice(&later.id, 30).await;
+            assert_eq!(paid.status(), InvoiceStatus::Paid);
+            assert_eq!(paid.amount_received_msat, 900_000);
+            let mismatch = "settle_index does not match our cursor";
+            assert_eq!(warnings(&d, mismatch), 1);
+            // The cursor follows the node again: the next settlement is ordinary.
+            let next = d
+                .invoices()
+                .await
+                .create_invoice(create_req(950, "after the reset"))
+                .await
+                .unwrap()
+                .into_inner();
+            blocking(|| net.bob_pays(&next.payment_request)).unwrap();
+            assert_eq!(
+                d.wait_invoice(&next.id, 30).await.status(),
+                InvoiceStatus::Paid
+            );
+            assert_eq!(warnings(&d, mismatch), 1);
+
+            // add_index: seen at connect; both cursors restart from zero.
+            let pending = d
+                .invoices()
+                .await
+                .create_invoice(create_req(1000, "add index reset"))
+                .await
+                .unwrap()
+                .into_inner();
+            assert!(d.terminate().success());
+            set_cursor(&d.datadir, "lnd.add_index", 1_000_000).await;
+            d = Daemon::start_env(dir.path(), &env);
+            wait_stream(&d, "connected").await;
+            assert_eq!(warnings(&d, "add_index is behind our cursor"), 1);
+            // The settle cursor written by the stream checks out against the node.
+            assert_eq!(warnings(&d, mismatch), 1);
+            blocking(|| net.bob_pays(&pending.payment_request)).unwrap();
+            assert_eq!(
+                d.wait_invoice(&pending.id, 30).await.status(),
+                InvoiceStatus::Paid
             );
         },
     )
