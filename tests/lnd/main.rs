@@ -60,6 +60,13 @@ async fn set_cursor(datadir: &std::path::Path, name: &str, value: u64) {
     flusher.await.unwrap();
 }
 
+fn route_hints(bolt11: &str) -> Vec<lightning_invoice::RouteHint> {
+    bolt11
+        .parse::<lightning_invoice::Bolt11Invoice>()
+        .unwrap_or_else(|e| panic!("{bolt11}: {e}"))
+        .route_hints()
+}
+
 async fn wait_stream(d: &Daemon, want_prefix: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -260,6 +267,60 @@ async fn lnpayd_on_a_real_regtest_network() {
                 d.wait_invoice(&pending.id, 30).await.status(),
                 InvoiceStatus::Paid
             );
+        },
+    )
+    .await;
+
+    step(
+        "lnd.private_route_hints: alice's private channel is in the invoice, and it pays",
+        async {
+            if !net.can_restart_alice() {
+                eprintln!("skipped: the private channel is the harness' own");
+                return;
+            }
+            let private =
+                blocking(|| net.lncli("alice", "admin", &["listchannels", "--private_only"]))
+                    .unwrap();
+            // lnd 0.21's chan_id is the channel id; scid is the short one.
+            let scid: u64 = private["channels"][0]["scid"]
+                .as_str()
+                .expect("the harness opens a private channel bob -> alice")
+                .parse()
+                .unwrap();
+            // LND hints a private channel once it knows the peer's policy for it.
+            blocking(|| net.wait_private_hints());
+            let bob = blocking(|| net.pubkey("bob"));
+
+            let hinted_dir = tempfile::tempdir().unwrap();
+            let mut hinted_env = env.clone();
+            hinted_env.push(("LNPAYD_LND__PRIVATE_ROUTE_HINTS".into(), "true".into()));
+            let hinted = Daemon::start_env(hinted_dir.path(), &hinted_env);
+            wait_stream(&hinted, "connected").await;
+            let with = hinted
+                .invoices()
+                .await
+                .create_invoice(create_req(1200, "with hints"))
+                .await
+                .unwrap()
+                .into_inner();
+            let without = d
+                .invoices()
+                .await
+                .create_invoice(create_req(1200, "without hints"))
+                .await
+                .unwrap()
+                .into_inner();
+            assert!(route_hints(&without.payment_request).is_empty());
+            let hints = route_hints(&with.payment_request);
+            assert_eq!(hints.len(), 1, "{hints:?}");
+            assert_eq!(hints[0].0.len(), 1, "{hints:?}");
+            assert_eq!(hints[0].0[0].src_node_id.to_string(), bob);
+            assert_eq!(hints[0].0[0].short_channel_id, scid);
+
+            blocking(|| net.bob_pays(&with.payment_request)).unwrap();
+            let paid = hinted.wait_invoice(&with.id, 30).await;
+            assert_eq!(paid.status(), InvoiceStatus::Paid);
+            assert_eq!(paid.amount_received_msat, 1_200_000);
         },
     )
     .await;

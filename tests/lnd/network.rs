@@ -1,6 +1,8 @@
 //! A real regtest network on 127.0.0.1: a backend btcd ("chain"), a miner btcd
 //! that pays bob, and two LND nodes: alice (the merchant lnpayd talks to) and
-//! bob (the payer), with a 1,000,000 sat channel bob → alice. The recipe is
+//! bob (the payer), with two 1,000,000 sat channels bob → alice, one public
+//! and one private (for route hints; lnd runs with `--maxpendingchannels=2`
+//! so both open in one block). The recipe is
 //! `scripts/regtest-smoke.sh`'s; every process is stopped when the Network is
 //! dropped, also when a test panics, and dies with the test process.
 //!
@@ -13,7 +15,8 @@
 //! `LNPAYD_TEST_ALICE_DIR` and `LNPAYD_TEST_BOB_DIR` (each node's lnd dir,
 //! holding `tls.cert` and `data/chain/bitcoin/regtest/*.macaroon`). Bob needs
 //! a channel to alice with outbound liquidity. Nothing is started or stopped,
-//! and the steps that restart alice are skipped (`can_restart_alice`).
+//! and the steps that restart alice or need the harness' private channel are
+//! skipped (`can_restart_alice`).
 
 use std::collections::HashMap;
 use std::net::TcpListener;
@@ -263,31 +266,32 @@ impl Network {
             &["connect", &format!("{alice_pk}@127.0.0.1:{alice_p2p}")],
         )
         .unwrap();
-        let open = net
-            .lncli(
-                "bob",
-                "admin",
-                &[
-                    "openchannel",
-                    &format!("--node_key={alice_pk}"),
-                    "--local_amt=1000000",
-                ],
-            )
-            .unwrap();
-        let txid = open["funding_txid"].as_str().unwrap().to_string();
-        let in_miner = wait_until_or(Duration::from_secs(60), || {
-            net.btcctl("miner", &["getrawmempool"])
-                .ok()?
-                .contains(&txid)
-                .then_some(())
-        });
-        if in_miner.is_none() {
-            panic!(
-                "funding tx {txid} not in the miner's mempool; chain mempool: {:?}; miner mempool: {:?}; miner peers: {:?}; open: {open}",
-                net.btcctl("chain", &["getrawmempool"]),
-                net.btcctl("miner", &["getrawmempool"]),
-                net.btcctl("miner", &["getpeerinfo"]).map(|s| s.len()),
-            );
+        // A public channel for payments, and a private one that alice's
+        // invoices can carry as a route hint (lnd.private_route_hints).
+        for extra in [&[][..], &["--private"][..]] {
+            let mut args = vec![
+                "openchannel".to_string(),
+                format!("--node_key={alice_pk}"),
+                "--local_amt=1000000".into(),
+            ];
+            args.extend(extra.iter().map(|a| a.to_string()));
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let open = net.lncli("bob", "admin", &args).unwrap();
+            let txid = open["funding_txid"].as_str().unwrap().to_string();
+            let in_miner = wait_until_or(Duration::from_secs(60), || {
+                net.btcctl("miner", &["getrawmempool"])
+                    .ok()?
+                    .contains(&txid)
+                    .then_some(())
+            });
+            if in_miner.is_none() {
+                panic!(
+                    "funding tx {txid} not in the miner's mempool; chain mempool: {:?}; miner mempool: {:?}; miner peers: {:?}; open: {open}",
+                    net.btcctl("chain", &["getrawmempool"]),
+                    net.btcctl("miner", &["getrawmempool"]),
+                    net.btcctl("miner", &["getpeerinfo"]).map(|s| s.len()),
+                );
+            }
         }
         net.mine(6);
         for n in ["alice", "bob"] {
@@ -392,6 +396,8 @@ impl Network {
                 "--bitcoin.defaultchanconfs=1",
                 "--trickledelay=50",
                 "--accept-keysend",
+                // Both of the harness' channels are opened in one block.
+                "--maxpendingchannels=2",
             ])
             .args(["--db.batch-commit-interval=10ms", "--maxbackoff=2s"])
             .stdin(Stdio::null())
@@ -490,12 +496,34 @@ impl Network {
     fn wait_channel_active(&self, name: &str) {
         wait_until(
             Duration::from_secs(120),
-            &format!("{name}'s channel active"),
+            &format!("{name}'s two channels active"),
             || {
                 let c = self
                     .lncli(name, "admin", &["listchannels", "--active_only"])
                     .ok()?;
-                (!c["channels"].as_array()?.is_empty()).then_some(())
+                (c["channels"].as_array()?.len() >= 2).then_some(())
+            },
+        );
+    }
+
+    /// LND adds a private channel to an invoice's route hints only once it
+    /// has the peer's policy for it, which can trail the channel going active.
+    pub fn wait_private_hints(&self) {
+        wait_until(
+            Duration::from_secs(60),
+            "a route hint in alice's private invoices",
+            || {
+                let inv = self
+                    .lncli("alice", "admin", &["addinvoice", "--amt=1", "--private"])
+                    .ok()?;
+                let decoded = self
+                    .lncli(
+                        "alice",
+                        "admin",
+                        &["decodepayreq", inv["payment_request"].as_str()?],
+                    )
+                    .ok()?;
+                (!decoded["route_hints"].as_array()?.is_empty()).then_some(())
             },
         );
     }
