@@ -3,7 +3,10 @@
 //!
 //! 1. **CreateInvoice throughput**: lnpayd's CreateInvoice (gRPC, LND
 //!    provider, durable writes) against `AddInvoice` called directly on alice's
-//!    LND with her `invoice.macaroon`, at the same concurrency, interleaved.
+//!    LND with her `invoice.macaroon`, at the same concurrency, interleaved,
+//!    once with every process free to use every CPU and once with LND on CPUs
+//!    of its own. At concurrency 1, lnpayd's GetInvoice too: the cost of the
+//!    hop alone.
 //! 2. **Settlement latency**: for the same payments (bob pays alice, one at a
 //!    time), the instant the PAID event reaches a lnpayd `SubscribeEvents`
 //!    subscriber against the instant the SETTLED invoice reaches a client of
@@ -25,6 +28,9 @@
 //! - `BENCH_PAYMENTS` (default 200): measured sequential payments.
 //! - `BENCH_PAYMENT_WARMUP` (default 5): unrecorded payments first.
 //! - `BENCH_MAX_REQUESTS` (default 2000000): cap on requests per window.
+//! - `BENCH_LAYOUTS` (default `shared,split`): CPU placements to run the
+//!   throughput part in (see `Layout`).
+//! - `BENCH_LNPAYD_WORKERS`: lnpayd's `worker_threads` (default: its own).
 //!
 //! No timing asserts: the bench fails only if something does not work (no
 //! successful request in a warm-up, a payment that fails, an event that never
@@ -68,6 +74,8 @@ struct Config {
     payments: usize,
     payment_warmup: usize,
     max_requests: u64,
+    layouts: Vec<Layout>,
+    lnpayd_workers: Option<usize>,
 }
 
 impl Config {
@@ -80,6 +88,18 @@ impl Config {
             payments: env_num("BENCH_PAYMENTS", 200),
             payment_warmup: env_num("BENCH_PAYMENT_WARMUP", 5),
             max_requests: env_num("BENCH_MAX_REQUESTS", 2_000_000),
+            layouts: std::env::var("BENCH_LAYOUTS")
+                .unwrap_or_else(|_| "shared,split".into())
+                .split(',')
+                .map(|l| match l.trim() {
+                    "shared" => Layout::Shared,
+                    "split" => Layout::Split,
+                    other => panic!("BENCH_LAYOUTS: unknown layout {other:?} (shared, split)"),
+                })
+                .collect(),
+            lnpayd_workers: std::env::var("BENCH_LNPAYD_WORKERS")
+                .ok()
+                .map(|w| w.parse().expect("BENCH_LNPAYD_WORKERS: a number")),
         };
         assert!(
             c.seconds > 0.0 && c.seconds <= 600.0,
@@ -97,6 +117,69 @@ impl Config {
         );
         c
     }
+}
+
+// ---------------------------------------------------------------- CPU layouts
+
+/// Where the processes may run during a throughput window.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Layout {
+    /// Every process on every CPU: lnpayd's CPU comes out of LND's.
+    Shared,
+    /// Alice's LND alone on the first half of the CPUs; lnpayd and the bench
+    /// client on the rest. Asks whether lnpayd keeps LND from its own pace,
+    /// as on a host where LND is not starved by its neighbours.
+    Split,
+}
+
+impl Layout {
+    fn name(self) -> &'static str {
+        match self {
+            Layout::Shared => "shared",
+            Layout::Split => "split",
+        }
+    }
+
+    /// Pins every thread of alice's LND, lnpayd and this process (threads
+    /// started later inherit it). `None` if the machine has one CPU.
+    fn apply(self, pids: &Pids) -> Option<()> {
+        let n = online_cpus();
+        let all = format!("0-{}", n - 1);
+        let (lnd, rest) = match self {
+            Layout::Shared => (all.clone(), all),
+            Layout::Split if n < 2 => return None,
+            Layout::Split => (format!("0-{}", n / 2 - 1), format!("{}-{}", n / 2, n - 1)),
+        };
+        let me = std::process::id() as i32;
+        for (pid, cpus) in [(pids.alice, &lnd), (pids.lnpayd, &rest), (me, &rest)] {
+            let out = std::process::Command::new("taskset")
+                .args(["--all-tasks", "--cpu-list", "--pid", cpus, &pid.to_string()])
+                .output()
+                .expect("taskset (util-linux) runs");
+            assert!(
+                out.status.success(),
+                "taskset {cpus} {pid}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Some(())
+    }
+}
+
+/// The machine's CPUs, whatever this process is pinned to (which is what
+/// `available_parallelism` reports).
+fn online_cpus() -> usize {
+    let online = std::fs::read_to_string("/sys/devices/system/cpu/online").unwrap_or_default();
+    // "0-1", "0", "0-3,6-7"
+    online
+        .trim()
+        .split(',')
+        .filter_map(|r| match r.split_once('-') {
+            Some((a, b)) => Some(b.parse::<usize>().ok()? - a.parse::<usize>().ok()? + 1),
+            None => r.parse::<usize>().ok().map(|_| 1),
+        })
+        .sum::<usize>()
+        .max(1)
 }
 
 // ---------------------------------------------------------------- /proc
@@ -180,6 +263,9 @@ fn lnd_connect(node: &network::Node, macaroon: &str) -> LndClient {
 enum Target {
     Lnpayd(Invoices),
     Direct(Box<LndClient>),
+    /// GetInvoice on lnpayd: a gRPC hop and a store read, no provider call.
+    /// The floor of what any request through lnpayd adds to LND's latency.
+    LnpaydGet(Invoices, String),
 }
 
 impl Target {
@@ -187,6 +273,7 @@ impl Target {
         match self {
             Target::Lnpayd(_) => "lnpayd CreateInvoice",
             Target::Direct(_) => "LND AddInvoice",
+            Target::LnpaydGet(..) => "lnpayd GetInvoice (hop only)",
         }
     }
 
@@ -218,6 +305,19 @@ impl Target {
                     .into_inner();
                 if r.payment_request.is_empty() {
                     return Err("response without payment_request".into());
+                }
+            }
+            Target::LnpaydGet(c, id) => {
+                let req = proto::GetInvoiceRequest {
+                    lookup: Some(proto::get_invoice_request::Lookup::Id(id.clone())),
+                };
+                let inv = c
+                    .get_invoice(req)
+                    .await
+                    .map_err(|s| format!("{:?}: {}", s.code(), s.message()))?
+                    .into_inner();
+                if inv.id != *id {
+                    return Err(format!("asked for {id}, got {}", inv.id));
                 }
             }
         }
@@ -270,8 +370,9 @@ async fn drive(target: &Target, concurrency: usize, secs: f64, max: u64) -> (Out
     (out, elapsed)
 }
 
-/// One system at one level, pooled over rounds.
+/// One system at one level in one layout, pooled over rounds.
 struct Window {
+    layout: Layout,
     system: &'static str,
     concurrency: usize,
     elapsed: f64,
@@ -286,6 +387,22 @@ struct Window {
 }
 
 impl Window {
+    fn new(layout: Layout, system: &'static str, concurrency: usize) -> Self {
+        Window {
+            layout,
+            system,
+            concurrency,
+            elapsed: 0.0,
+            latencies_us: vec![],
+            errors: 0,
+            error_samples: vec![],
+            per_round: vec![],
+            lnpayd_cpu: 0.0,
+            lnd_cpu: 0.0,
+            client_cpu: 0.0,
+        }
+    }
+
     fn ok(&self) -> u64 {
         self.latencies_us.len() as u64
     }
@@ -356,40 +473,55 @@ async fn measure(target: &Target, c: usize, cfg: &Config, pids: &Pids, into: &mu
 }
 
 async fn throughput(cfg: &Config, d: &Daemon, alice: &LndClient, pids: &Pids) -> Vec<Window> {
-    let targets = [
+    let known = d
+        .invoices()
+        .await
+        .create_invoice(create_req(AMOUNT_SAT, MEMO))
+        .await
+        .expect("an invoice for the hop-only target")
+        .into_inner()
+        .id;
+    let [create, direct, hop] = [
         Target::Lnpayd(d.invoices().await),
         Target::Direct(Box::new(alice.clone())),
+        Target::LnpaydGet(d.invoices().await, known),
     ];
     let mut windows: Vec<Window> = vec![];
-    for &c in &cfg.levels {
-        for t in &targets {
-            windows.push(Window {
-                system: t.name(),
-                concurrency: c,
-                elapsed: 0.0,
-                latencies_us: vec![],
-                errors: 0,
-                error_samples: vec![],
-                per_round: vec![],
-                lnpayd_cpu: 0.0,
-                lnd_cpu: 0.0,
-                client_cpu: 0.0,
-            });
+    for &layout in &cfg.layouts {
+        if layout.apply(pids).is_none() {
+            eprintln!("bench: layout {} needs 2 CPUs; skipped", layout.name());
+            continue;
         }
-    }
-    for round in 0..cfg.rounds {
-        for (li, &c) in cfg.levels.iter().enumerate() {
-            // ABBA: the order alternates by round and level.
-            let order: [usize; 2] = if (round + li) % 2 == 0 {
-                [0, 1]
-            } else {
-                [1, 0]
-            };
-            for i in order {
-                measure(&targets[i], c, cfg, pids, &mut windows[li * 2 + i]).await;
+        eprintln!("bench: layout {}", layout.name());
+        for round in 0..cfg.rounds {
+            for (li, &c) in cfg.levels.iter().enumerate() {
+                // ABBA: the order alternates by round and level.
+                let mut order = if (round + li) % 2 == 0 {
+                    vec![&create, &direct]
+                } else {
+                    vec![&direct, &create]
+                };
+                // The floor matters where latency is the whole story.
+                if c == 1 {
+                    order.push(&hop);
+                }
+                for t in order {
+                    let i = match windows.iter().position(|w| {
+                        w.layout == layout && w.concurrency == c && w.system == t.name()
+                    }) {
+                        Some(i) => i,
+                        None => {
+                            windows.push(Window::new(layout, t.name(), c));
+                            windows.len() - 1
+                        }
+                    };
+                    measure(t, c, cfg, pids, &mut windows[i]).await;
+                }
             }
         }
     }
+    // Unpinned again, as the processes started.
+    Layout::Shared.apply(pids);
     for w in &mut windows {
         w.latencies_us.sort_unstable();
     }
@@ -667,6 +799,10 @@ fn main() {
         // The harness turns on debug logs for tests; a benchmark runs at the default level.
         ("LNPAYD_LOG__LEVEL".into(), "info".into()),
     ];
+    let mut env = env;
+    if let Some(w) = cfg.lnpayd_workers {
+        env.push(("LNPAYD_WORKER_THREADS".into(), w.to_string()));
+    }
     let env_ref: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let d = Daemon::start_without_dev(tmp.path(), &[], &env_ref);
     eprintln!("bench: lnpayd ready on {}", d.addr);
@@ -709,9 +845,7 @@ fn main() {
 fn report(cfg: &Config, windows: &[Window], paid: &[Paid], load: &str) {
     use std::fmt::Write;
     let mut s = String::new();
-    let nproc = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(0);
+    let nproc = online_cpus();
     let lnd_version = std::process::Command::new(Network::bin_dir().join("lnd"))
         .arg("--version")
         .output()
@@ -738,17 +872,26 @@ fn report(cfg: &Config, windows: &[Window], paid: &[Paid], load: &str) {
         cfg.rounds, cfg.seconds, cfg.warmup
     )
     .unwrap();
+    writeln!(
+        s,
+        "- layouts: shared = every process on every CPU; split = alice's lnd on CPUs 0..n/2, lnpayd and this bench on the rest (taskset)"
+    )
+    .unwrap();
+    if let Some(w) = cfg.lnpayd_workers {
+        writeln!(s, "- lnpayd worker_threads = {w}").unwrap();
+    }
     writeln!(s).unwrap();
     writeln!(
         s,
-        "| system | concurrency | requests | errors | throughput/s | p50 ms | p99 ms | per round /s |"
+        "| layout | system | concurrency | requests | errors | throughput/s | p50 ms | p99 ms | per round /s |"
     )
     .unwrap();
-    writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---|").unwrap();
+    writeln!(s, "|---|---|---:|---:|---:|---:|---:|---:|---|").unwrap();
     for w in windows {
         writeln!(
             s,
-            "| {} | {} | {} | {} | {:.1} | {:.2} | {:.2} | {} |",
+            "| {} | {} | {} | {} | {} | {:.1} | {:.2} | {:.2} | {} |",
+            w.layout.name(),
             w.system,
             w.concurrency,
             w.ok(),
@@ -767,12 +910,22 @@ fn report(cfg: &Config, windows: &[Window], paid: &[Paid], load: &str) {
     writeln!(s).unwrap();
     writeln!(
         s,
-        "| concurrency | throughput lnpayd/direct (target ≥ 0.9) | per round | p50 added ms | p99 added ms |"
+        "| layout | concurrency | throughput lnpayd/direct (target ≥ 0.9) | per round | p50 added ms | p99 added ms |"
     )
     .unwrap();
-    writeln!(s, "|---:|---:|---|---:|---:|").unwrap();
-    for pair in windows.chunks(2) {
-        let [a, b] = pair else { continue };
+    writeln!(s, "|---|---:|---:|---|---:|---:|").unwrap();
+    let find = |layout: Layout, c: usize, system: &str| {
+        windows
+            .iter()
+            .find(|w| w.layout == layout && w.concurrency == c && w.system == system)
+    };
+    for a in windows
+        .iter()
+        .filter(|w| w.system == "lnpayd CreateInvoice")
+    {
+        let Some(b) = find(a.layout, a.concurrency, "LND AddInvoice") else {
+            continue;
+        };
         let rounds: Vec<String> = a
             .per_round
             .iter()
@@ -781,7 +934,8 @@ fn report(cfg: &Config, windows: &[Window], paid: &[Paid], load: &str) {
             .collect();
         writeln!(
             s,
-            "| {} | {:.2} | {} | {:+.2} | {:+.2} |",
+            "| {} | {} | {:.2} | {} | {:+.2} | {:+.2} |",
+            a.layout.name(),
             a.concurrency,
             a.throughput() / b.throughput(),
             rounds.join(", "),
@@ -793,21 +947,22 @@ fn report(cfg: &Config, windows: &[Window], paid: &[Paid], load: &str) {
     writeln!(s).unwrap();
     writeln!(
         s,
-        "CPU during the windows (`/proc`; 2 cores = 200 %; per successful request):"
+        "CPU during the windows (`/proc`; 100 % = one CPU; per successful request):"
     )
     .unwrap();
     writeln!(s).unwrap();
     writeln!(
         s,
-        "| system | concurrency | lnpayd CPU % | lnpayd ms/req | alice lnd CPU % | alice lnd ms/req | bench client ms/req |"
+        "| layout | system | concurrency | lnpayd CPU % | lnpayd ms/req | alice lnd CPU % | alice lnd ms/req | bench client ms/req |"
     )
     .unwrap();
-    writeln!(s, "|---|---:|---:|---:|---:|---:|---:|").unwrap();
+    writeln!(s, "|---|---|---:|---:|---:|---:|---:|---:|").unwrap();
     for w in windows {
         let n = w.ok().max(1) as f64;
         writeln!(
             s,
-            "| {} | {} | {:.0} | {:.3} | {:.0} | {:.3} | {:.3} |",
+            "| {} | {} | {} | {:.0} | {:.3} | {:.0} | {:.3} | {:.3} |",
+            w.layout.name(),
             w.system,
             w.concurrency,
             100.0 * w.lnpayd_cpu / w.elapsed,
@@ -825,8 +980,12 @@ fn report(cfg: &Config, windows: &[Window], paid: &[Paid], load: &str) {
         for w in errs {
             writeln!(
                 s,
-                "- {} c={}: {} errors, e.g. {:?}",
-                w.system, w.concurrency, w.errors, w.error_samples
+                "- {} {} c={}: {} errors, e.g. {:?}",
+                w.layout.name(),
+                w.system,
+                w.concurrency,
+                w.errors,
+                w.error_samples
             )
             .unwrap();
         }
