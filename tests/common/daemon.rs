@@ -206,6 +206,16 @@ impl Daemon {
             .last_event_sequence
     }
 
+    /// CreateInvoice with the invoice token; panics on an error.
+    pub async fn create(&self, amount_sat: u64, description: &str) -> lnpayd::proto::Invoice {
+        self.invoices()
+            .await
+            .create_invoice(create_req(amount_sat, description))
+            .await
+            .unwrap_or_else(|e| panic!("create {amount_sat} sat: {e:?}"))
+            .into_inner()
+    }
+
     pub async fn get_invoice(&self, id: &str) -> lnpayd::proto::Invoice {
         let req = lnpayd::proto::GetInvoiceRequest {
             lookup: Some(lnpayd::proto::get_invoice_request::Lookup::Id(id.into())),

@@ -155,13 +155,7 @@ async fn lnpayd_on_a_real_regtest_network() {
     step(
         "bob pays while lnpayd is stopped: PAID after restart, one event",
         async {
-            let created = d
-                .invoices()
-                .await
-                .create_invoice(create_req(3000, "while down"))
-                .await
-                .unwrap()
-                .into_inner();
+            let created = d.create(3000, "while down").await;
             assert!(d.terminate().success());
             blocking(|| net.bob_pays(&created.payment_request)).unwrap();
             d = Daemon::start_env(dir.path(), &env);
@@ -194,17 +188,8 @@ async fn lnpayd_on_a_real_regtest_network() {
         "LND's indexes behind lnpayd's cursors (an index reset): detected, nothing missed",
         async {
             wait_stream(&d, "connected").await;
-            let mut inv = d.invoices().await;
-            let while_down = inv
-                .create_invoice(create_req(800, "paid while the cursor is ahead"))
-                .await
-                .unwrap()
-                .into_inner();
-            let later = inv
-                .create_invoice(create_req(900, "settled on the stream"))
-                .await
-                .unwrap()
-                .into_inner();
+            let while_down = d.create(800, "paid while the cursor is ahead").await;
+            let later = d.create(900, "settled on the stream").await;
             let warnings = |d: &Daemon, what: &str| {
                 d.log_text()
                     .lines()
@@ -233,13 +218,7 @@ async fn lnpayd_on_a_real_regtest_network() {
             let mismatch = "settle_index does not match our cursor";
             assert_eq!(warnings(&d, mismatch), 1);
             // The cursor follows the node again: the next settlement is ordinary.
-            let next = d
-                .invoices()
-                .await
-                .create_invoice(create_req(950, "after the reset"))
-                .await
-                .unwrap()
-                .into_inner();
+            let next = d.create(950, "after the reset").await;
             blocking(|| net.bob_pays(&next.payment_request)).unwrap();
             assert_eq!(
                 d.wait_invoice(&next.id, 30).await.status(),
@@ -248,13 +227,7 @@ async fn lnpayd_on_a_real_regtest_network() {
             assert_eq!(warnings(&d, mismatch), 1);
 
             // add_index: seen at connect; both cursors restart from zero.
-            let pending = d
-                .invoices()
-                .await
-                .create_invoice(create_req(1000, "add index reset"))
-                .await
-                .unwrap()
-                .into_inner();
+            let pending = d.create(1000, "add index reset").await;
             assert!(d.terminate().success());
             set_cursor(&d.datadir, "lnd.add_index", 1_000_000).await;
             d = Daemon::start_env(dir.path(), &env);
@@ -296,20 +269,8 @@ async fn lnpayd_on_a_real_regtest_network() {
             hinted_env.push(("LNPAYD_LND__PRIVATE_ROUTE_HINTS".into(), "true".into()));
             let hinted = Daemon::start_env(hinted_dir.path(), &hinted_env);
             wait_stream(&hinted, "connected").await;
-            let with = hinted
-                .invoices()
-                .await
-                .create_invoice(create_req(1200, "with hints"))
-                .await
-                .unwrap()
-                .into_inner();
-            let without = d
-                .invoices()
-                .await
-                .create_invoice(create_req(1200, "without hints"))
-                .await
-                .unwrap()
-                .into_inner();
+            let with = hinted.create(1200, "with hints").await;
+            let without = d.create(1200, "without hints").await;
             assert!(route_hints(&without.payment_request).is_empty());
             let hints = route_hints(&with.payment_request);
             assert_eq!(hints.len(), 1, "{hints:?}");
@@ -332,13 +293,7 @@ async fn lnpayd_on_a_real_regtest_network() {
                 eprintln!("skipped: alice is an existing node");
                 return;
             }
-            let created = d
-                .invoices()
-                .await
-                .create_invoice(create_req(4000, "restart"))
-                .await
-                .unwrap()
-                .into_inner();
+            let created = d.create(4000, "restart").await;
             blocking(|| net.stop_alice());
             wait_stream(&d, "disconnected").await;
             blocking(|| net.start_alice());
@@ -367,13 +322,7 @@ async fn lnpayd_on_a_real_regtest_network() {
         "the connection to LND drops; a payment made meanwhile settles after reconnect",
         async {
             wait_stream(&d, "connected").await;
-            let created = d
-                .invoices()
-                .await
-                .create_invoice(create_req(5000, "cut"))
-                .await
-                .unwrap()
-                .into_inner();
+            let created = d.create(5000, "cut").await;
             proxy.cut();
             wait_stream(&d, "disconnected").await;
             blocking(|| net.bob_pays(&created.payment_request)).unwrap();
