@@ -3,15 +3,18 @@
 //! (re)connect. The stream is the normal path, reconciliation the safety net
 //! (it also catches CANCELED, which the stream never carries).
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fedimint_tonic_lnd::lnrpc;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
 
 use super::{keep_connected, PushSession, Settlement, Settler};
 use crate::domain::{InvoiceStatus, SettlePath};
+use crate::providers::lnd::classify;
 use crate::providers::{LndProvider, ProviderError};
 use crate::store::{CursorUpdate, ListQuery, Store};
 use crate::time::now_ms;
@@ -19,6 +22,21 @@ use crate::time::now_ms;
 pub const ADD_INDEX: &str = "lnd.add_index";
 pub const SETTLE_INDEX: &str = "lnd.settle_index";
 const ADD_CURSOR_EVERY: Duration = Duration::from_secs(5);
+
+/// How many settled payment hashes are remembered to drop the second copy.
+const RECENT: usize = 256;
+/// An add index no invoice reaches: LND sends a client no add at or below
+/// its index. i64::MAX, not u64::MAX: LND's SQL store compares it signed.
+const NO_ADDS: u64 = i64::MAX as u64;
+
+/// Which subscription an invoice came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Feed {
+    Resume,
+    Live,
+}
+
+type FeedSender = mpsc::Sender<(Feed, Result<lnrpc::Invoice, ProviderError>)>;
 
 const SETTLED: i32 = lnrpc::invoice::InvoiceState::Settled as i32;
 const CANCELED: i32 = lnrpc::invoice::InvoiceState::Canceled as i32;
@@ -98,20 +116,33 @@ impl LndWatcher {
             }
         }
 
-        // LND answers a subscription with its first event, not at once, so the
-        // call runs in its own task while we reconcile. Subscribing first means
-        // whatever settles from now on arrives on the stream (or its replay
-        // from the cursor), and whatever settled before, the lookups find.
-        let mut sub_client = self.lnd.client();
-        let subscription = AbortOnDropHandle::new(tokio::spawn(async move {
-            sub_client
-                .lightning()
-                .subscribe_invoices(lnrpc::InvoiceSubscription {
-                    add_index,
-                    settle_index,
-                })
-                .await
-        }));
+        // Two subscriptions. "resume" replays what settled after our cursor
+        // and carries the adds. LND drops settlements at or below the index a
+        // client subscribed with, so if its counter restarted (the KV → SQL
+        // invoice migration does that) resume alone would hide every new
+        // payment; "live" subscribes from 0, which LND takes as no replay and
+        // no filter, and with an add index no invoice reaches, so it carries
+        // settlements only. Both start before the reconciliation: whatever
+        // settles from now on arrives on a stream, whatever settled before,
+        // the lookups find. LND answers a subscription with its first event,
+        // so each runs in its own task.
+        let (tx, mut feed) = mpsc::channel(256);
+        let _resume = self.subscribe(
+            Feed::Resume,
+            lnrpc::InvoiceSubscription {
+                add_index,
+                settle_index,
+            },
+            tx.clone(),
+        );
+        let _live = self.subscribe(
+            Feed::Live,
+            lnrpc::InvoiceSubscription {
+                add_index: NO_ADDS,
+                settle_index: 0,
+            },
+            tx,
+        );
         let reconciled = self.reconcile().await?;
         tracing::info!(
             add_index,
@@ -121,11 +152,6 @@ impl LndWatcher {
         );
         self.set_state("connected");
         *failures = 0;
-        let mut stream = subscription
-            .await
-            .map_err(|e| ProviderError::Unavailable(format!("subscription task: {e}")))?
-            .map_err(|s| crate::providers::lnd::classify(&s))?
-            .into_inner();
 
         // The add cursor only saves LND replaying adds after a reconnect, so it
         // is written at most every few seconds, off the settlement path.
@@ -139,31 +165,40 @@ impl LndWatcher {
                 })
                 .map_err(store_err)
         };
+        // Each live settlement comes on both feeds (unless resume filtered it);
+        // the second copy is dropped here rather than applied twice.
+        let mut recent: VecDeque<Vec<u8>> = VecDeque::with_capacity(RECENT);
         let ended = loop {
-            let inv = match stream.message().await {
-                Ok(Some(inv)) => inv,
-                Ok(None) => break ProviderError::Unavailable("the invoice stream ended".into()),
-                Err(s) => break crate::providers::lnd::classify(&s),
+            let (from, inv) = match feed.recv().await {
+                Some((from, Ok(inv))) => (from, inv),
+                Some((_, Err(e))) => break e,
+                None => break ProviderError::Unavailable("the invoice streams ended".into()),
             };
             if inv.state == SETTLED {
-                if inv.settle_index != 0 && inv.settle_index <= settle_index {
-                    // LND drops settles at or below the index we subscribed
-                    // with (see trusted_settle_index); a lower one than this
-                    // session has seen means the numbering changed under us.
-                    if inv.settle_index < settle_index {
-                        tracing::warn!(
-                            stored = settle_index,
-                            node = inv.settle_index,
-                            "LND's settle_index went backwards; following the node and reconciling"
-                        );
-                        settle_index = inv.settle_index;
-                        self.settle(&inv, SettlePath::Stream).await?;
-                        self.reconcile().await?;
-                    }
+                if recent.contains(&inv.r_hash) {
                     continue;
                 }
-                settle_index = inv.settle_index;
+                let behind =
+                    from == Feed::Live && inv.settle_index != 0 && inv.settle_index <= settle_index;
+                if behind {
+                    tracing::warn!(
+                        stored = settle_index,
+                        node = inv.settle_index,
+                        "LND's settle_index is behind our cursor (its counter restarted); following the node and reconciling"
+                    );
+                }
+                settle_index = match from {
+                    Feed::Live => inv.settle_index,
+                    Feed::Resume => settle_index.max(inv.settle_index),
+                };
                 self.settle(&inv, SettlePath::Stream).await?;
+                if recent.len() == RECENT {
+                    recent.pop_front();
+                }
+                recent.push_back(inv.r_hash);
+                if behind {
+                    self.reconcile().await?;
+                }
             } else if inv.add_index > add_index {
                 add_index = inv.add_index;
                 if saved_add.1.elapsed() >= ADD_CURSOR_EVERY {
@@ -205,6 +240,40 @@ impl LndWatcher {
         Ok(())
     }
 
+    /// Forwards one subscription's invoices, then its end, into `tx`.
+    fn subscribe(
+        &self,
+        from: Feed,
+        req: lnrpc::InvoiceSubscription,
+        tx: FeedSender,
+    ) -> AbortOnDropHandle<()> {
+        let mut client = self.lnd.client();
+        AbortOnDropHandle::new(tokio::spawn(async move {
+            let ended = match client.lightning().subscribe_invoices(req).await {
+                Err(s) => classify(&s),
+                Ok(resp) => {
+                    let mut stream = resp.into_inner();
+                    loop {
+                        match stream.message().await {
+                            Ok(Some(inv)) => {
+                                if tx.send((from, Ok(inv))).await.is_err() {
+                                    return;
+                                }
+                            }
+                            Ok(None) => {
+                                break ProviderError::Unavailable(format!(
+                                    "the {from:?} invoice stream ended"
+                                ))
+                            }
+                            Err(s) => break classify(&s),
+                        }
+                    }
+                }
+            };
+            let _ = tx.send((from, Err(ended))).await;
+        }))
+    }
+
     /// The stored settle cursor, if the node still agrees with it; else 0.
     ///
     /// LND drops live settle events at or below the index a client
@@ -236,9 +305,7 @@ impl LndWatcher {
                 .await;
             match looked {
                 Ok(inv) => Some(inv.settle_index),
-                Err(ProviderError::Unavailable(e)) if e.contains("unable to locate invoice") => {
-                    Some(0)
-                }
+                Err(e) if not_found(&e) => Some(0),
                 Err(e) => return Err(e),
             }
         };
@@ -293,7 +360,7 @@ impl LndWatcher {
                 .await;
             let node_inv = match looked {
                 Ok(i) => i,
-                Err(ProviderError::Unavailable(e)) if e.contains("unable to locate invoice") => {
+                Err(e) if not_found(&e) => {
                     tracing::warn!(invoice_id = %inv.id, "LND does not know this invoice");
                     continue;
                 }
@@ -314,6 +381,14 @@ impl LndWatcher {
         }
         Ok(changed)
     }
+}
+
+/// LookupInvoice's "no such invoice", as LND words it: `unable to locate
+/// invoice`, or `there are no existing invoices` from a node that has never
+/// made one (a wiped or restored node).
+fn not_found(e: &ProviderError) -> bool {
+    matches!(e, ProviderError::Unavailable(m)
+        if m.contains("unable to locate invoice") || m.contains("there are no existing invoices"))
 }
 
 fn store_err(e: crate::store::StoreError) -> ProviderError {

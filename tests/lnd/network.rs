@@ -58,6 +58,8 @@ pub struct Network {
     dir: PathBuf,
     bin: PathBuf,
     procs: HashMap<&'static str, Child>,
+    /// Extra lnd flags for alice, kept across her restarts.
+    alice_args: Vec<String>,
     chain_p2p: u16,
     chain_rpc: u16,
     miner_rpc: u16,
@@ -151,6 +153,7 @@ impl Network {
             _tmp: tmp,
             bin: Self::bin_dir(),
             procs: HashMap::new(),
+            alice_args: vec![],
             chain_p2p: 0,
             chain_rpc: 0,
             miner_rpc: 0,
@@ -170,7 +173,13 @@ impl Network {
         Some(net)
     }
 
+    #[allow(dead_code)] // tests/failover and the bench; tests/lnd uses start_with
     pub fn start() -> Network {
+        Self::start_with(&[])
+    }
+
+    /// Like `start`, with extra lnd flags for alice (ignored for existing nodes).
+    pub fn start_with(alice_args: &[&str]) -> Network {
         if let Some(net) = Self::existing() {
             return net;
         }
@@ -191,6 +200,7 @@ impl Network {
             _tmp: tmp,
             bin,
             procs: HashMap::new(),
+            alice_args: vec![],
             chain_p2p: p[0],
             chain_rpc: p[1],
             miner_rpc: p[2],
@@ -219,6 +229,7 @@ impl Network {
             net.btcctl("chain", &["getblockcount"]).ok()
         });
 
+        net.alice_args = alice_args.iter().map(|a| a.to_string()).collect();
         net.start_lnd("alice");
         net.start_lnd("bob");
         for n in ["alice", "bob"] {
@@ -400,6 +411,11 @@ impl Network {
                 "--maxpendingchannels=2",
             ])
             .args(["--db.batch-commit-interval=10ms", "--maxbackoff=2s"])
+            .args(if name == "alice" {
+                &self.alice_args[..]
+            } else {
+                &[]
+            })
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
             .stderr(out);
@@ -570,6 +586,19 @@ impl Network {
             let _ = c.kill();
             let _ = c.wait();
         }
+    }
+
+    /// Restarts alice with lnd's native SQL invoice store: lnd migrates her
+    /// invoices from the KV store on start-up. Needs alice started with
+    /// `--db.backend=sqlite`.
+    pub fn migrate_alice_to_native_sql(&mut self) {
+        assert!(
+            self.alice_args.iter().any(|a| a == "--db.backend=sqlite"),
+            "alice must run on the sqlite backend to migrate"
+        );
+        self.stop_alice();
+        self.alice_args.push("--db.use-native-sql".into());
+        self.start_alice();
     }
 
     /// Starts alice again on the same dirs and ports; returns once her channel is active.
