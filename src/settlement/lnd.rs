@@ -1,7 +1,8 @@
 //! LND settlement watcher: LND's invoice stream, resumed from the stored
-//! cursor, with every pending LND invoice reconciled by lookup on each
-//! (re)connect. The stream is the normal path, reconciliation the safety net
-//! (it also catches CANCELED, which the stream never carries).
+//! cursor, plus a live-only subscription no cursor can filter, with every
+//! pending LND invoice reconciled by lookup on each (re)connect. The streams
+//! are the normal path, reconciliation the safety net (it also catches
+//! CANCELED, which the stream never carries).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
