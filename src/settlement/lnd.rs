@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fedimint_tonic_lnd::lnrpc;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
 
@@ -27,8 +27,9 @@ const ADD_CURSOR_EVERY: Duration = Duration::from_secs(5);
 /// How many settled payment hashes are remembered to drop the second copy.
 const RECENT: usize = 256;
 /// An add index no invoice reaches: LND sends a client no add at or below
-/// its index. i64::MAX, not u64::MAX: LND's SQL store compares it signed.
-const NO_ADDS: u64 = i64::MAX as u64;
+/// its index. Not u64::MAX nor i64::MAX: LND's SQL store replays from
+/// `int64(index + 1)`, which either wraps to a replay of every invoice.
+const NO_ADDS: u64 = i64::MAX as u64 - 1;
 
 /// Which subscription an invoice came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,18 +124,27 @@ impl LndWatcher {
         // invoice migration does that) resume alone would hide every new
         // payment; "live" subscribes from 0, which LND takes as no replay and
         // no filter, and with an add index no invoice reaches, so it carries
-        // settlements only. Both start before the reconciliation: whatever
-        // settles from now on arrives on a stream, whatever settled before,
-        // the lookups find. LND answers a subscription with its first event,
+        // settlements only. LND answers a subscription with its first event,
         // so each runs in its own task.
+        //
+        // The lookups must not start before LND has registered resume, or a
+        // payment landing in between would be on no stream and missed by the
+        // lookup. Asking resume to replay the newest add makes LND answer as
+        // soon as it has registered it.
+        let resume_add = match node_add_index {
+            0 | 1 => add_index, // LND replays nothing from index 0
+            n => add_index.min(n - 1),
+        };
         let (tx, mut feed) = mpsc::channel(256);
+        let (registered, is_registered) = oneshot::channel();
         let _resume = self.subscribe(
             Feed::Resume,
             lnrpc::InvoiceSubscription {
-                add_index,
+                add_index: resume_add,
                 settle_index,
             },
             tx.clone(),
+            Some(registered),
         );
         let _live = self.subscribe(
             Feed::Live,
@@ -143,7 +153,15 @@ impl LndWatcher {
                 settle_index: 0,
             },
             tx,
+            None,
         );
+        if resume_add > 0
+            && tokio::time::timeout(self.lnd.timeout(), is_registered)
+                .await
+                .is_err()
+        {
+            tracing::debug!("LND has not answered the resume subscription yet; reconciling anyway");
+        }
         let reconciled = self.reconcile().await?;
         tracing::info!(
             add_index,
@@ -169,30 +187,40 @@ impl LndWatcher {
         // Each live settlement comes on both feeds (unless resume filtered it);
         // the second copy is dropped here rather than applied twice.
         let mut recent: VecDeque<Vec<u8>> = VecDeque::with_capacity(RECENT);
+        // A restarted counter is told and reconciled once per connection (it
+        // can only restart while LND restarts, i.e. between connections).
+        let mut told_behind = false;
         let ended = loop {
             let (from, inv) = match feed.recv().await {
                 Some((from, Ok(inv))) => (from, inv),
                 Some((_, Err(e))) => break e,
                 None => break ProviderError::Unavailable("the invoice streams ended".into()),
             };
+            tracing::debug!(feed = ?from, add_index = inv.add_index, settle_index = inv.settle_index,
+                state = inv.state, "LND invoice event");
             if inv.state == SETTLED {
                 if recent.contains(&inv.r_hash) {
                     continue;
                 }
-                let behind =
-                    from == Feed::Live && inv.settle_index != 0 && inv.settle_index <= settle_index;
+                let behind = !told_behind
+                    && from == Feed::Live
+                    && inv.settle_index != 0
+                    && inv.settle_index <= settle_index;
                 if behind {
+                    told_behind = true;
                     tracing::warn!(
                         stored = settle_index,
                         node = inv.settle_index,
                         "LND's settle_index is behind our cursor (its counter restarted); following the node and reconciling"
                     );
                 }
-                settle_index = match from {
-                    Feed::Live => inv.settle_index,
-                    Feed::Resume => settle_index.max(inv.settle_index),
-                };
-                self.settle(&inv, SettlePath::Stream).await?;
+                // The cursor only moves forward (the resume replay can trail
+                // live settlements), except to follow a node that restarted.
+                let move_cursor = behind || inv.settle_index > settle_index;
+                if move_cursor {
+                    settle_index = inv.settle_index;
+                }
+                self.settle(&inv, SettlePath::Stream, move_cursor).await?;
                 if recent.len() == RECENT {
                     recent.pop_front();
                 }
@@ -214,8 +242,15 @@ impl LndWatcher {
         Err(ended)
     }
 
-    async fn settle(&self, inv: &lnrpc::Invoice, path: SettlePath) -> Result<(), ProviderError> {
-        let cursor = (path == SettlePath::Stream && inv.settle_index != 0).then(|| CursorUpdate {
+    /// Applies a settled invoice; `move_cursor` also stores its settle index
+    /// (with the invoice as its anchor) in the same transaction.
+    async fn settle(
+        &self,
+        inv: &lnrpc::Invoice,
+        path: SettlePath,
+        move_cursor: bool,
+    ) -> Result<(), ProviderError> {
+        let cursor = (move_cursor && inv.settle_index != 0).then(|| CursorUpdate {
             name: SETTLE_INDEX.into(),
             value: inv.settle_index,
             anchor: inv.r_hash.clone(),
@@ -242,17 +277,23 @@ impl LndWatcher {
     }
 
     /// Forwards one subscription's invoices, then its end, into `tx`.
+    /// `registered` fires when LND answers, i.e. once it has registered the
+    /// subscription.
     fn subscribe(
         &self,
         from: Feed,
         req: lnrpc::InvoiceSubscription,
         tx: FeedSender,
+        registered: Option<oneshot::Sender<()>>,
     ) -> AbortOnDropHandle<()> {
         let mut client = self.lnd.client();
         AbortOnDropHandle::new(tokio::spawn(async move {
             let ended = match client.lightning().subscribe_invoices(req).await {
                 Err(s) => classify(&s),
                 Ok(resp) => {
+                    if let Some(r) = registered {
+                        let _ = r.send(());
+                    }
                     let mut stream = resp.into_inner();
                     loop {
                         match stream.message().await {
@@ -294,9 +335,14 @@ impl LndWatcher {
         if stored.value == 0 {
             return Ok(0);
         }
-        let node = if stored.anchor.is_empty() {
-            None
-        } else {
+        if stored.anchor.is_empty() {
+            // Written before cursors had anchors: nothing to check it against.
+            // Kept, because its replay is what covers a payment landing while
+            // the subscriptions are being set up; a cursor that is too high
+            // costs nothing now that the live subscription cannot be filtered.
+            return Ok(stored.value);
+        }
+        let node = {
             let looked = self
                 .lnd
                 .call(client.lightning().lookup_invoice(lnrpc::PaymentHash {
@@ -368,7 +414,7 @@ impl LndWatcher {
                 Err(e) => return Err(e),
             };
             if node_inv.state == SETTLED {
-                self.settle(&node_inv, SettlePath::Reconcile).await?;
+                self.settle(&node_inv, SettlePath::Reconcile, false).await?;
                 changed += 1;
             } else if node_inv.state == CANCELED && inv.status == InvoiceStatus::Pending {
                 self.settler
