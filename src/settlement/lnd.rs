@@ -318,13 +318,10 @@ impl LndWatcher {
 
     /// The stored settle cursor, if the node still agrees with it; else 0.
     ///
-    /// LND drops live settle events at or below the index a client
-    /// subscribed with, so a cursor ahead of the node (its counter restarted,
-    /// as after the KV → SQL migration, or a restored node) would hide every
-    /// new payment until the node caught up. The check: the invoice that
-    /// last moved the cursor must still carry that settle index on the node.
-    /// 0 asks LND for live settlements only; the reconciliation that follows
-    /// covers whatever settled meanwhile.
+    /// The invoice that last moved the cursor must still carry that settle
+    /// index on the node. If it does not (a restored or wiped node), the
+    /// cursor means nothing there: it is logged and dropped, and the live
+    /// subscription and the reconciliation cover the gap.
     async fn trusted_settle_index(
         &self,
         client: &mut crate::providers::lnd_conn::LndClient,
@@ -342,26 +339,24 @@ impl LndWatcher {
             // costs nothing now that the live subscription cannot be filtered.
             return Ok(stored.value);
         }
-        let node = {
-            let looked = self
-                .lnd
-                .call(client.lightning().lookup_invoice(lnrpc::PaymentHash {
-                    r_hash: stored.anchor.clone(),
-                    ..Default::default()
-                }))
-                .await;
-            match looked {
-                Ok(inv) => Some(inv.settle_index),
-                Err(e) if not_found(&e) => Some(0),
-                Err(e) => return Err(e),
-            }
+        let looked = self
+            .lnd
+            .call(client.lightning().lookup_invoice(lnrpc::PaymentHash {
+                r_hash: stored.anchor.clone(),
+                ..Default::default()
+            }))
+            .await;
+        let node = match looked {
+            Ok(inv) => inv.settle_index,
+            Err(e) if not_found(&e) => 0,
+            Err(e) => return Err(e),
         };
-        if node == Some(stored.value) {
+        if node == stored.value {
             return Ok(stored.value);
         }
         tracing::warn!(
             stored = stored.value,
-            node = ?node,
+            node,
             anchor = %hex::encode(&stored.anchor),
             "LND's settle_index does not match our cursor; following live settlements and reconciling"
         );
