@@ -150,7 +150,9 @@ fn apply(inv: &mut Invoice, change: Transition) -> Option<EventKind> {
                 at_ms,
             },
         ) => {
-            inv.paid_late = inv.status != Pending || at_ms > inv.expires_at_ms;
+            // Late is about when it was paid, not when we heard: a payment
+            // settled before expiry but reported after our timer fired is on time.
+            inv.paid_late = inv.status == Canceled || at_ms > inv.expires_at_ms;
             inv.status = Paid;
             inv.amount_received_msat = amount_received_msat;
             inv.paid_at_ms = Some(at_ms);
@@ -432,5 +434,58 @@ impl Store for SledStore {
 
     fn size_on_disk(&self) -> u64 {
         self.db.size_on_disk().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Invoice, InvoiceStatus};
+
+    fn invoice(status: InvoiceStatus) -> Invoice {
+        Invoice {
+            id: "inv_test".into(),
+            payment_request: String::new(),
+            payment_hash: "00".repeat(32),
+            amount_msat: 1_000,
+            amount_received_msat: 0,
+            description: String::new(),
+            description_hash: None,
+            status,
+            provider: "dev".into(),
+            created_at_ms: 1_000,
+            expires_at_ms: 2_000,
+            paid_at_ms: None,
+            updated_at_ms: 1_000,
+            metadata: Default::default(),
+            external_ref: None,
+            customer_email: None,
+            paid_late: false,
+            idempotency_key: None,
+        }
+    }
+
+    fn paid_at(status: InvoiceStatus, at_ms: u64) -> Invoice {
+        let mut inv = invoice(status);
+        let kind = apply(
+            &mut inv,
+            Transition::Paid {
+                amount_received_msat: 1_000,
+                at_ms,
+            },
+        );
+        assert!(kind.is_some(), "{status:?} -> PAID applies");
+        assert_eq!(inv.status, InvoiceStatus::Paid);
+        inv
+    }
+
+    #[test]
+    fn late_means_paid_after_expiry_or_after_a_cancel_not_reported_after_the_timer() {
+        // Settled before expiry, heard of after the timer fired: on time.
+        assert!(!paid_at(InvoiceStatus::Expired, 2_000).paid_late);
+        assert!(!paid_at(InvoiceStatus::Pending, 1_500).paid_late);
+        assert!(paid_at(InvoiceStatus::Expired, 2_001).paid_late);
+        assert!(paid_at(InvoiceStatus::Pending, 2_001).paid_late);
+        assert!(paid_at(InvoiceStatus::Canceled, 1_500).paid_late);
     }
 }
