@@ -77,7 +77,7 @@ impl App {
             Some(key) => {
                 let guard = self.key_locks.lock(key).await;
                 if let Some(rec) = self.store.idempotency_record(key)? {
-                    return self.replay(rec, &fingerprint);
+                    return self.replay(rec, &fingerprint).await;
                 }
                 Some(guard)
             }
@@ -165,10 +165,12 @@ impl App {
             .insert_invoice(&invoice, record.as_ref(), &audit)?
         {
             Inserted::New(event) => {
-                self.store.sync().await?;
-                crate::metrics::metrics().invoice(&invoice.provider, "created");
+                // Timed before the wait for the disk: if the caller goes away
+                // during it, the invoice is stored all the same and must expire.
                 self.expiry
                     .schedule(invoice.expires_at_ms, invoice.id.clone());
+                crate::metrics::metrics().invoice(&invoice.provider, "created");
+                self.store.sync().await?;
                 // debug, not info: one line per create is noise at production rates.
                 tracing::debug!(invoice_id = %invoice.id, provider = %invoice.provider,
                     amount_msat = invoice.amount_msat, sequence = event.sequence, "invoice created");
@@ -178,19 +180,25 @@ impl App {
             // the lock is per process, the store check is not.
             Inserted::KeyTaken(rec) => {
                 self.replay(rec, &record.expect("KeyTaken implies a record").fingerprint)
+                    .await
             }
         }
     }
 
-    fn replay(&self, rec: IdempotencyRecord, fingerprint: &str) -> Result<Invoice> {
+    async fn replay(&self, rec: IdempotencyRecord, fingerprint: &str) -> Result<Invoice> {
         if rec.fingerprint != fingerprint {
             return Err(Error::IdempotencyKeyReused {
                 invoice_id: rec.invoice_id,
             });
         }
-        self.store
+        let inv = self
+            .store
             .invoice(&rec.invoice_id)?
-            .ok_or_else(|| Error::NotFound(format!("id {}", rec.invoice_id)))
+            .ok_or_else(|| Error::NotFound(format!("id {}", rec.invoice_id)))?;
+        // The first call may have been abandoned before its write was on
+        // disk: a retry is answered only with what a crash cannot take back.
+        self.store.sync().await?;
+        Ok(inv)
     }
 
     pub fn get_invoice(&self, lookup: &Lookup) -> Result<Invoice> {
@@ -216,7 +224,11 @@ impl App {
         let inv = self.get_invoice(&Lookup::Id(id.into()))?;
         match inv.status {
             InvoiceStatus::Pending => {}
-            InvoiceStatus::Canceled => return Ok(inv),
+            InvoiceStatus::Canceled => {
+                // Possibly another cancel's, still on its way to disk.
+                self.store.sync().await?;
+                return Ok(inv);
+            }
             InvoiceStatus::Paid => return Err(Error::AlreadyPaid(inv.id)),
             InvoiceStatus::Expired => {
                 return Err(Error::NotPending {
@@ -281,6 +293,10 @@ impl App {
             durable.borrow_and_update();
             let inv = self.get_invoice(&Lookup::Id(id.into()))?;
             if inv.status != InvoiceStatus::Pending {
+                // The change may be in memory only (a change of the durable
+                // mark woke us, not necessarily this invoice's): answer once
+                // it is on disk.
+                self.store.sync().await?;
                 return Ok(inv);
             }
             tokio::select! {
