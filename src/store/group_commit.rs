@@ -96,7 +96,12 @@ impl GroupCommit {
                 tracing::error!(error = %e, "store flush failed; refusing further acknowledgements");
                 self.failed.send_replace(Some(e.to_string()));
             }
-            Err(e) => tracing::error!(error = %e, "store flush task panicked"),
+            Err(e) => {
+                // Waiters must not hang on a flush that will never report.
+                tracing::error!(error = %e, "store flush task panicked; refusing further acknowledgements");
+                self.failed
+                    .send_replace(Some(format!("flush task panicked: {e}")));
+            }
         }
     }
 }
