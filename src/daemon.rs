@@ -337,16 +337,19 @@ async fn prune_loop(store: Arc<dyn Store>, config: Config, shutdown: Cancellatio
         let now = now_ms();
         let keys_before = now.saturating_sub(config.retention.idempotency_secs * 1000);
         let audit_before = now.saturating_sub(config.retention.audit_secs * 1000);
-        match store.prune(keys_before, audit_before) {
-            Ok(p) if p.audit_entries + p.idempotency_keys > 0 => {
+        // A scan of every idempotency key and old audit entry: off the async workers.
+        let pruning = store.clone();
+        match tokio::task::spawn_blocking(move || pruning.prune(keys_before, audit_before)).await {
+            Ok(Ok(p)) if p.audit_entries + p.idempotency_keys > 0 => {
                 tracing::info!(
                     audit_entries = p.audit_entries,
                     idempotency_keys = p.idempotency_keys,
                     "pruned"
                 )
             }
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "pruning failed"),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "pruning failed"),
+            Err(e) => tracing::error!(error = %e, "pruning task panicked"),
         }
         tokio::select! {
             _ = shutdown.cancelled() => return,
