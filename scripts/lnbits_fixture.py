@@ -79,6 +79,12 @@ class Api:
 
     def must(self, method, path, expect=(200, 201), **kw):
         status, body = self.call(method, path, **kw)
+        # A test may start LNbits with a tight rate limit (--setting): wait it out.
+        for _ in range(30):
+            if status != 429:
+                break
+            time.sleep(0.5)
+            status, body = self.call(method, path, **kw)
         if status not in expect:
             raise RuntimeError(f"{method} {path} -> {status}: {str(body)[:300]}")
         return body
@@ -92,7 +98,7 @@ def tail(path: Path, n: int = 40) -> str:
     return "\n".join(lines[-n:])
 
 
-def child_env(port: int, data_dir: Path) -> dict:
+def child_env(port: int, data_dir: Path, settings: dict) -> dict:
     env = dict(os.environ)
     env.update(
         {
@@ -114,6 +120,7 @@ def child_env(port: int, data_dir: Path) -> dict:
             "PYTHONUNBUFFERED": "1",
         }
     )
+    env.update(settings)
     return env
 
 
@@ -127,7 +134,7 @@ def _die_with_parent() -> None:
         pass
 
 
-def start_uvicorn(port: int, data_dir: Path, logfile: Path) -> subprocess.Popen:
+def start_uvicorn(port: int, data_dir: Path, logfile: Path, settings: dict) -> subprocess.Popen:
     site = sysconfig.get_paths()["purelib"]  # LNbits mounts lnbits/static relative to cwd
     out = open(logfile, "ab", buffering=0)
     out.write(f"\n=== lnbits_fixture: starting uvicorn on 127.0.0.1:{port} at {time.ctime()} ===\n".encode())
@@ -143,7 +150,7 @@ def start_uvicorn(port: int, data_dir: Path, logfile: Path) -> subprocess.Popen:
             [sys.executable, "-m", "uvicorn", "lnbits.__main__:app",
              "--host", "127.0.0.1", "--port", str(port)],
             cwd=site,
-            env=child_env(port, data_dir),
+            env=child_env(port, data_dir, settings),
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -273,6 +280,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--data-dir", type=Path, required=True)
+    ap.add_argument("--setting", action="append", default=[], metavar="LNBITS_NAME=VALUE",
+                    help="an LNbits environment setting over the fixture's own (repeatable)")
     ap.add_argument("--ignore-stdin", action="store_true",
                     help="do not stop on stdin EOF (only on SIGTERM/SIGINT); for manual use with &")
     args = ap.parse_args()
@@ -298,7 +307,13 @@ def main() -> int:
             return 1
 
     api = Api(args.port)
-    proc = start_uvicorn(args.port, data_dir, logfile)
+    settings = {}
+    for item in args.setting:
+        name, sep, value = item.partition("=")
+        if not sep or not name.startswith("LNBITS_"):
+            ap.error(f"--setting {item!r}: expected LNBITS_NAME=VALUE")
+        settings[name] = value
+    proc = start_uvicorn(args.port, data_dir, logfile, settings)
     rc = 0
     try:
         t0 = time.monotonic()

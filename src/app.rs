@@ -112,6 +112,14 @@ impl App {
             Err(errors) => {
                 // Nothing is stored for a failed create but the audit trail of the attempts.
                 self.store.append_audit(&audit)?;
+                // The router stops at a provider that understood and refused:
+                // that is an answer about the request, not an outage.
+                if let Some((provider, e)) = errors.last().filter(|(_, e)| !e.is_transient()) {
+                    return Err(Error::Provider {
+                        provider: provider.clone(),
+                        source: e.clone(),
+                    });
+                }
                 return Err(Error::ProvidersUnavailable(errors));
             }
         };

@@ -98,6 +98,9 @@ impl From<Error> for Status {
                     ProviderError::Timeout(_)
                     | ProviderError::Unavailable(_)
                     | ProviderError::CircuitOpen => (Code::Unavailable, "PROVIDER_UNAVAILABLE"),
+                    ProviderError::RateLimited { .. } => {
+                        (Code::Unavailable, "PROVIDER_RATE_LIMITED")
+                    }
                     ProviderError::Rejected(_) => (Code::FailedPrecondition, "PROVIDER_REJECTED"),
                     ProviderError::Mismatch(_) => (Code::Internal, "PROVIDER_INVOICE_MISMATCH"),
                 };

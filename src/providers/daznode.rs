@@ -174,6 +174,20 @@ impl DazNodeProvider {
         }
         let resp = req.send().await.map_err(|e| self.transport_error(&e))?;
         let status = resp.status();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            // LNbits (slowapi) limits requests per client address, 200 a
+            // minute by default; it sends Retry-After only if configured to.
+            let retry_after = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            return Err(ProviderError::RateLimited {
+                retry_after,
+                detail: format!("HTTP 429 on {}", self.redact(path)),
+            });
+        }
         let bytes = resp.bytes().await.map_err(|e| self.transport_error(&e))?;
         let value = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
             let text = String::from_utf8_lossy(&bytes);
@@ -211,6 +225,12 @@ impl DazNodeProvider {
         let code = status.as_u16();
         if code == 401 || code == 403 || (code == 404 && lower.contains("wallet not found")) {
             return ProviderError::Rejected(format!("{KEY_HINT}: HTTP {code}: {detail}"));
+        }
+        // LNbits answers its own refusals (amount above the wallet's limit,
+        // balance cap, unsupported request) with 520 and status "failed";
+        // a backend that could not make the invoice gets status "pending".
+        if code == 520 && body.get("status").and_then(Value::as_str) == Some("failed") {
+            return ProviderError::Rejected(format!("HTTP 520: {detail}"));
         }
         if status.is_server_error() || code == 408 || code == 429 {
             return ProviderError::Unavailable(format!("HTTP {code}: {detail}"));
@@ -504,6 +524,17 @@ mod tests {
             &json!({"detail": "boom"}),
         );
         assert!(e.is_transient());
+        // LNbits' own refusals (services/payments.py: InvoiceError status="failed").
+        let e = p.status_error(
+            StatusCode::from_u16(520).unwrap(),
+            &json!({"detail": "Invoice amount 9 is too high. Max allowed: 5.", "status": "failed"}),
+        );
+        assert!(matches!(e, ProviderError::Rejected(_)), "{e}");
+        let e = p.status_error(
+            StatusCode::from_u16(520).unwrap(),
+            &json!({"detail": "unexpected backend error.", "status": "pending"}),
+        );
+        assert!(e.is_transient(), "{e}");
         let e = p.status_error(
             StatusCode::UNPROCESSABLE_ENTITY,
             &json!({"detail": [{"msg": "x"}]}),

@@ -48,6 +48,12 @@ pub enum ProviderError {
     Timeout(Duration),
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The provider asked us to slow down (HTTP 429): wait, then try again.
+    #[error("rate limited: {detail}")]
+    RateLimited {
+        retry_after: Option<Duration>,
+        detail: String,
+    },
     #[error("rejected the request: {0}")]
     Rejected(String),
     #[error("returned an invoice that does not match the request: {0}")]
@@ -62,17 +68,24 @@ impl ProviderError {
         match self {
             Self::Timeout(_) => "timeout",
             Self::Unavailable(_) => "unavailable",
+            Self::RateLimited { .. } => "rate_limited",
             Self::Rejected(_) => "rejected",
             Self::Mismatch(_) => "mismatch",
             Self::CircuitOpen => "circuit_open",
         }
     }
 
+    /// The provider is failing, not merely asking us to slow down: counts
+    /// against its health and its circuit breaker.
+    pub fn is_outage(&self) -> bool {
+        self.is_transient() && !matches!(self, Self::RateLimited { .. })
+    }
+
     /// Worth retrying, or failing over: the provider may answer next time.
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            Self::Timeout(_) | Self::Unavailable(_) | Self::CircuitOpen
+            Self::Timeout(_) | Self::Unavailable(_) | Self::RateLimited { .. } | Self::CircuitOpen
         )
     }
 }

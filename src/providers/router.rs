@@ -177,7 +177,7 @@ impl Entry {
             }
             match result {
                 Ok(()) => s.online = Some(true),
-                Err(e) if e.is_transient() => {
+                Err(e) if e.is_outage() => {
                     s.online = Some(false);
                     s.last_error = Some(e.to_string());
                 }
@@ -185,7 +185,7 @@ impl Entry {
             }
         }
         if counted {
-            let ok = !matches!(result, Err(e) if e.is_transient());
+            let ok = !matches!(result, Err(e) if e.is_outage());
             let changed = self
                 .breaker
                 .lock()

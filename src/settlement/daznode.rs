@@ -31,6 +31,11 @@ use crate::time::now_ms;
 const IDLE_PING: Duration = Duration::from_secs(30);
 /// No frame (pong or other) this long after the ping: the connection is dead.
 const PONG_WAIT: Duration = Duration::from_secs(10);
+/// A lookup refused for rate is tried this many times, waiting 1, 2, 4 … s
+/// (at most RATE_LIMIT_MAX_WAIT) in between: about two minutes in all,
+/// longer than LNbits' per-minute window.
+const RATE_LIMIT_ATTEMPTS: u32 = 8;
+const RATE_LIMIT_MAX_WAIT: Duration = Duration::from_secs(30);
 /// Invoices expired or canceled this recently are still looked up on reconnect.
 const LATE_WINDOW_MS: u64 = 2 * 86_400_000;
 
@@ -101,20 +106,32 @@ impl DazNodeWatcher {
         // only the API says whether the key is the wallet's.
         self.daz.check_health().await?;
         // Subscribed first: what is paid from now on arrives as a frame, what
-        // was paid before, the lookups find.
-        let reconciled = self.reconcile().await?;
-        tracing::info!(
-            url = %self.daz.websocket_url_redacted(),
-            reconciled,
-            "DazNode websocket connected"
-        );
-        self.set_state("connected");
-        *failures = 0;
+        // was paid before, the lookups find. The lookups run while the frames
+        // are read: with many candidates and LNbits' rate limit they can take
+        // minutes, and an unread websocket stops answering the server's pings.
+        let reconcile = self.reconcile();
+        tokio::pin!(reconcile);
+        let mut reconciling = true;
 
         let mut ping_sent = false;
         loop {
             let wait = if ping_sent { PONG_WAIT } else { IDLE_PING };
-            let msg = match tokio::time::timeout(wait, ws.next()).await {
+            let next = tokio::select! {
+                done = &mut reconcile, if reconciling => {
+                    reconciling = false;
+                    let reconciled = done?;
+                    tracing::info!(
+                        url = %self.daz.websocket_url_redacted(),
+                        reconciled,
+                        "DazNode websocket connected"
+                    );
+                    self.set_state("connected");
+                    *failures = 0;
+                    continue;
+                }
+                next = tokio::time::timeout(wait, ws.next()) => next,
+            };
+            let msg = match next {
                 Err(_) if ping_sent => {
                     return Err(ProviderError::Unavailable(format!(
                         "no answer to a websocket ping within {PONG_WAIT:?}"
@@ -179,7 +196,7 @@ impl DazNodeWatcher {
         if inv.provider != DazNodeProvider::NAME || inv.status == InvoiceStatus::Paid {
             return Ok(());
         }
-        match self.daz.check_payment(hash).await {
+        match self.check(hash).await {
             Ok(check) if check.paid => self.settle(&inv, &check, SettlePath::Stream).await,
             Ok(_) => {
                 tracing::warn!(invoice_id = %inv.id, payment_hash = %hash,
@@ -190,6 +207,33 @@ impl DazNodeWatcher {
             Err(e) => {
                 tracing::warn!(invoice_id = %inv.id, error = %e, "confirming a DazNode payment failed");
                 Ok(())
+            }
+        }
+    }
+
+    /// `check_payment`, waiting out DazNode's rate limit (LNbits: 200
+    /// requests a minute per address by default) instead of giving up the
+    /// connection, which would start the lookups over and never finish them.
+    async fn check(
+        &self,
+        hash: &str,
+    ) -> Result<crate::providers::daznode::PaymentCheck, ProviderError> {
+        let mut wait = Duration::from_secs(1);
+        let mut attempt = 1;
+        loop {
+            match self.daz.check_payment(hash).await {
+                Err(ProviderError::RateLimited {
+                    retry_after,
+                    detail,
+                }) if attempt < RATE_LIMIT_ATTEMPTS => {
+                    let pause = retry_after.unwrap_or(wait).min(RATE_LIMIT_MAX_WAIT);
+                    tracing::info!(%detail, attempt, wait_ms = pause.as_millis() as u64,
+                        "DazNode rate limit; waiting before the next lookup");
+                    tokio::time::sleep(pause).await;
+                    wait = (wait * 2).min(RATE_LIMIT_MAX_WAIT);
+                    attempt += 1;
+                }
+                other => return other,
             }
         }
     }
@@ -235,7 +279,7 @@ impl DazNodeWatcher {
         candidates.retain(|i| i.provider == DazNodeProvider::NAME);
         let mut changed = 0;
         for inv in candidates {
-            match self.daz.check_payment(&inv.payment_hash).await {
+            match self.check(&inv.payment_hash).await {
                 Ok(check) if check.paid => {
                     self.settle(&inv, &check, SettlePath::Reconcile).await?;
                     changed += 1;
