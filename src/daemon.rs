@@ -169,7 +169,7 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
         };
         tasks.spawn(watcher.run(shutdown.clone()));
     }
-    let (expiry, expiry_timer) = ExpiryTimer::new(store.clone(), settler.clone());
+    let (expiry, expiry_timer) = ExpiryTimer::new(store.clone(), settler.clone(), router.clone());
     tasks.spawn(expiry_timer.run(shutdown.clone()));
     tasks.spawn(prune_loop(store.clone(), config.clone(), shutdown.clone()));
 

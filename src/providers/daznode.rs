@@ -28,7 +28,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use super::{HealthDetails, InvoiceRequest, IssuedInvoice, Provider, ProviderError};
+use super::{HealthDetails, InvoiceRequest, IssuedInvoice, PaidReport, Provider, ProviderError};
 use crate::config::{DazNodeConfig, Secret};
 use crate::domain::Memo;
 
@@ -430,6 +430,14 @@ impl Provider for DazNodeProvider {
     /// recorded as PAID (late), so money is never hidden.
     async fn cancel_invoice(&self, _payment_hash: &str) -> Result<(), ProviderError> {
         Ok(())
+    }
+
+    async fn lookup_paid(&self, payment_hash: &str) -> Result<Option<PaidReport>, ProviderError> {
+        let check = self.check_payment(payment_hash).await?;
+        Ok(check.paid.then(|| PaidReport {
+            amount_msat: check.amount_msat.unwrap_or(0),
+            settled_at_ms: check.settled_at_ms,
+        }))
     }
 
     async fn check_health(&self) -> Result<HealthDetails, ProviderError> {

@@ -12,7 +12,7 @@ use bitcoin::Network;
 use fedimint_tonic_lnd::invoicesrpc::CancelInvoiceMsg;
 use fedimint_tonic_lnd::lnrpc;
 
-use super::{HealthDetails, InvoiceRequest, IssuedInvoice, Provider, ProviderError};
+use super::{HealthDetails, InvoiceRequest, IssuedInvoice, PaidReport, Provider, ProviderError};
 use crate::config::LndConfig;
 use crate::domain::Memo;
 
@@ -197,6 +197,23 @@ impl Provider for LndProvider {
         )
         .await?;
         Ok(())
+    }
+
+    async fn lookup_paid(&self, payment_hash: &str) -> Result<Option<PaidReport>, ProviderError> {
+        let hash = hex::decode(payment_hash)
+            .map_err(|_| ProviderError::Rejected("payment hash is not hex".into()))?;
+        let mut client = self.client.clone();
+        let inv = self
+            .call(client.lightning().lookup_invoice(lnrpc::PaymentHash {
+                r_hash: hash,
+                ..Default::default()
+            }))
+            .await?;
+        let settled = inv.state == lnrpc::invoice::InvoiceState::Settled as i32;
+        Ok(settled.then(|| PaidReport {
+            amount_msat: inv.amt_paid_msat.max(0) as u64,
+            settled_at_ms: (inv.settle_date > 0).then(|| inv.settle_date as u64 * 1000),
+        }))
     }
 
     async fn check_health(&self) -> Result<HealthDetails, ProviderError> {

@@ -114,6 +114,13 @@ pub trait Provider: Send + Sync + 'static {
     async fn create_invoice(&self, req: &InvoiceRequest) -> Result<IssuedInvoice, ProviderError>;
     async fn cancel_invoice(&self, payment_hash: &str) -> Result<(), ProviderError>;
     async fn check_health(&self) -> Result<HealthDetails, ProviderError>;
+    /// Whether the provider has been paid for this invoice, asked directly:
+    /// the expiry timer's last question before it marks an invoice EXPIRED,
+    /// in case a push was lost. `None` when unpaid or when the provider
+    /// cannot be asked (dev).
+    async fn lookup_paid(&self, _payment_hash: &str) -> Result<Option<PaidReport>, ProviderError> {
+        Ok(None)
+    }
     /// The state of the provider's push connection (stream, websocket), if it has one.
     fn connection_state(&self) -> Option<String> {
         None
@@ -121,3 +128,10 @@ pub trait Provider: Send + Sync + 'static {
 }
 
 pub type DynProvider = Arc<dyn Provider>;
+
+/// A payment a provider reports for one invoice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaidReport {
+    pub amount_msat: u64,
+    pub settled_at_ms: Option<u64>,
+}

@@ -269,7 +269,7 @@ impl Router {
         Self { entries, cfg }
     }
 
-    fn attempt_timeout(&self) -> Duration {
+    pub fn attempt_timeout(&self) -> Duration {
         Duration::from_millis(self.cfg.attempt_timeout_ms)
     }
 
