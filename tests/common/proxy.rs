@@ -1,13 +1,19 @@
 //! A TCP proxy for fault injection, shared by the test targets: lnpayd talks
 //! to a provider (LND, LNbits) through it, and a test can cut every
-//! connection and refuse new ones, then restore.
+//! connection and refuse new ones, then restore, or hold back what the
+//! server sends on websocket connections while they stay open (a push that
+//! never arrives on a connection that looks healthy).
 #![allow(dead_code)]
 
+use std::io::{Read, Write};
 use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 pub struct Proxy {
     pub port: u16,
     state: std::sync::Arc<std::sync::Mutex<ProxyState>>,
+    hold_websockets: Arc<AtomicBool>,
 }
 
 struct ProxyState {
@@ -24,6 +30,8 @@ impl Proxy {
             conns: Vec::new(),
         }));
         let st = state.clone();
+        let hold_websockets = Arc::new(AtomicBool::new(false));
+        let hold = hold_websockets.clone();
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
@@ -36,18 +44,26 @@ impl Proxy {
                 };
                 s.conns.push(client.try_clone().unwrap());
                 s.conns.push(server.try_clone().unwrap());
-                for (mut from, mut to) in [
-                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
-                    (server, client),
-                ] {
-                    std::thread::spawn(move || {
-                        let _ = std::io::copy(&mut from, &mut to);
-                        let _ = to.shutdown(std::net::Shutdown::Both);
-                    });
-                }
+                let hold = hold.clone();
+                std::thread::spawn(move || {
+                    // A websocket is an HTTP GET with an Upgrade header.
+                    let mut head = [0u8; 2048];
+                    let n = client.peek(&mut head).unwrap_or(0);
+                    let websocket = String::from_utf8_lossy(&head[..n])
+                        .to_ascii_lowercase()
+                        .contains("upgrade: websocket");
+                    let downstream_hold = websocket.then_some(hold);
+                    let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                    std::thread::spawn(move || pump(c2, s2, None));
+                    pump(server, client, downstream_hold);
+                });
             }
         });
-        Proxy { port, state }
+        Proxy {
+            port,
+            state,
+            hold_websockets,
+        }
     }
 
     pub fn cut(&self) {
@@ -61,4 +77,27 @@ impl Proxy {
     pub fn restore(&self) {
         self.state.lock().unwrap().up = true;
     }
+
+    /// While on, what servers send on websocket connections is kept (not
+    /// lost) and delivered when it goes off; everything else flows.
+    pub fn hold_websockets(&self, on: bool) {
+        self.hold_websockets.store(on, Ordering::SeqCst);
+    }
+}
+
+fn pump(mut from: std::net::TcpStream, mut to: std::net::TcpStream, hold: Option<Arc<AtomicBool>>) {
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        while hold.as_ref().is_some_and(|h| h.load(Ordering::SeqCst)) {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        if to.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown(std::net::Shutdown::Both);
 }

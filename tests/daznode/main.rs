@@ -33,6 +33,7 @@ fn daz_env(url: &str, key: &str) -> Vec<(String, String)> {
             "LNPAYD_FAILOVER__HEALTH_CHECK_INTERVAL_MS".into(),
             "500".into(),
         ),
+        ("LNPAYD_INVOICES__MIN_EXPIRY_SECS".into(), "1".into()),
     ]
 }
 
@@ -326,6 +327,47 @@ async fn lnpayd_with_daznode_on_a_real_lnbits() {
     .await;
 
     step(
+        "a frame that never arrives on a healthy-looking websocket: found when asked at expiry",
+        async {
+            wait_connection(&d, "connected").await;
+            let mut req = create_req(700, "its frame is held back");
+            req.expiry_seconds = 3;
+            let inv = create(&d, req).await;
+            proxy.hold_websockets(true);
+            lnb.pay(&inv.payment_request).await;
+            let paid = d.wait_invoice(&inv.id, 30).await;
+            proxy.hold_websockets(false);
+            assert_eq!(paid.status(), InvoiceStatus::Paid, "{paid:?}");
+            assert!(!paid.paid_late, "paid in time: {paid:?}");
+            assert_eq!(paid.amount_received_msat, 700_000);
+            // Found by the lookup at expiry, never EXPIRED on the way.
+            let audit = d
+                .admin()
+                .await
+                .list_audit_log(proto::ListAuditLogRequest {
+                    invoice_id: inv.id.clone(),
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            let changes: Vec<(&str, &str)> = audit
+                .entries
+                .iter()
+                .filter(|e| e.kind == "status_change")
+                .map(|e| (e.action.as_str(), e.outcome.as_str()))
+                .collect();
+            assert_eq!(
+                changes,
+                [("paid", "settled via reconcile"), ("created", "pending")],
+                "newest first"
+            );
+            assert!(wait_connection(&d, "connected").await.online);
+        },
+    )
+    .await;
+
+    step(
         "a wrong API key: offline, naming the key; create fails fast",
         async {
             let bad_key = "badc0ffee0ddf00d".repeat(2);
@@ -424,7 +466,6 @@ async fn lnpayd_within_lnbits_limits() {
     });
     let dir = tempfile::tempdir().unwrap();
     let mut env = daz_env(&lnb.url, &lnb.merchant.inkey);
-    env.push(("LNPAYD_INVOICES__MIN_EXPIRY_SECS".into(), "1".into()));
     env.push(("LNPAYD_INVOICES__MAX_AMOUNT_SAT".into(), "100000000".into()));
     // Health checks would take half of the 4 a second.
     env.push((
