@@ -94,7 +94,7 @@ impl App {
         let mut audit: Vec<AuditEntry> = attempts
             .iter()
             .map(|a| AuditEntry {
-                at_ms: now_ms(),
+                at_ms: a.ended_at_ms,
                 kind: "provider_call".into(),
                 invoice_id: Some(invoice_id.clone()),
                 provider: Some(a.provider.into()),

@@ -37,6 +37,9 @@ pub struct Attempt {
     pub provider: &'static str,
     pub duration_ms: u64,
     pub error: Option<ProviderError>,
+    /// When the call ended: the audit entry's time, so it sorts before the
+    /// invoice it produced (whose time is taken after the router returns).
+    pub ended_at_ms: u64,
 }
 
 /// A provider's recent calls and health checks, for GetProviderMetrics.
@@ -313,6 +316,7 @@ impl Router {
                 e.record("create_invoice", took, result.as_ref().map(drop), true);
                 permit.recorded = true;
                 attempts.push(Attempt {
+                    ended_at_ms: crate::time::now_ms(),
                     provider: e.name(),
                     duration_ms: took.as_millis() as u64,
                     error: result.as_ref().err().cloned(),
