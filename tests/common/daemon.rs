@@ -206,6 +206,20 @@ impl Daemon {
             .last_event_sequence
     }
 
+    /// The audit log of one invoice, newest first (one page: 100 entries).
+    pub async fn audit_of(&self, invoice_id: &str) -> Vec<lnpayd::proto::AuditEntry> {
+        self.admin()
+            .await
+            .list_audit_log(lnpayd::proto::ListAuditLogRequest {
+                invoice_id: invoice_id.into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .entries
+    }
+
     /// CreateInvoice with the invoice token; panics on an error.
     pub async fn create(&self, amount_sat: u64, description: &str) -> lnpayd::proto::Invoice {
         self.invoices()

@@ -341,18 +341,8 @@ async fn lnpayd_with_daznode_on_a_real_lnbits() {
             assert!(!paid.paid_late, "paid in time: {paid:?}");
             assert_eq!(paid.amount_received_msat, 700_000);
             // Found by the lookup at expiry, never EXPIRED on the way.
-            let audit = d
-                .admin()
-                .await
-                .list_audit_log(proto::ListAuditLogRequest {
-                    invoice_id: inv.id.clone(),
-                    ..Default::default()
-                })
-                .await
-                .unwrap()
-                .into_inner();
+            let audit = d.audit_of(&inv.id).await;
             let changes: Vec<(&str, &str)> = audit
-                .entries
                 .iter()
                 .filter(|e| e.kind == "status_change")
                 .map(|e| (e.action.as_str(), e.outcome.as_str()))

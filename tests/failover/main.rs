@@ -590,17 +590,7 @@ async fn failover_between_lnd_and_daznode() {
             eprintln!("create with LND hanging: {took:?} (bound {bound:?})");
             assert_eq!(inv.provider, "daznode");
             assert!(took <= bound, "took {took:?}, bound {bound:?}");
-            let audit = d2
-                .admin()
-                .await
-                .list_audit_log(proto::ListAuditLogRequest {
-                    invoice_id: inv.id.clone(),
-                    ..Default::default()
-                })
-                .await
-                .unwrap()
-                .into_inner()
-                .entries;
+            let audit = d2.audit_of(&inv.id).await;
             let lnd_attempts: Vec<_> = audit
                 .iter()
                 .filter(|e| e.provider == "lnd" && e.action == "create_invoice")

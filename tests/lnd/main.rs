@@ -429,17 +429,8 @@ async fn lnpayd_on_a_real_regtest_network() {
             assert_eq!(paid.status(), InvoiceStatus::Paid);
             assert_eq!(paid.amount_received_msat, 1_300_000);
             // Seen on the stream as it happened, not found by a later reconcile.
-            let audit = d
-                .admin()
-                .await
-                .list_audit_log(proto::ListAuditLogRequest {
-                    invoice_id: after.id.clone(),
-                    ..Default::default()
-                })
-                .await
-                .unwrap()
-                .into_inner();
-            assert_eq!(audit.entries[0].outcome, "settled via stream", "{audit:?}");
+            let audit = d.audit_of(&after.id).await;
+            assert_eq!(audit[0].outcome, "settled via stream", "{audit:?}");
             // Said once, for the operator.
             let since = d.log_text()[log_before..].to_string();
             let behind = since
