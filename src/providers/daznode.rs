@@ -201,15 +201,7 @@ impl DazNodeProvider {
             return ProviderError::Timeout(self.timeout);
         }
         let mut text = e.to_string();
-        let mut source = std::error::Error::source(e);
-        while let Some(s) = source {
-            let s_text = s.to_string();
-            if !text.contains(&s_text) {
-                text.push_str(": ");
-                text.push_str(&s_text);
-            }
-            source = s.source();
-        }
+        super::append_sources(&mut text, e);
         let text = self.redact(&text);
         if e.is_connect() {
             ProviderError::Unavailable(format!("unreachable: {text}"))

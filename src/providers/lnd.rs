@@ -122,12 +122,7 @@ impl LndProvider {
 /// match, or the macaroon is refused.
 pub fn classify(status: &tonic::Status) -> ProviderError {
     let mut text = status.message().to_string();
-    let mut source = std::error::Error::source(status);
-    while let Some(e) = source {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
-        source = e.source();
-    }
+    super::append_sources(&mut text, status);
     let lower = text.to_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
     // Order matters: a connection closed mid-handshake ("tls handshake eof")

@@ -129,6 +129,21 @@ pub trait Provider: Send + Sync + 'static {
 
 pub type DynProvider = Arc<dyn Provider>;
 
+/// Appends `e`'s chain of causes to `text` (": cause: cause"), skipping any
+/// the text already says: transport errors bury the useful part (refused,
+/// reset, bad certificate) a few sources down.
+pub fn append_sources(text: &mut String, e: &dyn std::error::Error) {
+    let mut source = e.source();
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        source = s.source();
+    }
+}
+
 /// A payment a provider reports for one invoice.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PaidReport {

@@ -313,15 +313,7 @@ fn payment_hash_of(text: &str) -> Option<String> {
 
 fn ws_error_text(e: &tokio_tungstenite::tungstenite::Error) -> String {
     let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        let s_text = s.to_string();
-        if !text.contains(&s_text) {
-            text.push_str(": ");
-            text.push_str(&s_text);
-        }
-        source = s.source();
-    }
+    crate::providers::append_sources(&mut text, e);
     text
 }
 
