@@ -220,18 +220,8 @@ async fn lnpayd_with_daznode_on_a_real_lnbits() {
 
     step("a forged websocket message marks nothing paid", async {
         let inv = create(&d, create_req(500, "forge target")).await;
-        let forged = serde_json::json!({
-            "wallet_balance": 1_000_000,
-            "payment": {
-                "payment_hash": inv.payment_hash,
-                "checking_id": inv.payment_hash,
-                "amount": 500_000,
-                "status": "success",
-                "bolt11": inv.payment_request,
-            }
-        });
-        let sent = lnb.inject_ws(&forged.to_string()).await;
-        assert_eq!(sent["sent"], true, "{sent}");
+        lnb.forge_paid_frame(&inv.payment_hash, &inv.payment_request, 500_000)
+            .await;
         // lnpayd heard it, looked it up, and ignored it.
         let heard = tokio::time::timeout(Duration::from_secs(10), async {
             loop {

@@ -397,18 +397,8 @@ async fn failover_between_lnd_and_daznode() {
     step("7. a forged websocket message marks nothing paid", async {
         let inv = create(&d, 500, "forge target").await.unwrap();
         assert_eq!(inv.provider, "daznode");
-        let forged = serde_json::json!({
-            "wallet_balance": 1_000_000,
-            "payment": {
-                "payment_hash": inv.payment_hash,
-                "checking_id": inv.payment_hash,
-                "amount": 500_000,
-                "status": "success",
-                "bolt11": inv.payment_request,
-            }
-        });
-        let sent = lnb.inject_ws(&forged.to_string()).await;
-        assert_eq!(sent["sent"], true, "{sent}");
+        lnb.forge_paid_frame(&inv.payment_hash, &inv.payment_request, 500_000)
+            .await;
         wait_log_line(
             &d,
             "the forged frame handled",
