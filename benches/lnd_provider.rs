@@ -53,7 +53,7 @@ use std::time::{Duration, Instant};
 
 use fedimint_tonic_lnd::lnrpc;
 use lnpayd::proto::{self, EventType};
-use lnpayd::providers::lnd_conn::LndClient;
+use lnpayd::providers::lnd::conn::LndClient;
 use tokio::sync::mpsc;
 
 use daemon::{create_req, Daemon, Invoices};
@@ -250,7 +250,7 @@ fn ms_i(v: Option<i64>) -> f64 {
 fn lnd_connect(node: &network::Node, macaroon: &str) -> LndClient {
     let cert = std::fs::read(node.tls_cert()).expect("tls.cert");
     let mac = std::fs::read(node.macaroon(macaroon)).expect("macaroon");
-    lnpayd::providers::lnd_conn::connect(
+    lnpayd::providers::lnd::conn::connect(
         &format!("https://{}", node.rpc_addr()),
         &cert,
         &mac,

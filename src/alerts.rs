@@ -58,8 +58,8 @@ impl Evaluator {
         for r in reports {
             let p = r.name.to_string();
             let offline_for = since(&mut self.offline_since, &p, !r.online, now);
-            let stream = r.connection.as_deref();
-            let stream_down = stream.is_some_and(|c| c != "connected");
+            let stream_down = r.connection.as_ref().is_some_and(|c| !c.is_connected());
+            let stream = r.connection.as_ref().map(ToString::to_string);
             let stream_down_for = since(&mut self.stream_down_since, &p, stream_down, now);
             let conditions = [
                 (
@@ -95,7 +95,7 @@ impl Evaluator {
                         .is_some_and(|d| d > Duration::from_secs(self.cfg.stream_down_secs)),
                     format!(
                         "stream {} for over {} s",
-                        stream.unwrap_or("-"),
+                        stream.as_deref().unwrap_or("-"),
                         self.cfg.stream_down_secs
                     ),
                 ),
@@ -204,6 +204,7 @@ async fn deliver(client: &reqwest::Client, url: &str, alert: &Alert, attempts: u
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::ConnectionState;
 
     fn report(
         online: bool,
@@ -215,7 +216,13 @@ mod tests {
             name: "lnd",
             online,
             circuit,
-            connection: connection.map(str::to_string),
+            connection: connection.map(|c| match c.strip_prefix("disconnected: ") {
+                Some(cause) => ConnectionState::Disconnected {
+                    cause: cause.into(),
+                },
+                None if c == "connected" => ConnectionState::Connected,
+                None => ConnectionState::Connecting,
+            }),
             last_latency_ms: latency,
             p50_ms: 0,
             p95_ms: 0,

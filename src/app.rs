@@ -256,13 +256,7 @@ impl App {
             })?;
         // The provider first: once it refuses payment, the local cancel is safe.
         let started = Instant::now();
-        let result = provider.cancel_invoice(&inv.payment_hash).await;
-        self.router.observe(
-            &inv.provider,
-            "cancel_invoice",
-            started.elapsed(),
-            result.as_ref().map(|_| ()),
-        );
+        let result = self.router.cancel(provider.name(), &inv.payment_hash).await;
         self.store.append_audit(&[AuditEntry {
             at_ms: now_ms(),
             kind: "provider_call".into(),

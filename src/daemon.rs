@@ -9,19 +9,15 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::api;
 use crate::api::auth::{Tokens, ADMIN_TOKEN_FILE, INVOICE_TOKEN_FILE};
 use crate::app::App;
-use crate::config::Config;
-use crate::providers::daznode::DazNodeSetupError;
-use crate::providers::lnd::LndSetupError;
-use crate::providers::{DazNodeProvider, DevProvider, DynProvider, LndProvider, Router};
-use crate::settlement::daznode::DazNodeWatcher;
-use crate::settlement::lnd::LndWatcher;
+use crate::config::{Config, ProviderConfig};
+use crate::providers::{DevProvider, DynProvider, Router, WatchContext};
 use crate::settlement::{ExpiryTimer, Settler};
 use crate::store::{SledStore, Store};
+use crate::tasks::{TaskFailure, Tasks};
 use crate::time::now_ms;
 
 #[derive(Debug, thiserror::Error)]
@@ -43,11 +39,11 @@ pub enum DaemonError {
     #[error("no provider is configured: configure one, or run with --dev for the dev provider")]
     NoProvider,
     #[error(transparent)]
-    Lnd(#[from] LndSetupError),
-    #[error(transparent)]
-    DazNode(#[from] DazNodeSetupError),
+    Provider(#[from] crate::providers::SetupError),
     #[error("gRPC server: {0}")]
     Server(#[from] tonic::transport::Error),
+    #[error(transparent)]
+    Task(#[from] TaskFailure),
 }
 
 /// Writes a secret readable by the owner only.
@@ -91,22 +87,14 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
     }
     let tokens = Tokens::load_or_create(&datadir).map_err(datadir_error(&datadir))?;
 
+    // In the configured order: the order is the priority for new invoices.
     let mut providers: Vec<DynProvider> = Vec::new();
-    let mut lnd = None;
-    if let Some(cfg) = &config.lnd {
-        let provider = Arc::new(LndProvider::new(cfg).await?);
-        if config.failover.enable_lnd {
-            providers.push(provider.clone());
-        } else {
+    for cfg in &config.providers {
+        if matches!(cfg, ProviderConfig::Lnd(_)) && !config.failover.enable_lnd {
             tracing::warn!("LND is configured but failover.enable_lnd is false: not used");
+            continue;
         }
-        lnd = Some((provider, Duration::from_secs(cfg.reconnect_max_secs)));
-    }
-    let mut daznode = None;
-    if let Some(cfg) = &config.daznode {
-        let provider = Arc::new(DazNodeProvider::new(cfg)?);
-        providers.push(provider.clone());
-        daznode = Some((provider, Duration::from_secs(cfg.reconnect_max_secs)));
+        providers.push(crate::providers::build(cfg).await?);
     }
     if config.dev {
         tracing::warn!("dev provider enabled: invoices are regtest and payments are simulated; never use this with real money");
@@ -126,8 +114,11 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
     // every write they make is flushed.
     let shutdown = CancellationToken::new();
     let store_shutdown = CancellationToken::new();
-    let tasks = TaskTracker::new();
-    let flusher = tokio::spawn(sled.run_flusher(store_shutdown.clone()));
+    let tasks = Tasks::new(shutdown.clone());
+    // Supervised like the others (a flusher that dies would leave writes
+    // undurable), but stopped last, by its own signal.
+    let flusher = Tasks::new(shutdown.clone());
+    flusher.spawn("store_flusher", sled.run_flusher(store_shutdown.clone()));
 
     // One round of health checks before serving, so a wrong certificate,
     // macaroon, key or address is named at start-up (lnpayd still starts: the
@@ -142,36 +133,35 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
             }
         }
     }
-    tasks.spawn(router.clone().run_health_checks(shutdown.clone()));
-    tasks.spawn(crate::alerts::run(
-        config.alerts.clone(),
-        router.clone(),
-        shutdown.clone(),
-        tasks.clone(),
-    ));
+    tasks.spawn(
+        "health_checks",
+        router.clone().run_health_checks(shutdown.clone()),
+    );
+    tasks.spawn(
+        "alerts",
+        crate::alerts::run(
+            config.alerts.clone(),
+            router.clone(),
+            shutdown.clone(),
+            tasks.tracker(),
+        ),
+    );
 
     let settler = Arc::new(Settler::new(store.clone()));
-    if let Some((lnd, reconnect_max)) = lnd.filter(|_| config.failover.enable_lnd) {
-        let watcher = LndWatcher {
-            lnd,
-            store: store.clone(),
-            settler: settler.clone(),
-            reconnect_max,
-        };
-        tasks.spawn(watcher.run(shutdown.clone()));
-    }
-    if let Some((daz, reconnect_max)) = daznode {
-        let watcher = DazNodeWatcher {
-            daz,
-            store: store.clone(),
-            settler: settler.clone(),
-            reconnect_max,
-        };
-        tasks.spawn(watcher.run(shutdown.clone()));
+    let watch = WatchContext {
+        store: store.clone(),
+        settler: settler.clone(),
+    };
+    for provider in router.providers() {
+        let name = format!("{}_watcher", provider.name());
+        tasks.spawn(name, provider.watch(watch.clone(), shutdown.clone()));
     }
     let (expiry, expiry_timer) = ExpiryTimer::new(store.clone(), settler.clone(), router.clone());
-    tasks.spawn(expiry_timer.run(shutdown.clone()));
-    tasks.spawn(prune_loop(store.clone(), config.clone(), shutdown.clone()));
+    tasks.spawn("expiry_timer", expiry_timer.run(shutdown.clone()));
+    tasks.spawn(
+        "pruner",
+        prune_loop(store.clone(), config.clone(), shutdown.clone()),
+    );
 
     let app = Arc::new(App::new(
         store.clone(),
@@ -181,7 +171,7 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
         config.limits(),
         config.dev,
         shutdown.clone(),
-        tasks.clone(),
+        tasks.tracker(),
     ));
 
     let listener =
@@ -208,13 +198,16 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
             addr: config.metrics.listen,
             source,
         })?;
-        tasks.spawn(crate::metrics::serve(
-            l,
-            router.clone(),
-            store.clone(),
-            shutdown.clone(),
-            tasks.clone(),
-        ));
+        tasks.spawn(
+            "metrics",
+            crate::metrics::serve(
+                l,
+                router.clone(),
+                store.clone(),
+                shutdown.clone(),
+                tasks.tracker(),
+            ),
+        );
         Some(a)
     } else {
         None
@@ -225,7 +218,10 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
     tracing::info!(%addr, metrics = ?metrics_addr, datadir = %datadir.display(), dev = config.dev, workers, "lnpayd ready");
     announce(&config, addr, metrics_addr);
     crate::systemd::notify_ready();
-    tasks.spawn(crate::systemd::watchdog(shutdown.clone()));
+    tasks.spawn(
+        "systemd_watchdog",
+        crate::systemd::watchdog(shutdown.clone()),
+    );
 
     let signal = tokio::spawn(wait_for_signal(
         signals,
@@ -236,22 +232,25 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
     let served = server.await;
     shutdown.cancel();
     signal.abort();
-    tasks.close();
-    if tokio::time::timeout(
-        Duration::from_secs(config.shutdown_grace_secs),
-        tasks.wait(),
-    )
-    .await
-    .is_err()
+    if !tasks
+        .join(Duration::from_secs(config.shutdown_grace_secs))
+        .await
     {
         tracing::warn!("background tasks did not stop within the grace period");
     }
     store_shutdown.cancel();
-    let _ = flusher.await;
+    flusher.join_all().await;
     tracing::info!("lnpayd stopped");
+    if let Some(failure) = tasks.failure().or_else(|| flusher.failure()) {
+        return Err(failure.into());
+    }
     match served {
         Ok(result) => Ok(result?),
-        Err(join) => panic!("gRPC server task panicked: {join}"),
+        Err(join) => Err(TaskFailure {
+            task: "grpc_server".into(),
+            reason: format!("panicked: {join}"),
+        }
+        .into()),
     }
 }
 

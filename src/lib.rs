@@ -21,6 +21,7 @@ pub mod providers;
 pub mod settlement;
 pub mod store;
 pub mod systemd;
+pub mod tasks;
 pub mod time;
 
 /// Code generated from `proto/lnpayd/v1`.

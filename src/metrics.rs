@@ -206,7 +206,7 @@ impl Metrics {
             if let Some(c) = &r.connection {
                 self.stream_connected
                     .get_or_create(&label)
-                    .set((c == "connected") as i64);
+                    .set(c.is_connected() as i64);
             }
         }
         self.store_size.set(store.size_on_disk());

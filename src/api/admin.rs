@@ -35,7 +35,7 @@ impl proto::admin_server::Admin for AdminApi {
                 name: r.name.into(),
                 online: r.online,
                 circuit: r.circuit.as_str().into(),
-                connection: r.connection.unwrap_or_default(),
+                connection: r.connection.map(|c| c.to_string()).unwrap_or_default(),
                 last_latency_ms: r.last_latency_ms,
                 latency_p50_ms: r.p50_ms,
                 latency_p95_ms: r.p95_ms,

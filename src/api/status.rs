@@ -97,11 +97,14 @@ impl From<Error> for Status {
                 let (code, reason) = match source {
                     ProviderError::Timeout(_)
                     | ProviderError::Unavailable(_)
+                    | ProviderError::Unauthorized(_)
                     | ProviderError::CircuitOpen => (Code::Unavailable, "PROVIDER_UNAVAILABLE"),
                     ProviderError::RateLimited { .. } => {
                         (Code::Unavailable, "PROVIDER_RATE_LIMITED")
                     }
-                    ProviderError::Rejected(_) => (Code::FailedPrecondition, "PROVIDER_REJECTED"),
+                    ProviderError::Rejected(_) | ProviderError::NotFound(_) => {
+                        (Code::FailedPrecondition, "PROVIDER_REJECTED")
+                    }
                     ProviderError::Mismatch(_) => (Code::Internal, "PROVIDER_INVOICE_MISMATCH"),
                 };
                 status(code, reason, msg, meta([("provider", provider)]))

@@ -1,27 +1,41 @@
-//! Lightning providers behind one trait, one file each (`lnd`, `daznode`,
-//! `dev`), plus what they share: the BOLT11 check, the failover router and
-//! its circuit breaker.
+//! Lightning providers behind one trait, one folder each (`lnd/`,
+//! `daznode/`, and `dev.rs`), plus what they share: the BOLT11 check, the
+//! failover router and its circuit breaker, and the supervisor that keeps a
+//! push connection up.
+//!
+//! Adding a provider: a folder here with its provider, its config type and
+//! its watcher, one variant in [`crate::config::ProviderConfig`], and one
+//! arm in [`build`].
 
 mod bolt11;
 pub mod breaker;
 pub mod daznode;
 mod dev;
+mod error;
+#[cfg(any(test, feature = "testkit"))]
+pub mod fake;
 pub mod lnd;
-pub mod lnd_conn;
 mod router;
+pub mod supervisor;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
+use futures::future::BoxFuture;
+use tokio_util::sync::CancellationToken;
 
+use crate::config::ProviderConfig;
 use crate::domain::Memo;
+use crate::settlement::Settler;
+use crate::store::Store;
 
 pub use bolt11::{check_issued, Bolt11Facts};
 pub use daznode::DazNodeProvider;
 pub use dev::DevProvider;
+pub use error::ProviderError;
 pub use lnd::LndProvider;
 pub use router::{serving, Attempt, CallRecord, ProviderHistory, ProviderReport, Router};
+pub use supervisor::ConnectionState;
 
 /// What a provider is asked to issue. Already validated.
 #[derive(Clone, Debug)]
@@ -42,69 +56,42 @@ pub struct IssuedInvoice {
     pub decoded: Option<lightning_invoice::Bolt11Invoice>,
 }
 
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum ProviderError {
-    #[error("timed out after {0:?}")]
-    Timeout(Duration),
-    #[error("unavailable: {0}")]
-    Unavailable(String),
-    /// The provider asked us to slow down (HTTP 429): wait, then try again.
-    #[error("rate limited: {detail}")]
-    RateLimited {
-        retry_after: Option<Duration>,
-        detail: String,
-    },
-    #[error("rejected the request: {0}")]
-    Rejected(String),
-    #[error("returned an invoice that does not match the request: {0}")]
-    Mismatch(String),
-    #[error("circuit breaker open")]
-    CircuitOpen,
-}
-
-impl ProviderError {
-    /// A stable name for metrics and GetProviderMetrics.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Timeout(_) => "timeout",
-            Self::Unavailable(_) => "unavailable",
-            Self::RateLimited { .. } => "rate_limited",
-            Self::Rejected(_) => "rejected",
-            Self::Mismatch(_) => "mismatch",
-            Self::CircuitOpen => "circuit_open",
-        }
-    }
-
-    /// The provider is failing, not merely asking us to slow down: counts
-    /// against its health and its circuit breaker.
-    pub fn is_outage(&self) -> bool {
-        self.is_transient() && !matches!(self, Self::RateLimited { .. })
-    }
-
-    /// Worth retrying, or failing over: the provider may answer next time.
-    pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            Self::Timeout(_) | Self::Unavailable(_) | Self::RateLimited { .. } | Self::CircuitOpen
-        )
-    }
-}
-
 #[derive(Clone, Debug, Default)]
 pub struct HealthDetails {
     /// Free-form facts worth showing an operator (alias, height, network).
     pub details: Vec<(String, String)>,
 }
 
-/// A Lightning backend that issues invoices.
+/// A payment a provider reports for one invoice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaidReport {
+    pub amount_msat: u64,
+    pub settled_at_ms: Option<u64>,
+}
+
+/// What a provider's push half needs: where invoices are read, and the one
+/// path that marks them paid.
+#[derive(Clone)]
+pub struct WatchContext {
+    pub store: Arc<dyn Store>,
+    pub settler: Arc<Settler>,
+}
+
+/// A Lightning backend that issues invoices and reports their payments.
 ///
 /// Contracts:
 /// - `create_invoice` stores nothing: the caller validates the BOLT11 and
 ///   stores it. A provider that cannot tell whether its call took effect
 ///   returns an error (an unpaid orphan invoice on the node is harmless).
 /// - `cancel_invoice` is idempotent for a given payment hash.
-/// - Settlements are not returned here: each provider's watcher reports them
-///   to `settlement::Settler`, the one path that marks invoices paid.
+/// - Calls are made through the [`Router`], which bounds each with the
+///   failover timeout, its circuit breaker and its statistics: a provider
+///   bounds its own calls only where a library needs it (connect timeouts).
+/// - Errors are typed ([`ProviderError`]) from the provider's own codes
+///   (gRPC code, HTTP status): nobody matches on their text, and no secret
+///   is ever in it.
+/// - Settlements are not returned by any call: [`Provider::watch`], the push
+///   half, reports them to [`Settler`], the one path that marks invoices paid.
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
     /// Stable name, stored with every invoice it issues ("lnd", "daznode", "dev").
@@ -121,13 +108,42 @@ pub trait Provider: Send + Sync + 'static {
     async fn lookup_paid(&self, _payment_hash: &str) -> Result<Option<PaidReport>, ProviderError> {
         Ok(None)
     }
-    /// The state of the provider's push connection (stream, websocket), if it has one.
-    fn connection_state(&self) -> Option<String> {
+    /// The state of the provider's push connection, if it has one.
+    fn connection_state(&self) -> Option<ConnectionState> {
         None
+    }
+    /// The push half: follows the provider's payment notifications until
+    /// `shutdown`, reporting each confirmed payment to `ctx.settler`, and on
+    /// every (re)connect reconciles what it may have missed. It reconnects
+    /// by itself (see [`supervisor::keep_connected`]) and returns only at
+    /// shutdown; a provider without pushes (dev) returns at once.
+    fn watch(
+        self: Arc<Self>,
+        _ctx: WatchContext,
+        _shutdown: CancellationToken,
+    ) -> BoxFuture<'static, ()> {
+        Box::pin(async {})
     }
 }
 
 pub type DynProvider = Arc<dyn Provider>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    Lnd(#[from] lnd::LndSetupError),
+    #[error(transparent)]
+    DazNode(#[from] daznode::DazNodeSetupError),
+}
+
+/// Builds the provider one config entry describes. Reads its files; does
+/// not contact it (a provider that is down does not stop lnpayd starting).
+pub async fn build(cfg: &ProviderConfig) -> Result<DynProvider, SetupError> {
+    Ok(match cfg {
+        ProviderConfig::Lnd(c) => Arc::new(LndProvider::new(c).await?),
+        ProviderConfig::DazNode(c) => Arc::new(DazNodeProvider::new(c)?),
+    })
+}
 
 /// Appends `e`'s chain of causes to `text` (": cause: cause"), skipping any
 /// the text already says: transport errors bury the useful part (refused,
@@ -142,11 +158,4 @@ pub fn append_sources(text: &mut String, e: &dyn std::error::Error) {
         }
         source = s.source();
     }
-}
-
-/// A payment a provider reports for one invoice.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PaidReport {
-    pub amount_msat: u64,
-    pub settled_at_ms: Option<u64>,
 }

@@ -90,7 +90,15 @@ impl ExpiryTimer {
                     Some(item) => { due.insert(item); }
                     None => break,
                 },
-                Some(_) = running.join_next() => {}
+                Some(joined) = running.join_next() => {
+                    // A panicked expiry takes the timer down with it, so the
+                    // task supervisor reports it and the daemon restarts.
+                    if let Err(e) = joined {
+                        if e.is_panic() {
+                            std::panic::resume_unwind(e.into_panic());
+                        }
+                    }
+                }
                 _ = tokio::time::sleep(wait) => {
                     let now = now_ms();
                     while let Some((at, _)) = due.first() {
@@ -141,9 +149,12 @@ impl Expire {
             return Ok(());
         }
         if let Some(provider) = self.router.pinned(&inv.provider) {
-            let timeout = self.router.attempt_timeout();
-            match tokio::time::timeout(timeout, provider.lookup_paid(&inv.payment_hash)).await {
-                Ok(Ok(Some(paid))) => {
+            match self
+                .router
+                .lookup_paid(provider.name(), &inv.payment_hash)
+                .await
+            {
+                Ok(Some(paid)) => {
                     tracing::warn!(invoice_id = %id, provider = provider.name(),
                         "paid, found only when asked at expiry (its push never came)");
                     self.settler
@@ -162,14 +173,10 @@ impl Expire {
                         .await?;
                     return Ok(());
                 }
-                Ok(Ok(None)) => {}
-                Ok(Err(e)) => {
+                Ok(None) => {}
+                Err(e) => {
                     tracing::info!(invoice_id = %id, provider = provider.name(), error = %e,
                         "cannot ask the provider before expiring; expiring (a payment found later still wins)");
-                }
-                Err(_) => {
-                    tracing::info!(invoice_id = %id, provider = provider.name(), ?timeout,
-                        "the provider did not answer before expiring; expiring (a payment found later still wins)");
                 }
             }
         }

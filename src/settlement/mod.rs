@@ -2,19 +2,13 @@
 //! watchers report settlements here, the expiry timer reports expiries, and
 //! each becomes one store transaction, made durable before anyone hears of it.
 
-pub mod daznode;
 mod expiry;
-pub mod lnd;
-
-use std::sync::Arc;
-use std::time::Duration;
-
-use rand::Rng;
 
 use crate::domain::{AuditEntry, Invoice, SettlePath};
 use crate::error::Result;
 use crate::store::{CursorUpdate, Store, Transition, Transitioned};
 use crate::time::now_ms;
+use std::sync::Arc;
 
 pub use expiry::{ExpiryScheduler, ExpiryTimer};
 
@@ -165,70 +159,5 @@ fn status_audit(id: &str, action: &str, outcome: &str, at_ms: u64) -> AuditEntry
     }
 }
 
-/// A provider's push connection (LND's invoice stream, DazNode's websocket),
-/// kept up by [`keep_connected`] under one reconnect policy.
-#[async_trait::async_trait]
-pub trait PushSession: Send + Sync {
-    /// How logs name it ("LND invoice stream").
-    const WHAT: &'static str;
-    /// Where GetStatus reads the connection state.
-    fn state(&self) -> &std::sync::Mutex<String>;
-    /// Connects, reconciles, then follows the pushes; returns only when the
-    /// connection fails. Resets `failures` once connected.
-    async fn session(&self, failures: &mut u32) -> crate::providers::ProviderError;
-    /// The error as it may be shown (redacted where it could carry a secret).
-    fn describe(&self, e: &crate::providers::ProviderError) -> String {
-        e.to_string()
-    }
-}
-
-/// Runs sessions until shutdown, reconnecting with capped exponential backoff.
-pub async fn keep_connected<S: PushSession>(
-    s: &S,
-    reconnect_max: Duration,
-    shutdown: tokio_util::sync::CancellationToken,
-) {
-    let set_state = |v: String| *s.state().lock().expect("state lock") = v;
-    let mut failures: u32 = 0;
-    loop {
-        set_state("connecting".into());
-        let error = tokio::select! {
-            e = s.session(&mut failures) => e,
-            _ = shutdown.cancelled() => return,
-        };
-        failures = failures.saturating_add(1);
-        let delay = backoff(failures, reconnect_max);
-        let cause = s.describe(&error);
-        tracing::warn!(error = %cause, retry_in_ms = delay.as_millis() as u64, "{} down", S::WHAT);
-        set_state(format!("disconnected: {cause}"));
-        tokio::select! {
-            _ = tokio::time::sleep(delay) => {}
-            _ = shutdown.cancelled() => return,
-        }
-    }
-}
-
-/// Capped exponential backoff with full jitter in its upper half.
-pub fn backoff(failures: u32, max: Duration) -> Duration {
-    let base = Duration::from_millis(250)
-        .saturating_mul(1 << failures.min(16))
-        .min(max);
-    let half = base / 2;
-    half + half.mul_f64(rand::thread_rng().gen::<f64>())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        let max = Duration::from_secs(30);
-        for f in 0..40 {
-            let d = backoff(f, max);
-            assert!(d <= max, "{f}: {d:?}");
-        }
-        assert!(backoff(1, max) <= Duration::from_millis(500));
-        assert!(backoff(20, max) >= Duration::from_secs(15));
-    }
-}
+/// The reconnect backoff, shared with the alert webhook's retries.
+pub use crate::providers::supervisor::backoff;

@@ -14,4 +14,5 @@ mod idempotency;
 mod lifecycle;
 mod metrics;
 mod systemd;
+mod tasks;
 mod validation;

@@ -5,16 +5,20 @@
 //! Health checks run in parallel on a timer and double as the half-open probe,
 //! so new invoices return to the primary as soon as it is healthy again.
 
-use std::collections::VecDeque;
+mod entry;
+#[cfg(test)]
+mod tests;
+
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
 use super::breaker::{Breaker, CircuitState};
-use super::{DynProvider, HealthDetails, InvoiceRequest, IssuedInvoice, ProviderError};
+use super::supervisor::{backoff, ConnectionState};
+use super::{DynProvider, InvoiceRequest, IssuedInvoice, PaidReport, ProviderError};
 use crate::config::FailoverConfig;
-use crate::time::now_ms;
+use entry::{Entry, Stats};
 
 /// Latencies kept per provider for the percentiles GetStatus shows.
 const LATENCY_SAMPLES: usize = 200;
@@ -65,7 +69,7 @@ pub struct ProviderReport {
     pub name: &'static str,
     pub online: bool,
     pub circuit: CircuitState,
-    pub connection: Option<String>,
+    pub connection: Option<ConnectionState>,
     pub last_latency_ms: u64,
     pub p50_ms: u64,
     pub p95_ms: u64,
@@ -74,184 +78,9 @@ pub struct ProviderReport {
     pub details: Vec<(String, String)>,
 }
 
-#[derive(Default)]
-struct Stats {
-    calls: VecDeque<CallRecord>,
-    /// (time, up) of every health check.
-    checks: VecDeque<(u64, bool)>,
-    online: Option<bool>,
-    latencies: VecDeque<u64>,
-    last_latency_ms: u64,
-    last_check_at_ms: Option<u64>,
-    last_error: Option<String>,
-    details: Vec<(String, String)>,
-}
-
-struct Entry {
-    provider: DynProvider,
-    breaker: Mutex<Breaker>,
-    stats: Mutex<Stats>,
-}
-
 pub struct Router {
     entries: Vec<Entry>,
     cfg: FailoverConfig,
-}
-
-fn percentile(sorted: &[u64], p: f64) -> u64 {
-    if sorted.is_empty() {
-        return 0;
-    }
-    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
-}
-
-/// One call the circuit let through. Dropped before its outcome is recorded
-/// (a caller's deadline cancelled the request), it gives the half-open probe
-/// slot back rather than leave the circuit stuck.
-struct Permit<'a> {
-    entry: &'a Entry,
-    recorded: bool,
-}
-
-impl Drop for Permit<'_> {
-    fn drop(&mut self) {
-        if !self.recorded {
-            self.entry.breaker.lock().expect("breaker lock").abandon();
-        }
-    }
-}
-
-impl Entry {
-    fn name(&self) -> &'static str {
-        self.provider.name()
-    }
-
-    /// A permit for one call when the circuit lets it through.
-    fn allow(&self) -> Option<Permit<'_>> {
-        let allowed = self
-            .breaker
-            .lock()
-            .expect("breaker lock")
-            .allow(Instant::now());
-        allowed.then_some(Permit {
-            entry: self,
-            recorded: false,
-        })
-    }
-
-    /// Records a call's outcome. A definite refusal is not a failure of the
-    /// provider (it answered), so only transient errors count against it.
-    fn record(
-        &self,
-        operation: &'static str,
-        latency: Duration,
-        result: Result<(), &ProviderError>,
-        counted: bool,
-    ) {
-        let ms = latency.as_millis() as u64;
-        let error_kind = result.err().map(ProviderError::kind);
-        crate::metrics::metrics().call(
-            self.name(),
-            operation,
-            error_kind.unwrap_or("ok"),
-            latency.as_secs_f64(),
-        );
-        {
-            let mut s = self.stats.lock().expect("stats lock");
-            s.calls.push_back(CallRecord {
-                at_ms: now_ms(),
-                latency_ms: ms,
-                operation,
-                error_kind,
-            });
-            if s.calls.len() > HISTORY {
-                s.calls.pop_front();
-            }
-            if operation == "health_check" {
-                s.checks.push_back((now_ms(), result.is_ok()));
-                if s.checks.len() > HISTORY {
-                    s.checks.pop_front();
-                }
-            }
-            s.last_latency_ms = ms;
-            s.latencies.push_back(ms);
-            if s.latencies.len() > LATENCY_SAMPLES {
-                s.latencies.pop_front();
-            }
-            match result {
-                Ok(()) => s.online = Some(true),
-                Err(e) if e.is_outage() => {
-                    s.online = Some(false);
-                    s.last_error = Some(e.to_string());
-                }
-                Err(e) => s.last_error = Some(e.to_string()),
-            }
-        }
-        if counted {
-            let ok = !matches!(result, Err(e) if e.is_outage());
-            let changed = self
-                .breaker
-                .lock()
-                .expect("breaker lock")
-                .record(ok, Instant::now());
-            if let Some(state) = changed {
-                tracing::warn!(
-                    provider = self.name(),
-                    circuit = state.as_str(),
-                    "circuit breaker changed state"
-                );
-            }
-        }
-    }
-
-    async fn check(&self, timeout: Duration) {
-        // The check is the half-open probe when the circuit is open and cooled
-        // down; while it is open and cooling, it still runs, for the status.
-        let mut permit = self.allow();
-        let started = Instant::now();
-        let result = match tokio::time::timeout(timeout, self.provider.check_health()).await {
-            Ok(r) => r,
-            Err(_) => Err(ProviderError::Timeout(timeout)),
-        };
-        let took = started.elapsed();
-        let outcome: Result<HealthDetails, ProviderError> = result;
-        self.record(
-            "health_check",
-            took,
-            outcome.as_ref().map(drop),
-            permit.is_some(),
-        );
-        if let Some(p) = permit.as_mut() {
-            p.recorded = true;
-        }
-        let mut s = self.stats.lock().expect("stats lock");
-        s.last_check_at_ms = Some(now_ms());
-        match outcome {
-            Ok(h) => {
-                s.details = h.details;
-                s.last_error = None;
-            }
-            Err(e) => tracing::warn!(provider = self.name(), error = %e, "health check failed"),
-        }
-    }
-
-    fn report(&self) -> ProviderReport {
-        let s = self.stats.lock().expect("stats lock");
-        let mut sorted: Vec<u64> = s.latencies.iter().copied().collect();
-        sorted.sort_unstable();
-        ProviderReport {
-            name: self.name(),
-            online: s.online.unwrap_or(false),
-            circuit: self.breaker.lock().expect("breaker lock").state(),
-            connection: self.provider.connection_state(),
-            last_latency_ms: s.last_latency_ms,
-            p50_ms: percentile(&sorted, 0.50),
-            p95_ms: percentile(&sorted, 0.95),
-            last_check_at_ms: s.last_check_at_ms,
-            last_error: s.last_error.clone(),
-            details: s.details.clone(),
-        }
-    }
 }
 
 impl Router {
@@ -284,6 +113,11 @@ impl Router {
             .find(|p| p.name() == name)
     }
 
+    /// Every provider, in priority order.
+    pub fn providers(&self) -> Vec<DynProvider> {
+        self.entries.iter().map(|e| e.provider.clone()).collect()
+    }
+
     pub fn names(&self) -> Vec<&'static str> {
         self.entries.iter().map(Entry::name).collect()
     }
@@ -302,19 +136,13 @@ impl Router {
         'providers: for e in &self.entries {
             let mut retry = 0u32;
             loop {
-                let Some(mut permit) = e.allow() else {
+                let (result, took) = e
+                    .guarded("create_invoice", timeout, e.provider.create_invoice(req))
+                    .await;
+                if matches!(result, Err(ProviderError::CircuitOpen)) {
                     errors.push((e.name().to_string(), ProviderError::CircuitOpen));
                     continue 'providers;
-                };
-                let started = Instant::now();
-                let result =
-                    match tokio::time::timeout(timeout, e.provider.create_invoice(req)).await {
-                        Ok(r) => r,
-                        Err(_) => Err(ProviderError::Timeout(timeout)),
-                    };
-                let took = started.elapsed();
-                e.record("create_invoice", took, result.as_ref().map(drop), true);
-                permit.recorded = true;
+                }
                 attempts.push(Attempt {
                     ended_at_ms: crate::time::now_ms(),
                     provider: e.name(),
@@ -326,10 +154,10 @@ impl Router {
                     Err(err) if err.is_transient() && retry < self.cfg.max_retries => {
                         let base = Duration::from_millis(self.cfg.retry_delay_ms)
                             .saturating_mul(1 << retry.min(16));
-                        tokio::time::sleep(crate::settlement::backoff(0, base)).await;
+                        tokio::time::sleep(backoff(0, base)).await;
                         retry += 1;
                     }
-                    Err(err) if err.is_transient() => {
+                    Err(err) if err.tries_next() => {
                         tracing::warn!(provider = e.name(), error = %err, "provider failed; trying the next one");
                         errors.push((e.name().to_string(), err));
                         continue 'providers;
@@ -391,18 +219,35 @@ impl Router {
             .collect()
     }
 
-    /// Records a call made outside the router (a cancel, a lookup) in the
-    /// provider's metrics and history; it does not move the circuit.
-    pub fn observe(
+    fn entry(&self, provider: &str) -> Result<&Entry, ProviderError> {
+        self.entries
+            .iter()
+            .find(|e| e.name() == provider)
+            .ok_or_else(|| ProviderError::Unavailable("provider is not configured".into()))
+    }
+
+    /// Cancels an invoice at the provider that issued it, under the same
+    /// timeout, circuit and statistics as a create.
+    pub async fn cancel(&self, provider: &str, payment_hash: &str) -> Result<(), ProviderError> {
+        let e = self.entry(provider)?;
+        let call = e.provider.cancel_invoice(payment_hash);
+        e.guarded("cancel_invoice", self.attempt_timeout(), call)
+            .await
+            .0
+    }
+
+    /// Asks the provider that issued an invoice whether it was paid (the
+    /// expiry timer's last question), under the same guard as a create.
+    pub async fn lookup_paid(
         &self,
         provider: &str,
-        operation: &'static str,
-        latency: Duration,
-        result: Result<(), &ProviderError>,
-    ) {
-        if let Some(e) = self.entries.iter().find(|e| e.name() == provider) {
-            e.record(operation, latency, result, false);
-        }
+        payment_hash: &str,
+    ) -> Result<Option<PaidReport>, ProviderError> {
+        let e = self.entry(provider)?;
+        let call = e.provider.lookup_paid(payment_hash);
+        e.guarded("lookup_paid", self.attempt_timeout(), call)
+            .await
+            .0
     }
 
     pub fn reports(&self) -> Vec<ProviderReport> {

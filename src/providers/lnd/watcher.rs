@@ -13,10 +13,11 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
 
-use super::{keep_connected, PushSession, Settlement, Settler};
+use super::{classify, secs_to_ms, LndProvider};
 use crate::domain::{InvoiceStatus, SettlePath};
-use crate::providers::lnd::classify;
-use crate::providers::{LndProvider, ProviderError};
+use crate::providers::supervisor::{keep_connected, ConnectionState, PushSession, StateCell};
+use crate::providers::ProviderError;
+use crate::settlement::{Settlement, Settler};
 use crate::store::{CursorUpdate, ListQuery, Store};
 use crate::time::now_ms;
 
@@ -47,14 +48,13 @@ pub struct LndWatcher {
     pub lnd: Arc<LndProvider>,
     pub store: Arc<dyn Store>,
     pub settler: Arc<Settler>,
-    pub reconnect_max: Duration,
 }
 
 #[async_trait::async_trait]
 impl PushSession for LndWatcher {
     const WHAT: &'static str = "LND invoice stream";
 
-    fn state(&self) -> &std::sync::Mutex<String> {
+    fn state(&self) -> &StateCell {
         &self.lnd.stream_state
     }
 
@@ -67,12 +67,8 @@ impl PushSession for LndWatcher {
 }
 
 impl LndWatcher {
-    fn set_state(&self, s: impl Into<String>) {
-        *self.lnd.stream_state.lock().expect("state lock") = s.into();
-    }
-
-    pub async fn run(self, shutdown: CancellationToken) {
-        keep_connected(&self, self.reconnect_max, shutdown).await
+    pub async fn run(self, reconnect_max: Duration, shutdown: CancellationToken) {
+        keep_connected(&self, reconnect_max, shutdown).await
     }
 
     /// One connection: check the cursor, reconcile, then follow the stream
@@ -169,7 +165,7 @@ impl LndWatcher {
             reconciled,
             "LND invoice stream connected"
         );
-        self.set_state("connected");
+        self.lnd.stream_state.set(ConnectionState::Connected);
         *failures = 0;
 
         // The add cursor only saves LND replaying adds after a reconnect, so it
@@ -255,16 +251,12 @@ impl LndWatcher {
             value: inv.settle_index,
             anchor: inv.r_hash.clone(),
         });
-        let settled_at_ms = if inv.settle_date > 0 {
-            inv.settle_date as u64 * 1000
-        } else {
-            now_ms()
-        };
+        let settled_at_ms = secs_to_ms(inv.settle_date).unwrap_or_else(now_ms);
         self.settler
             .settle(Settlement {
                 provider: LndProvider::NAME,
                 payment_hash: hex::encode(&inv.r_hash),
-                amount_received_msat: inv.amt_paid_msat.max(0) as u64,
+                amount_received_msat: u64::try_from(inv.amt_paid_msat).unwrap_or(0),
                 settled_at_ms,
                 path,
                 cursor,
@@ -324,7 +316,7 @@ impl LndWatcher {
     /// subscription and the reconciliation cover the gap.
     async fn trusted_settle_index(
         &self,
-        client: &mut crate::providers::lnd_conn::LndClient,
+        client: &mut super::conn::LndClient,
     ) -> Result<u64, ProviderError> {
         let Some(stored) = self.store.cursor(SETTLE_INDEX).map_err(store_err)? else {
             return Ok(0);
@@ -348,7 +340,7 @@ impl LndWatcher {
             .await;
         let node = match looked {
             Ok(inv) => inv.settle_index,
-            Err(e) if not_found(&e) => 0,
+            Err(ProviderError::NotFound(_)) => 0,
             Err(e) => return Err(e),
         };
         if node == stored.value {
@@ -402,7 +394,7 @@ impl LndWatcher {
                 .await;
             let node_inv = match looked {
                 Ok(i) => i,
-                Err(e) if not_found(&e) => {
+                Err(ProviderError::NotFound(_)) => {
                     tracing::warn!(invoice_id = %inv.id, "LND does not know this invoice");
                     continue;
                 }
@@ -423,14 +415,6 @@ impl LndWatcher {
         }
         Ok(changed)
     }
-}
-
-/// LookupInvoice's "no such invoice", as LND words it: `unable to locate
-/// invoice`, or `there are no existing invoices` from a node that has never
-/// made one (a wiped or restored node).
-fn not_found(e: &ProviderError) -> bool {
-    matches!(e, ProviderError::Unavailable(m)
-        if m.contains("unable to locate invoice") || m.contains("there are no existing invoices"))
 }
 
 fn store_err(e: crate::store::StoreError) -> ProviderError {

@@ -21,9 +21,11 @@ use futures::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
-use super::{keep_connected, PushSession, Settlement, Settler};
+use super::{DazNodeProvider, PaymentCheck};
 use crate::domain::{Invoice, InvoiceStatus, SettlePath};
-use crate::providers::{DazNodeProvider, Provider, ProviderError};
+use crate::providers::supervisor::{keep_connected, ConnectionState, PushSession, StateCell};
+use crate::providers::{Provider, ProviderError};
+use crate::settlement::{Settlement, Settler};
 use crate::store::{ListQuery, Store};
 use crate::time::now_ms;
 
@@ -43,14 +45,13 @@ pub struct DazNodeWatcher {
     pub daz: Arc<DazNodeProvider>,
     pub store: Arc<dyn Store>,
     pub settler: Arc<Settler>,
-    pub reconnect_max: Duration,
 }
 
 #[async_trait::async_trait]
 impl PushSession for DazNodeWatcher {
     const WHAT: &'static str = "DazNode websocket";
 
-    fn state(&self) -> &std::sync::Mutex<String> {
+    fn state(&self) -> &StateCell {
         &self.daz.stream_state
     }
 
@@ -70,12 +71,8 @@ impl PushSession for DazNodeWatcher {
 }
 
 impl DazNodeWatcher {
-    fn set_state(&self, s: impl Into<String>) {
-        *self.daz.stream_state.lock().expect("state lock") = s.into();
-    }
-
-    pub async fn run(self, shutdown: CancellationToken) {
-        keep_connected(&self, self.reconnect_max, shutdown).await
+    pub async fn run(self, reconnect_max: Duration, shutdown: CancellationToken) {
+        keep_connected(&self, reconnect_max, shutdown).await
     }
 
     async fn session_inner(
@@ -125,7 +122,7 @@ impl DazNodeWatcher {
                         reconciled,
                         "DazNode websocket connected"
                     );
-                    self.set_state("connected");
+                    self.daz.stream_state.set(ConnectionState::Connected);
                     *failures = 0;
                     continue;
                 }
@@ -214,10 +211,7 @@ impl DazNodeWatcher {
     /// `check_payment`, waiting out DazNode's rate limit (LNbits: 200
     /// requests a minute per address by default) instead of giving up the
     /// connection, which would start the lookups over and never finish them.
-    async fn check(
-        &self,
-        hash: &str,
-    ) -> Result<crate::providers::daznode::PaymentCheck, ProviderError> {
+    async fn check(&self, hash: &str) -> Result<PaymentCheck, ProviderError> {
         let mut wait = Duration::from_secs(1);
         let mut attempt = 1;
         loop {
@@ -241,7 +235,7 @@ impl DazNodeWatcher {
     async fn settle(
         &self,
         inv: &Invoice,
-        check: &crate::providers::daznode::PaymentCheck,
+        check: &PaymentCheck,
         path: SettlePath,
     ) -> Result<(), ProviderError> {
         self.settler
@@ -286,9 +280,7 @@ impl DazNodeWatcher {
                 }
                 Ok(_) => {}
                 Err(e) if e.is_transient() => return Err(e),
-                Err(e @ ProviderError::Rejected(_)) if e.to_string().contains("api_key") => {
-                    return Err(e)
-                }
+                Err(e @ ProviderError::Unauthorized(_)) => return Err(e),
                 Err(e) => {
                     tracing::warn!(invoice_id = %inv.id, error = %e, "DazNode lookup failed; skipped");
                 }

@@ -1,18 +1,30 @@
 //! LND as a provider, over gRPC with `fedimint-tonic-lnd`. Works with LND's
 //! `invoice.macaroon` alone; node facts (alias, height, sync) need the
 //! optional read-only macaroon, because GetInfo is `info:read`.
+//!
+//! - `conn`: the TLS + macaroon connection;
+//! - `watcher`: the push half, LND's invoice stream with reconciliation.
+
+pub mod config;
+pub mod conn;
+mod watcher;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use super::lnd_conn::{self, LndClient as Client};
 use async_trait::async_trait;
 use bitcoin::Network;
+use conn::LndClient as Client;
 use fedimint_tonic_lnd::invoicesrpc::CancelInvoiceMsg;
 use fedimint_tonic_lnd::lnrpc;
+use futures::future::BoxFuture;
+use tokio_util::sync::CancellationToken;
 
-use super::{HealthDetails, InvoiceRequest, IssuedInvoice, PaidReport, Provider, ProviderError};
+use super::supervisor::{ConnectionState, StateCell};
+use super::{
+    HealthDetails, InvoiceRequest, IssuedInvoice, PaidReport, Provider, ProviderError, WatchContext,
+};
 use crate::config::LndConfig;
 use crate::domain::Memo;
 
@@ -22,14 +34,15 @@ pub struct LndProvider {
     network: Network,
     timeout: Duration,
     private_route_hints: bool,
-    /// The invoice stream's state, kept by the settlement watcher, shown in GetStatus.
-    pub stream_state: Arc<Mutex<String>>,
+    reconnect_max: Duration,
+    /// The invoice stream's state, kept by the watcher, shown in GetStatus.
+    stream_state: StateCell,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum LndSetupError {
     #[error(transparent)]
-    Connect(#[from] lnd_conn::ConnectError),
+    Connect(#[from] conn::ConnectError),
     #[error("{key}: cannot read {path}: {reason}")]
     Read {
         key: &'static str,
@@ -63,7 +76,7 @@ impl LndProvider {
         };
         let cert = match (&cfg.tls_cert, &cfg.tls_cert_base64) {
             (Some(path), _) => read(path, "lnd.tls_cert")?,
-            (None, Some(b64)) => crate::config::lnd_cert_pem(b64)
+            (None, Some(b64)) => config::lnd_cert_pem(b64)
                 .ok_or(LndSetupError::CertBase64)?
                 .into_bytes(),
             (None, None) => unreachable!("config validation requires a certificate"),
@@ -76,9 +89,9 @@ impl LndProvider {
             (None, None) => unreachable!("config validation requires a macaroon"),
         };
         let connect_timeout = Duration::from_secs(cfg.timeout_secs);
-        let client = lnd_conn::connect(&cfg.address, &cert, &macaroon, connect_timeout)?;
+        let client = conn::connect(&cfg.address, &cert, &macaroon, connect_timeout)?;
         let readonly = match &cfg.readonly_macaroon {
-            Some(path) => Some(lnd_conn::connect(
+            Some(path) => Some(conn::connect(
                 &cfg.address,
                 &cert,
                 &read(path, "lnd.readonly_macaroon")?,
@@ -92,7 +105,8 @@ impl LndProvider {
             network: cfg.network,
             timeout: Duration::from_secs(cfg.timeout_secs),
             private_route_hints: cfg.private_route_hints,
-            stream_state: Arc::new(Mutex::new("not connected yet".into())),
+            reconnect_max: Duration::from_secs(cfg.reconnect_max_secs),
+            stream_state: StateCell::default(),
         })
     }
 
@@ -117,17 +131,33 @@ impl LndProvider {
     }
 }
 
-/// Turns an LND status into a provider error whose text names the cause an
-/// operator must fix: the node is unreachable, the certificate does not
-/// match, or the macaroon is refused.
+/// Turns an LND status into a provider error: the variant by its gRPC
+/// code, the text naming the cause an operator must fix (the node is
+/// unreachable, the certificate does not match, the macaroon is refused).
 pub fn classify(status: &tonic::Status) -> ProviderError {
     let mut text = status.message().to_string();
     super::append_sources(&mut text, status);
+    match status.code() {
+        tonic::Code::NotFound => ProviderError::NotFound(text),
+        tonic::Code::Unauthenticated | tonic::Code::PermissionDenied => {
+            ProviderError::Unauthorized(format!("macaroon rejected (check lnd.macaroon): {text}"))
+        }
+        tonic::Code::InvalidArgument | tonic::Code::AlreadyExists | tonic::Code::OutOfRange => {
+            ProviderError::Rejected(text)
+        }
+        _ => ProviderError::Unavailable(hint(text)),
+    }
+}
+
+/// The operator's hint for a transport failure. Only the message is
+/// affected, never the classification: tonic puts every transport failure
+/// under one code, and the cause is in the text of its sources.
+fn hint(text: String) -> String {
     let lower = text.to_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
     // Order matters: a connection closed mid-handshake ("tls handshake eof")
     // is a node or proxy going away, not a wrong certificate.
-    let cause = if has(&[
+    if has(&[
         "connection refused",
         "tcp connect",
         "dns",
@@ -143,13 +173,15 @@ pub fn classify(status: &tonic::Status) -> ProviderError {
         format!("macaroon rejected (check lnd.macaroon): {text}")
     } else {
         text
-    };
-    match status.code() {
-        tonic::Code::InvalidArgument | tonic::Code::AlreadyExists | tonic::Code::OutOfRange => {
-            ProviderError::Rejected(cause)
-        }
-        _ => ProviderError::Unavailable(cause),
     }
+}
+
+/// LND's seconds as milliseconds; None for a time it cannot mean.
+fn secs_to_ms(secs: i64) -> Option<u64> {
+    u64::try_from(secs)
+        .ok()
+        .filter(|s| *s > 0)?
+        .checked_mul(1000)
 }
 
 #[async_trait]
@@ -163,8 +195,10 @@ impl Provider for LndProvider {
     }
 
     async fn create_invoice(&self, req: &InvoiceRequest) -> Result<IssuedInvoice, ProviderError> {
+        let value_msat = i64::try_from(req.amount_msat)
+            .map_err(|_| ProviderError::Rejected("amount out of range".into()))?;
         let mut inv = lnrpc::Invoice {
-            value_msat: req.amount_msat as i64,
+            value_msat,
             expiry: req.expiry_secs.into(),
             private: self.private_route_hints,
             ..Default::default()
@@ -207,15 +241,12 @@ impl Provider for LndProvider {
         let settled = inv.state == lnrpc::invoice::InvoiceState::Settled as i32;
         Ok(settled.then(|| PaidReport {
             amount_msat: inv.amt_paid_msat.max(0) as u64,
-            settled_at_ms: (inv.settle_date > 0).then(|| inv.settle_date as u64 * 1000),
+            settled_at_ms: secs_to_ms(inv.settle_date),
         }))
     }
 
     async fn check_health(&self) -> Result<HealthDetails, ProviderError> {
-        let mut details = vec![(
-            "stream".to_string(),
-            self.stream_state.lock().expect("state lock").clone(),
-        )];
+        let mut details = vec![("stream".to_string(), self.stream_state.get().to_string())];
         if let Some(ro) = &self.readonly {
             let mut ro = ro.clone();
             let info = self
@@ -239,7 +270,21 @@ impl Provider for LndProvider {
         Ok(HealthDetails { details })
     }
 
-    fn connection_state(&self) -> Option<String> {
-        Some(self.stream_state.lock().expect("state lock").clone())
+    fn connection_state(&self) -> Option<ConnectionState> {
+        Some(self.stream_state.get())
+    }
+
+    fn watch(
+        self: Arc<Self>,
+        ctx: WatchContext,
+        shutdown: CancellationToken,
+    ) -> BoxFuture<'static, ()> {
+        let reconnect_max = self.reconnect_max;
+        let watcher = watcher::LndWatcher {
+            lnd: self,
+            store: ctx.store,
+            settler: ctx.settler,
+        };
+        Box::pin(async move { watcher.run(reconnect_max, shutdown).await })
     }
 }

@@ -1,0 +1,122 @@
+use std::path::Path;
+
+use figment::providers::{Format, Toml};
+use figment::Figment;
+
+use super::*;
+
+#[test]
+fn the_example_config_is_the_defaults() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml.example");
+    let from_file: Config = Figment::from(Toml::file_exact(&path))
+        .extract()
+        .expect("example parses");
+    assert_eq!(from_file, Config::default());
+}
+
+fn lnd_section() -> LndConfig {
+    LndConfig {
+        address: "127.0.0.1:10009".into(),
+        tls_cert: None,
+        tls_cert_base64: Some("MIIBAA==".into()),
+        macaroon: None,
+        macaroon_hex: Some(Secret::new("0201")),
+        readonly_macaroon: None,
+        network: bitcoin::Network::Regtest,
+        timeout_secs: 5,
+        private_route_hints: false,
+        reconnect_max_secs: 5,
+    }
+}
+
+fn daznode_section() -> DazNodeConfig {
+    DazNodeConfig {
+        url: "http://127.0.0.1:5000".into(),
+        api_key_file: None,
+        api_key: Some(Secret::new("k")),
+        network: bitcoin::Network::Bitcoin,
+        timeout_secs: 5,
+        reconnect_max_secs: 5,
+    }
+}
+
+#[test]
+fn the_sections_become_one_ordered_list() {
+    let config = Config {
+        daznode: Some(daznode_section()),
+        lnd: Some(lnd_section()),
+        ..Config::default()
+    }
+    .into_runtime(false)
+    .unwrap();
+    let names: Vec<&str> = config.providers.iter().map(ProviderConfig::name).collect();
+    assert_eq!(names, ["lnd", "daznode"]);
+    assert!(config.lnd.is_none() && config.daznode.is_none());
+    let ProviderConfig::Lnd(lnd) = &config.providers[0] else {
+        panic!("LND first");
+    };
+    assert_eq!(lnd.address, "https://127.0.0.1:10009");
+}
+
+#[test]
+fn a_providers_list_keeps_its_order() {
+    let toml = r#"
+        [[providers]]
+        type = "daznode"
+        url = "http://127.0.0.1:5000"
+        api_key = "k"
+
+        [[providers]]
+        type = "lnd"
+        address = "127.0.0.1:10009"
+        tls_cert_base64 = "MIIBAA=="
+        macaroon_hex = "0201"
+    "#;
+    let config: Config = Figment::from(Serialized::defaults(Config::default()))
+        .merge(Toml::string(toml))
+        .extract()
+        .unwrap();
+    let config = config.into_runtime(false).unwrap();
+    let names: Vec<&str> = config.providers.iter().map(ProviderConfig::name).collect();
+    assert_eq!(names, ["daznode", "lnd"]);
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let mut lnd = lnd_section();
+    lnd.address = "not a uri at all".into();
+    lnd.macaroon_hex = None;
+    let mut daz = daznode_section();
+    daz.url = "ftp://x".into();
+    let mut config = Config {
+        lnd: Some(lnd),
+        daznode: Some(daz),
+        ..Config::default()
+    };
+    config.invoices.max_amount_sat = 0;
+    let Err(ConfigError::Invalid(problems)) = config.into_runtime(true) else {
+        panic!("invalid");
+    };
+    let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "LIGHTNING_FALLBACK_ENABLE_MOCK",
+            "invoices.max_amount_sat",
+            "lnd.address",
+            "lnd.macaroon",
+            "daznode.url"
+        ]
+    );
+}
+
+#[test]
+fn a_list_and_sections_together_are_refused() {
+    let config = Config {
+        providers: vec![ProviderConfig::DazNode(daznode_section())],
+        lnd: Some(lnd_section()),
+        ..Config::default()
+    };
+    let err = config.into_runtime(false).unwrap_err().to_string();
+    assert!(err.starts_with("providers: "), "{err}");
+}

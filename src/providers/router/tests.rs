@@ -1,0 +1,238 @@
+//! The router against scriptable providers: order, retry, the breaker, and
+//! the cancel, lookup and health paths.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::*;
+use crate::domain::Memo;
+use crate::providers::fake::{FakeProvider, Op};
+
+fn cfg() -> FailoverConfig {
+    FailoverConfig {
+        attempt_timeout_ms: 200,
+        max_retries: 1,
+        retry_delay_ms: 1,
+        breaker_failures: 2,
+        breaker_window: 3,
+        breaker_cooldown_secs: 1,
+        ..FailoverConfig::default()
+    }
+}
+
+fn router(providers: &[&Arc<FakeProvider>]) -> Router {
+    let list = providers
+        .iter()
+        .map(|p| (*p).clone() as DynProvider)
+        .collect();
+    Router::new(list, cfg())
+}
+
+fn req() -> InvoiceRequest {
+    InvoiceRequest {
+        amount_msat: 1000,
+        memo: Memo::Description("x".into()),
+        expiry_secs: 60,
+    }
+}
+
+fn down() -> ProviderError {
+    ProviderError::Unavailable("refused".into())
+}
+
+fn circuit(r: &Router, name: &str) -> CircuitState {
+    r.reports()
+        .into_iter()
+        .find(|p| p.name == name)
+        .expect("known provider")
+        .circuit
+}
+
+#[tokio::test]
+async fn the_first_provider_serves_while_it_answers() {
+    let (a, b) = (FakeProvider::new("a"), FakeProvider::new("b"));
+    let r = router(&[&a, &b]);
+    let (result, attempts) = r.create(&req()).await;
+    assert_eq!(result.unwrap().0.name(), "a");
+    assert_eq!(attempts.len(), 1);
+    assert_eq!((a.calls(Op::Create), b.calls(Op::Create)), (1, 0));
+}
+
+#[tokio::test]
+async fn a_transient_error_is_retried_then_the_next_provider_serves() {
+    let (a, b) = (FakeProvider::new("a"), FakeProvider::new("b"));
+    a.script(Op::Create, [Err(down()), Err(down())]);
+    let r = router(&[&a, &b]);
+    let (result, attempts) = r.create(&req()).await;
+    assert_eq!(result.unwrap().0.name(), "b");
+    let tried: Vec<&str> = attempts.iter().map(|a| a.provider).collect();
+    assert_eq!(tried, ["a", "a", "b"]);
+    assert!(matches!(
+        attempts[0].error,
+        Some(ProviderError::Unavailable(_))
+    ));
+}
+
+#[tokio::test]
+async fn one_retry_can_succeed_on_the_same_provider() {
+    let (a, b) = (FakeProvider::new("a"), FakeProvider::new("b"));
+    a.script(Op::Create, [Err(down())]);
+    let r = router(&[&a, &b]);
+    assert_eq!(r.create(&req()).await.0.unwrap().0.name(), "a");
+    assert_eq!((a.calls(Op::Create), b.calls(Op::Create)), (2, 0));
+}
+
+#[tokio::test]
+async fn a_refusal_stops_and_refused_credentials_move_on() {
+    let (a, b) = (FakeProvider::new("a"), FakeProvider::new("b"));
+    a.script(
+        Op::Create,
+        [Err(ProviderError::Rejected("too high".into()))],
+    );
+    let r = router(&[&a, &b]);
+    let Err(errors) = r.create(&req()).await.0 else {
+        panic!("a refusal is an error");
+    };
+    assert_eq!(errors.len(), 1);
+    assert!(matches!(errors[0].1, ProviderError::Rejected(_)));
+    assert_eq!(b.calls(Op::Create), 0);
+
+    a.script(Op::Create, [Err(ProviderError::Unauthorized("key".into()))]);
+    assert_eq!(r.create(&req()).await.0.unwrap().0.name(), "b");
+    // Not retried: a wrong key stays wrong.
+    assert_eq!(a.calls(Op::Create), 2);
+}
+
+#[tokio::test]
+async fn a_slow_provider_times_out_and_the_next_serves() {
+    let (a, b) = (FakeProvider::new("a"), FakeProvider::new("b"));
+    a.set_delay(Duration::from_secs(5));
+    let r = router(&[&a, &b]);
+    let (result, attempts) = r.create(&req()).await;
+    assert_eq!(result.unwrap().0.name(), "b");
+    assert!(matches!(attempts[0].error, Some(ProviderError::Timeout(_))));
+}
+
+#[tokio::test]
+async fn the_breaker_opens_skips_then_a_healthy_check_closes_it() {
+    let (a, b) = (FakeProvider::new("a"), FakeProvider::new("b"));
+    a.script(Op::Create, [Err(down()), Err(down())]);
+    let r = router(&[&a, &b]);
+    assert_eq!(r.create(&req()).await.0.unwrap().0.name(), "b");
+    assert_eq!(circuit(&r, "a"), CircuitState::Open);
+
+    // Open: a is not called at all.
+    let (result, attempts) = r.create(&req()).await;
+    assert_eq!(result.unwrap().0.name(), "b");
+    assert_eq!(a.calls(Op::Create), 2);
+    assert!(attempts.iter().all(|t| t.provider == "b"));
+    assert_ne!(serving(&r.reports()), Some("a"));
+
+    // After the cooldown the health check is the half-open probe.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    r.check_all().await;
+    assert_eq!(circuit(&r, "a"), CircuitState::Closed);
+    assert_eq!(r.create(&req()).await.0.unwrap().0.name(), "a");
+    assert_eq!(serving(&r.reports()), Some("a"));
+}
+
+#[tokio::test]
+async fn a_failed_probe_keeps_the_circuit_open() {
+    let a = FakeProvider::new("a");
+    a.script(Op::Create, [Err(down()), Err(down())]);
+    a.script(Op::Health, [Err(down())]);
+    let r = router(&[&a]);
+    assert!(r.create(&req()).await.0.is_err());
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    r.check_all().await;
+    assert_eq!(circuit(&r, "a"), CircuitState::Open);
+}
+
+#[tokio::test]
+async fn cancel_goes_through_the_timeout_the_breaker_and_the_stats() {
+    let a = FakeProvider::new("a");
+    let r = router(&[&a]);
+    r.cancel("a", "00").await.unwrap();
+
+    a.set_delay(Duration::from_secs(5));
+    let e = r.cancel("a", "00").await.unwrap_err();
+    assert!(matches!(e, ProviderError::Timeout(_)), "{e}");
+    a.set_delay(Duration::ZERO);
+    a.script(Op::Cancel, [Err(down())]);
+    assert!(r.cancel("a", "00").await.is_err());
+    // Two outages: the circuit is open, and the next cancel is not sent.
+    assert_eq!(circuit(&r, "a"), CircuitState::Open);
+    assert_eq!(r.cancel("a", "00").await, Err(ProviderError::CircuitOpen));
+    assert_eq!(a.calls(Op::Cancel), 3);
+
+    let calls = &r.history(0)[0].calls;
+    let ops: Vec<(&str, Option<&str>)> =
+        calls.iter().map(|c| (c.operation, c.error_kind)).collect();
+    assert_eq!(
+        ops,
+        [
+            ("cancel_invoice", None),
+            ("cancel_invoice", Some("timeout")),
+            ("cancel_invoice", Some("unavailable"))
+        ]
+    );
+    assert!(matches!(
+        r.cancel("nobody", "00").await,
+        Err(ProviderError::Unavailable(_))
+    ));
+}
+
+#[tokio::test]
+async fn lookup_goes_through_the_router() {
+    let a = FakeProvider::new("a");
+    let paid = PaidReport {
+        amount_msat: 7000,
+        settled_at_ms: Some(5),
+    };
+    a.script(
+        Op::Lookup,
+        [
+            Ok(Some(paid.clone())),
+            Err(ProviderError::NotFound("x".into())),
+        ],
+    );
+    let r = router(&[&a]);
+    assert_eq!(r.lookup_paid("a", "00").await, Ok(Some(paid)));
+    // Not found is an answer, not an outage.
+    assert!(matches!(
+        r.lookup_paid("a", "00").await,
+        Err(ProviderError::NotFound(_))
+    ));
+    assert_eq!(r.lookup_paid("a", "00").await, Ok(None));
+    assert_eq!(circuit(&r, "a"), CircuitState::Closed);
+    a.set_delay(Duration::from_secs(5));
+    assert!(matches!(
+        r.lookup_paid("a", "00").await,
+        Err(ProviderError::Timeout(_))
+    ));
+    let ops: Vec<&str> = r.history(0)[0].calls.iter().map(|c| c.operation).collect();
+    assert_eq!(ops, ["lookup_paid"; 4]);
+}
+
+#[tokio::test]
+async fn health_checks_are_bounded_and_recorded() {
+    let (a, b) = (FakeProvider::new("a"), FakeProvider::new("b"));
+    a.set_delay(Duration::from_secs(5));
+    b.set_connection(Some(ConnectionState::Connected));
+    let r = router(&[&a, &b]);
+    let started = std::time::Instant::now();
+    r.check_all().await;
+    assert!(started.elapsed() < Duration::from_secs(2));
+    let reports = r.reports();
+    assert!(!reports[0].online);
+    assert!(reports[0]
+        .last_error
+        .as_deref()
+        .unwrap()
+        .contains("timed out"));
+    assert!(reports[1].online);
+    assert_eq!(reports[1].connection, Some(ConnectionState::Connected));
+    let history = r.history(0);
+    assert_eq!(history[0].checks.len(), 1);
+    assert_eq!(history[1].uptime_percent(), Some(100.0));
+}
