@@ -159,8 +159,13 @@ impl Config {
         let (legacy, wants_mock) = legacy::legacy_env(|k| std::env::var(k).ok())?;
         fig = fig
             .merge(Serialized::defaults(legacy))
-            // LNPAYD_CONFIG names the file itself (read by clap).
-            .merge(Env::prefixed("LNPAYD_").split("__").ignore(&["config"]))
+            // LNPAYD_CONFIG names the file itself (read by clap);
+            // LNPAYD_FAULT_PANIC_TASK is the debug builds' fault hook (tasks.rs).
+            .merge(
+                Env::prefixed("LNPAYD_")
+                    .split("__")
+                    .ignore(&["config", "fault_panic_task"]),
+            )
             .merge(Serialized::defaults(cli));
         let config: Config = fig.extract().map_err(|e| ConfigError::Parse(Box::new(e)))?;
         config.into_runtime(wants_mock)
