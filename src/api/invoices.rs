@@ -40,9 +40,10 @@ fn client_deadline<T>(req: &Request<T>) -> Option<Duration> {
     let v = req.metadata().get("grpc-timeout")?.to_str().ok()?;
     let (n, unit) = v.split_at(v.len().checked_sub(1)?);
     let n: u64 = n.parse().ok()?;
+    // The client's number: a value too large for a Duration is no deadline.
     Some(match unit {
-        "H" => Duration::from_secs(n * 3600),
-        "M" => Duration::from_secs(n * 60),
+        "H" => Duration::from_secs(n.checked_mul(3600)?),
+        "M" => Duration::from_secs(n.checked_mul(60)?),
         "S" => Duration::from_secs(n),
         "m" => Duration::from_millis(n),
         "u" => Duration::from_micros(n),
@@ -248,4 +249,23 @@ fn is_invoice_id(s: &str) -> bool {
         && s[4..]
             .bytes()
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_grpc_timeout_is_no_deadline_and_no_panic() {
+        let mut req = Request::new(());
+        let deadline = |req: &mut Request<()>, v: &'static str| {
+            req.metadata_mut()
+                .insert("grpc-timeout", v.parse().unwrap());
+            client_deadline(req)
+        };
+        assert_eq!(deadline(&mut req, "2S"), Some(Duration::from_secs(2)));
+        assert_eq!(deadline(&mut req, "18446744073709551615H"), None);
+        assert_eq!(deadline(&mut req, "18446744073709551615M"), None);
+        assert_eq!(deadline(&mut req, "99999999999999999999S"), None);
+    }
 }

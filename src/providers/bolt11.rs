@@ -102,7 +102,14 @@ fn check_raw(
             req.expiry_secs
         )));
     }
-    let created_at_ms = raw.data.timestamp.as_unix_timestamp() * 1000;
+    // The provider's numbers: checked, though BOLT11 bounds them (35-bit time).
+    let created_at_ms = raw.data.timestamp.as_unix_timestamp().checked_mul(1000);
+    let expires_at_ms = expiry
+        .checked_mul(1000)
+        .and_then(|e| created_at_ms?.checked_add(e));
+    let (Some(created_at_ms), Some(expires_at_ms)) = (created_at_ms, expires_at_ms) else {
+        return Err(mismatch("timestamp or expiry out of range"));
+    };
     let hash = raw.payment_hash().expect("counted above");
     Ok(Bolt11Facts {
         payment_hash: hex::encode(hash.0.as_ref() as &[u8]),
@@ -110,7 +117,7 @@ fn check_raw(
         created_at_ms,
         // The BOLT11 expiry is the one payers' wallets enforce; keeping ours
         // equal avoids "paid after expiry" surprises (BTCPay #7545).
-        expires_at_ms: created_at_ms + expiry * 1000,
+        expires_at_ms,
     })
 }
 
