@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::providers::ProviderSettings;
+
 pub use crate::providers::daznode::config::DazNodeConfig;
 pub use crate::providers::lnd::config::{lnd_cert_pem, LndConfig};
 
@@ -18,12 +20,17 @@ pub enum ProviderConfig {
 }
 
 impl ProviderConfig {
+    /// The variant's settings: the one place that lists the variants.
+    pub fn settings(&self) -> &dyn ProviderSettings {
+        match self {
+            Self::Lnd(c) => c,
+            Self::DazNode(c) => c,
+        }
+    }
+
     /// The provider's stable name, stored with every invoice it issues.
     pub fn name(&self) -> &'static str {
-        match self {
-            Self::Lnd(_) => crate::providers::LndProvider::NAME,
-            Self::DazNode(_) => crate::providers::DazNodeProvider::NAME,
-        }
+        self.settings().name()
     }
 }
 

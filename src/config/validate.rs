@@ -83,10 +83,7 @@ impl Config {
             );
         }
         for (at, p) in self.provider_entries() {
-            match p {
-                ProviderConfig::Lnd(c) => c.validate(&at, &mut errors),
-                ProviderConfig::DazNode(c) => c.validate(&at, &mut errors),
-            }
+            p.settings().validate(&at, &mut errors);
         }
         let mut names: Vec<&str> = self.providers.iter().map(ProviderConfig::name).collect();
         names.sort_unstable();

@@ -3,9 +3,9 @@
 //! failover router and its circuit breaker, and the supervisor that keeps a
 //! push connection up.
 //!
-//! Adding a provider: a folder here with its provider, its config type and
-//! its watcher, one variant in [`crate::config::ProviderConfig`], and one
-//! arm in [`build`].
+//! Adding a provider: a folder here with its provider, its watcher and its
+//! config type (implementing [`ProviderSettings`]), and one variant in
+//! [`crate::config::ProviderConfig`].
 
 mod bolt11;
 pub mod breaker;
@@ -128,21 +128,28 @@ pub trait Provider: Send + Sync + 'static {
 
 pub type DynProvider = Arc<dyn Provider>;
 
+/// A provider that could not be built from its configuration (a file that
+/// cannot be read, a key that is not valid); the text names the key.
 #[derive(Debug, thiserror::Error)]
-pub enum SetupError {
-    #[error(transparent)]
-    Lnd(#[from] lnd::LndSetupError),
-    #[error(transparent)]
-    DazNode(#[from] daznode::DazNodeSetupError),
+#[error(transparent)]
+pub struct SetupError(#[from] Box<dyn std::error::Error + Send + Sync>);
+
+/// What every provider's config type does, so that the daemon and the
+/// validation handle a provider without knowing which one it is.
+#[async_trait]
+pub trait ProviderSettings: Send + Sync {
+    /// The provider's stable name, stored with every invoice it issues.
+    fn name(&self) -> &'static str;
+    /// Adds every problem to `errors`, each key named `{at}.{key}`.
+    fn validate(&self, at: &str, errors: &mut Vec<crate::config::Invalid>);
+    /// Builds the provider. Reads its files; does not contact it (a
+    /// provider that is down does not stop lnpayd starting).
+    async fn build(&self) -> Result<DynProvider, SetupError>;
 }
 
-/// Builds the provider one config entry describes. Reads its files; does
-/// not contact it (a provider that is down does not stop lnpayd starting).
+/// Builds the provider one config entry describes.
 pub async fn build(cfg: &ProviderConfig) -> Result<DynProvider, SetupError> {
-    Ok(match cfg {
-        ProviderConfig::Lnd(c) => Arc::new(LndProvider::new(c).await?),
-        ProviderConfig::DazNode(c) => Arc::new(DazNodeProvider::new(c)?),
-    })
+    cfg.settings().build().await
 }
 
 /// Appends `e`'s chain of causes to `text` (": cause: cause"), skipping any

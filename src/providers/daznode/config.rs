@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Invalid, Secret};
+use crate::providers::{DynProvider, ProviderSettings, SetupError};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -38,9 +39,20 @@ impl DazNodeConfig {
             (None, None) => Err(std::io::Error::other("no DazNode API key configured")),
         }
     }
+}
 
-    /// Adds every problem to `errors`, each named `{at}.{key}`.
-    pub fn validate(&self, at: &str, errors: &mut Vec<Invalid>) {
+#[async_trait::async_trait]
+impl ProviderSettings for DazNodeConfig {
+    fn name(&self) -> &'static str {
+        super::DazNodeProvider::NAME
+    }
+
+    async fn build(&self) -> Result<DynProvider, SetupError> {
+        let provider = super::DazNodeProvider::new(self).map_err(|e| SetupError(Box::new(e)))?;
+        Ok(std::sync::Arc::new(provider))
+    }
+
+    fn validate(&self, at: &str, errors: &mut Vec<Invalid>) {
         let mut bad =
             |key: &str, message: String| errors.push(Invalid::new(format!("{at}.{key}"), message));
         match url::Url::parse(&self.url) {

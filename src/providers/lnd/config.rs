@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Invalid, Secret};
+use crate::providers::{DynProvider, ProviderSettings, SetupError};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -47,9 +48,22 @@ impl LndConfig {
             self.address = format!("https://{}", self.address);
         }
     }
+}
 
-    /// Adds every problem to `errors`, each named `{at}.{key}`.
-    pub fn validate(&self, at: &str, errors: &mut Vec<Invalid>) {
+#[async_trait::async_trait]
+impl ProviderSettings for LndConfig {
+    fn name(&self) -> &'static str {
+        super::LndProvider::NAME
+    }
+
+    async fn build(&self) -> Result<DynProvider, SetupError> {
+        let provider = super::LndProvider::new(self)
+            .await
+            .map_err(|e| SetupError(Box::new(e)))?;
+        Ok(std::sync::Arc::new(provider))
+    }
+
+    fn validate(&self, at: &str, errors: &mut Vec<Invalid>) {
         let mut bad =
             |key: &str, message: String| errors.push(Invalid::new(format!("{at}.{key}"), message));
         if self.address.parse::<tonic::transport::Uri>().is_err() {
