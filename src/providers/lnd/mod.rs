@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod conn;
+mod reconcile;
 mod watcher;
 
 use std::path::Path;
