@@ -68,6 +68,18 @@ impl Breaker {
         }
     }
 
+    /// May a health check be the probe now? Like [`Breaker::allow`], but an
+    /// open circuit need not have cooled down: a node that answers its
+    /// health check gets new invoices back at once, not after the cooldown.
+    pub fn allow_probe(&mut self, now: Instant) -> bool {
+        if self.state == CircuitState::Open {
+            self.state = CircuitState::HalfOpen;
+            self.probe_in_flight = true;
+            return true;
+        }
+        self.allow(now)
+    }
+
     /// Gives the probe slot back when a call `allow` let through ended with
     /// no outcome (its caller gave up): otherwise the circuit would stay
     /// half-open, refusing everything, forever.
@@ -170,5 +182,19 @@ mod tests {
             b.record(ok, t0);
         }
         assert_eq!(b.state(), CircuitState::Closed);
+    }
+
+    #[test]
+    fn a_health_probe_need_not_wait_for_the_cooldown() {
+        let t0 = Instant::now();
+        let mut b = Breaker::new(1, 1, Duration::from_secs(30));
+        assert!(b.allow(t0));
+        assert_eq!(b.record(false, t0), Some(CircuitState::Open));
+        assert!(!b.allow(t0));
+        assert!(b.allow_probe(t0));
+        assert_eq!(b.state(), CircuitState::HalfOpen);
+        // One probe at a time, whoever holds it.
+        assert!(!b.allow(t0) && !b.allow_probe(t0));
+        assert_eq!(b.record(true, t0), Some(CircuitState::Closed));
     }
 }

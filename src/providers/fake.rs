@@ -4,6 +4,7 @@
 //! feature for integration tests.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -33,6 +34,7 @@ pub struct FakeProvider {
     calls: Mutex<HashMap<Op, usize>>,
     delay: Mutex<Duration>,
     connection: Mutex<Option<ConnectionState>>,
+    answered: AtomicUsize,
 }
 
 impl FakeProvider {
@@ -43,6 +45,7 @@ impl FakeProvider {
             calls: Mutex::default(),
             delay: Mutex::default(),
             connection: Mutex::default(),
+            answered: AtomicUsize::new(0),
         })
     }
 
@@ -63,6 +66,11 @@ impl FakeProvider {
 
     pub fn set_connection(&self, state: Option<ConnectionState>) {
         *self.connection.lock().expect("connection lock") = state;
+    }
+
+    /// How many times the router told it that its node answered.
+    pub fn answered(&self) -> usize {
+        self.answered.load(Ordering::Relaxed)
     }
 
     /// How many times `op` was called.
@@ -128,5 +136,9 @@ impl Provider for FakeProvider {
 
     fn connection_state(&self) -> Option<ConnectionState> {
         self.connection.lock().expect("connection lock").clone()
+    }
+
+    fn node_answered(&self) {
+        self.answered.fetch_add(1, Ordering::Relaxed);
     }
 }

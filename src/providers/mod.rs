@@ -112,6 +112,9 @@ pub trait Provider: Send + Sync + 'static {
     fn connection_state(&self) -> Option<ConnectionState> {
         None
     }
+    /// Called after a successful health check: a push connection that is
+    /// down may reconnect now instead of waiting out its backoff.
+    fn node_answered(&self) {}
     /// The push half: follows the provider's payment notifications until
     /// `shutdown`, reporting each confirmed payment to `ctx.settler`, and on
     /// every (re)connect reconciles what it may have missed. It reconnects

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use rand::Rng;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::ProviderError;
@@ -42,23 +43,38 @@ impl std::fmt::Display for ConnectionState {
 }
 
 /// A connection state shared between a watcher (which writes it) and the
-/// provider (which shows it).
+/// provider (which shows it), and the provider's way to cut a reconnect
+/// backoff short.
 #[derive(Debug)]
-pub struct StateCell(Mutex<ConnectionState>);
+pub struct StateCell {
+    state: Mutex<ConnectionState>,
+    wake: Notify,
+}
 
 impl Default for StateCell {
     fn default() -> Self {
-        Self(Mutex::new(ConnectionState::NotConnectedYet))
+        Self {
+            state: Mutex::new(ConnectionState::NotConnectedYet),
+            wake: Notify::new(),
+        }
     }
 }
 
 impl StateCell {
     pub fn get(&self) -> ConnectionState {
-        self.0.lock().expect("state lock").clone()
+        self.state.lock().expect("state lock").clone()
     }
 
     pub fn set(&self, state: ConnectionState) {
-        *self.0.lock().expect("state lock") = state;
+        *self.state.lock().expect("state lock") = state;
+    }
+
+    /// The node answers again: a supervisor waiting out its backoff
+    /// reconnects at once. Nothing happens while connected or connecting.
+    pub fn wake(&self) {
+        if matches!(self.get(), ConnectionState::Disconnected { .. }) {
+            self.wake.notify_one();
+        }
     }
 }
 
@@ -99,6 +115,11 @@ pub async fn keep_connected<S: PushSession>(
         s.state().set(ConnectionState::Disconnected { cause });
         tokio::select! {
             _ = tokio::time::sleep(delay) => {}
+            _ = s.state().wake.notified() => {
+                // The node answered: start the backoff over.
+                tracing::info!("{}: the node answers again; reconnecting now", S::WHAT);
+                failures = 0;
+            }
             _ = shutdown.cancelled() => return,
         }
     }
@@ -136,5 +157,52 @@ mod tests {
         };
         assert_eq!(down.to_string(), "disconnected: refused");
         assert!(!down.is_connected());
+    }
+
+    struct Flaky {
+        state: StateCell,
+        sessions: std::sync::atomic::AtomicU32,
+    }
+
+    #[async_trait::async_trait]
+    impl PushSession for Flaky {
+        const WHAT: &'static str = "test stream";
+
+        fn state(&self) -> &StateCell {
+            &self.state
+        }
+
+        async fn session(&self, _failures: &mut u32) -> ProviderError {
+            self.sessions
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            ProviderError::Unavailable("refused".into())
+        }
+    }
+
+    #[tokio::test]
+    async fn the_node_answering_cuts_the_backoff_short() {
+        let s = std::sync::Arc::new(Flaky {
+            state: StateCell::default(),
+            sessions: Default::default(),
+        });
+        let shutdown = CancellationToken::new();
+        let run = {
+            let (s, shutdown) = (s.clone(), shutdown.clone());
+            tokio::spawn(
+                async move { keep_connected(&*s, Duration::from_secs(600), shutdown).await },
+            )
+        };
+        let sessions = || s.sessions.load(std::sync::atomic::Ordering::SeqCst);
+        while sessions() < 3 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // Now backing off for seconds (250 ms × 2^3, and growing).
+        let before = sessions();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        s.state.wake();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(sessions(), before + 1, "reconnected at once");
+        shutdown.cancel();
+        run.await.unwrap();
     }
 }

@@ -349,6 +349,10 @@ impl Provider for DazNodeProvider {
         Some(self.stream_state.get())
     }
 
+    fn node_answered(&self) {
+        self.stream_state.wake();
+    }
+
     fn watch(
         self: Arc<Self>,
         ctx: WatchContext,

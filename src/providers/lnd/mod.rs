@@ -275,6 +275,10 @@ impl Provider for LndProvider {
         Some(self.stream_state.get())
     }
 
+    fn node_answered(&self) {
+        self.stream_state.wake();
+    }
+
     fn watch(
         self: Arc<Self>,
         ctx: WatchContext,

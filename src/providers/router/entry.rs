@@ -6,7 +6,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::{CallRecord, ProviderReport, HISTORY, LATENCY_SAMPLES};
-use crate::providers::breaker::Breaker;
+use crate::providers::breaker::{Breaker, CircuitState};
+use crate::providers::supervisor::ConnectionState;
 use crate::providers::{DynProvider, HealthDetails, ProviderError};
 use crate::time::now_ms;
 
@@ -136,9 +137,23 @@ impl Entry {
     }
 
     pub(super) async fn check(&self, timeout: Duration) {
-        // The check is the half-open probe when the circuit is open and cooled
-        // down; while it is open and cooling, it still runs, for the status.
-        let mut permit = self.allow();
+        // The check is the half-open probe whenever the circuit is open, also
+        // while it cools down: a node that answers gets new invoices back at
+        // once. Only while a create is the probe does the check run for the
+        // status alone.
+        let allowed = self
+            .breaker
+            .lock()
+            .expect("breaker lock")
+            .allow_probe(Instant::now());
+        let mut permit = allowed.then(|| Permit {
+            entry: self,
+            recorded: false,
+        });
+        let last_error = {
+            let s = self.stats.lock().expect("stats lock");
+            s.last_error.clone().filter(|_| s.online == Some(false))
+        };
         let started = Instant::now();
         let result = match tokio::time::timeout(timeout, self.provider.check_health()).await {
             Ok(r) => r,
@@ -161,9 +176,35 @@ impl Entry {
             Ok(h) => {
                 s.details = h.details;
                 s.last_error = None;
+                drop(s);
+                // A push connection that is down may retry now rather than
+                // wait out its backoff.
+                self.provider.node_answered();
+            }
+            // While a provider is down it is checked every second: its
+            // unchanged failure is told once, not every second.
+            Err(e) if last_error == Some(e.to_string()) => {
+                tracing::debug!(provider = self.name(), error = %e, "health check failed again")
             }
             Err(e) => tracing::warn!(provider = self.name(), error = %e, "health check failed"),
         }
+    }
+
+    /// Down, open, or with its push connection down: checked more often.
+    pub(super) fn needs_watching(&self) -> bool {
+        let s = self.stats.lock().expect("stats lock");
+        s.online != Some(true)
+            || self.breaker.lock().expect("breaker lock").state() != CircuitState::Closed
+            || self.push_down()
+    }
+
+    /// Its push connection (stream, websocket) is down: payments to its
+    /// invoices would be seen late, so new invoices prefer another.
+    pub(super) fn push_down(&self) -> bool {
+        matches!(
+            self.provider.connection_state(),
+            Some(ConnectionState::Disconnected { .. })
+        )
     }
 
     /// One call through the circuit, bounded by `timeout`, recorded in the

@@ -22,6 +22,10 @@ use entry::{Entry, Stats};
 
 /// Latencies kept per provider for the percentiles GetStatus shows.
 const LATENCY_SAMPLES: usize = 200;
+/// How often a provider that is down (offline, circuit open, or push
+/// connection down) is checked: the bound on how long it takes to serve
+/// again once it answers.
+const WATCH_EVERY: Duration = Duration::from_secs(1);
 /// Calls and health checks kept per provider for GetProviderMetrics: a day
 /// of checks every 30 s, and the newest calls up to this bound.
 const HISTORY: usize = 100_000;
@@ -133,7 +137,7 @@ impl Router {
         let mut attempts = Vec::new();
         let mut errors = Vec::new();
         let timeout = self.attempt_timeout();
-        'providers: for e in &self.entries {
+        'providers: for e in self.in_preference() {
             let mut retry = 0u32;
             loop {
                 let (result, took) = e
@@ -179,13 +183,30 @@ impl Router {
         futures::future::join_all(self.entries.iter().map(|e| e.check(timeout))).await;
     }
 
-    /// Checks every provider every `failover.health_check_interval_ms` until shutdown.
+    /// The providers in the order new invoices try them: priority order,
+    /// those whose push connection is down last (a payment to their
+    /// invoices would be seen late).
+    fn in_preference(&self) -> Vec<&Entry> {
+        let (up, down): (Vec<&Entry>, Vec<&Entry>) =
+            self.entries.iter().partition(|e| !e.push_down());
+        up.into_iter().chain(down).collect()
+    }
+
+    /// Checks every provider every `failover.health_check_interval_ms`
+    /// until shutdown, and every [`WATCH_EVERY`] while one is down, so that
+    /// one coming back serves again, and reconnects its push connection,
+    /// within seconds.
     pub async fn run_health_checks(self: Arc<Self>, shutdown: CancellationToken) {
         let every = Duration::from_millis(self.cfg.health_check_interval_ms);
         loop {
+            let wait = if self.entries.iter().any(Entry::needs_watching) {
+                every.min(WATCH_EVERY)
+            } else {
+                every
+            };
             tokio::select! {
                 _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(every) => {}
+                _ = tokio::time::sleep(wait) => {}
             }
             tokio::select! {
                 _ = shutdown.cancelled() => return,
@@ -262,7 +283,15 @@ impl ProviderReport {
     }
 }
 
-/// The provider new invoices go to first, given the reports in priority order.
+/// The provider new invoices go to first, given the reports in priority
+/// order: as [`Router::create`] tries them, those with their push
+/// connection down last.
 pub fn serving(reports: &[ProviderReport]) -> Option<&'static str> {
-    reports.iter().find(|r| r.usable()).map(|r| r.name)
+    let push_down =
+        |r: &&ProviderReport| matches!(r.connection, Some(ConnectionState::Disconnected { .. }));
+    let usable = || reports.iter().filter(|r| r.usable());
+    usable()
+        .find(|r| !push_down(r))
+        .or_else(|| usable().next())
+        .map(|r| r.name)
 }

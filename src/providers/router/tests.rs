@@ -128,8 +128,7 @@ async fn the_breaker_opens_skips_then_a_healthy_check_closes_it() {
     assert!(attempts.iter().all(|t| t.provider == "b"));
     assert_ne!(serving(&r.reports()), Some("a"));
 
-    // After the cooldown the health check is the half-open probe.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // A health check is the probe, cooldown or not.
     r.check_all().await;
     assert_eq!(circuit(&r, "a"), CircuitState::Closed);
     assert_eq!(r.create(&req()).await.0.unwrap().0.name(), "a");
@@ -143,9 +142,59 @@ async fn a_failed_probe_keeps_the_circuit_open() {
     a.script(Op::Health, [Err(down())]);
     let r = router(&[&a]);
     assert!(r.create(&req()).await.0.is_err());
-    tokio::time::sleep(Duration::from_millis(1100)).await;
     r.check_all().await;
     assert_eq!(circuit(&r, "a"), CircuitState::Open);
+    assert_eq!(a.answered(), 0);
+    r.check_all().await;
+    assert_eq!(circuit(&r, "a"), CircuitState::Closed);
+    assert_eq!(a.answered(), 1, "its push half is told the node answers");
+}
+
+#[tokio::test]
+async fn a_provider_with_its_push_connection_down_is_tried_last() {
+    let (a, b) = (FakeProvider::new("a"), FakeProvider::new("b"));
+    a.set_connection(Some(ConnectionState::Disconnected {
+        cause: "reset".into(),
+    }));
+    b.set_connection(Some(ConnectionState::Connected));
+    let r = router(&[&a, &b]);
+    r.check_all().await;
+    assert_eq!(r.create(&req()).await.0.unwrap().0.name(), "b");
+    assert_eq!(serving(&r.reports()), Some("b"));
+    // Still there when the other cannot serve.
+    b.script(Op::Create, [Err(down()), Err(down())]);
+    assert_eq!(r.create(&req()).await.0.unwrap().0.name(), "a");
+    // Connecting (start-up, or a reconnect under way) is not down.
+    a.set_connection(Some(ConnectionState::Connecting));
+    assert_eq!(r.create(&req()).await.0.unwrap().0.name(), "a");
+    assert_eq!(serving(&r.reports()), Some("a"));
+}
+
+#[tokio::test]
+async fn a_provider_that_is_down_is_checked_every_second() {
+    let a = FakeProvider::new("a");
+    a.script(Op::Health, [Err(down())]);
+    let r = Arc::new(Router::new(
+        vec![a.clone() as DynProvider],
+        FailoverConfig {
+            health_check_interval_ms: 60_000,
+            ..cfg()
+        },
+    ));
+    r.check_all().await;
+    let shutdown = CancellationToken::new();
+    let checks = tokio::spawn(r.clone().run_health_checks(shutdown.clone()));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(a.calls(Op::Health), 2, "down: checked again within 1 s");
+    assert!(r.reports()[0].online);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        a.calls(Op::Health),
+        2,
+        "up: back to the configured interval"
+    );
+    shutdown.cancel();
+    checks.await.unwrap();
 }
 
 #[tokio::test]
