@@ -64,11 +64,19 @@ fn dies_with(task: &str) {
 }
 
 #[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "the fault hook exists in debug builds only"
+)]
 fn a_panicking_expiry_timer_ends_the_daemon_non_zero() {
     dies_with("expiry_timer");
 }
 
 #[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "the fault hook exists in debug builds only"
+)]
 fn a_panicking_watcher_ends_the_daemon_non_zero() {
     dies_with("dev_watcher");
 }

@@ -222,6 +222,8 @@ mod tests {
         // Multi-byte characters where the old parser sliced by byte offsets.
         for bad in [
             json!("2026-11-20T22:3é:38"),
+            // The offset's bytes sliced mid-character: this one panicked.
+            json!("2026-11-20T22:30:38é0:00"),
             json!("2026-11-20T22:30:38.7é9551+00:00"),
             json!("ééééééééééééééééééééé"),
             json!("2026-11-20T22:30:38+0"),
