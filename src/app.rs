@@ -114,7 +114,7 @@ impl App {
                 self.store.append_audit(&audit)?;
                 // The router stops at a provider that understood and refused:
                 // that is an answer about the request, not an outage.
-                if let Some((provider, e)) = errors.last().filter(|(_, e)| !e.is_transient()) {
+                if let Some((provider, e)) = errors.last().filter(|(_, e)| !e.tries_next()) {
                     return Err(Error::Provider {
                         provider: provider.clone(),
                         source: e.clone(),
