@@ -68,16 +68,19 @@ impl Breaker {
         }
     }
 
-    /// May a health check be the probe now? Like [`Breaker::allow`], but an
-    /// open circuit need not have cooled down: a node that answers its
-    /// health check gets new invoices back at once, not after the cooldown.
-    pub fn allow_probe(&mut self, now: Instant) -> bool {
-        if self.state == CircuitState::Open {
-            self.state = CircuitState::HalfOpen;
-            self.probe_in_flight = true;
-            return true;
+    /// The provider answered a health check that was not the probe (the
+    /// circuit was cooling down): close the circuit now rather than after
+    /// the cooldown, so that new invoices return to a node that is back.
+    /// Returns the new state when it changed. A probe in flight decides
+    /// for itself.
+    pub fn answered(&mut self) -> Option<CircuitState> {
+        if self.state != CircuitState::Open {
+            return None;
         }
-        self.allow(now)
+        self.state = CircuitState::Closed;
+        self.outcomes.clear();
+        self.opened_at = None;
+        Some(self.state)
     }
 
     /// Gives the probe slot back when a call `allow` let through ended with
@@ -185,16 +188,21 @@ mod tests {
     }
 
     #[test]
-    fn a_health_probe_need_not_wait_for_the_cooldown() {
+    fn an_answer_during_the_cooldown_closes_the_circuit() {
         let t0 = Instant::now();
         let mut b = Breaker::new(1, 1, Duration::from_secs(30));
         assert!(b.allow(t0));
         assert_eq!(b.record(false, t0), Some(CircuitState::Open));
         assert!(!b.allow(t0));
-        assert!(b.allow_probe(t0));
+        assert_eq!(b.answered(), Some(CircuitState::Closed));
+        assert!(b.allow(t0));
+        assert_eq!(b.answered(), None);
+        // A probe in flight is left to decide.
+        assert_eq!(b.record(false, t0), Some(CircuitState::Open));
+        let later = t0 + Duration::from_secs(31);
+        assert!(b.allow(later));
         assert_eq!(b.state(), CircuitState::HalfOpen);
-        // One probe at a time, whoever holds it.
-        assert!(!b.allow(t0) && !b.allow_probe(t0));
-        assert_eq!(b.record(true, t0), Some(CircuitState::Closed));
+        assert_eq!(b.answered(), None);
+        assert_eq!(b.record(true, later), Some(CircuitState::Closed));
     }
 }

@@ -137,19 +137,10 @@ impl Entry {
     }
 
     pub(super) async fn check(&self, timeout: Duration) {
-        // The check is the half-open probe whenever the circuit is open, also
-        // while it cools down: a node that answers gets new invoices back at
-        // once. Only while a create is the probe does the check run for the
-        // status alone.
-        let allowed = self
-            .breaker
-            .lock()
-            .expect("breaker lock")
-            .allow_probe(Instant::now());
-        let mut permit = allowed.then(|| Permit {
-            entry: self,
-            recorded: false,
-        });
+        // The check is the half-open probe when the circuit is open and cooled
+        // down; while it is open and cooling, it still runs, for the status,
+        // and a success closes the circuit (below).
+        let mut permit = self.allow();
         let last_error = {
             let s = self.stats.lock().expect("stats lock");
             s.last_error.clone().filter(|_| s.online == Some(false))
@@ -177,6 +168,18 @@ impl Entry {
                 s.details = h.details;
                 s.last_error = None;
                 drop(s);
+                if permit.is_none() {
+                    // A node that answers gets new invoices back now, not
+                    // after the rest of the cooldown.
+                    let changed = self.breaker.lock().expect("breaker lock").answered();
+                    if let Some(state) = changed {
+                        tracing::warn!(
+                            provider = self.name(),
+                            circuit = state.as_str(),
+                            "circuit breaker changed state"
+                        );
+                    }
+                }
                 // A push connection that is down may retry now rather than
                 // wait out its backoff.
                 self.provider.node_answered();
