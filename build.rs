@@ -9,6 +9,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &[
                 "proto/lnpayd/v1/invoices.proto",
                 "proto/lnpayd/v1/admin.proto",
+                "proto/lnpayd/v1/errors.proto",
+                // Not used from Rust (tonic-types has them): compiled only so
+                // reflection can describe the details in an error, and
+                // grpcurl prints ErrorInfo instead of raw bytes.
+                "proto/google/rpc/status.proto",
+                "proto/google/rpc/error_details.proto",
             ],
             &["proto"],
         )?;

@@ -7,6 +7,7 @@ use tonic::{Request, Response, Status};
 use super::convert;
 use super::status::invalid;
 use crate::app::App;
+use crate::error::Reason;
 use crate::proto;
 use crate::providers::ProviderHistory;
 use crate::store::{AuditCursor, AuditQuery};
@@ -66,7 +67,7 @@ impl proto::admin_server::Admin for AdminApi {
     ) -> Result<Response<proto::Invoice>, Status> {
         let r = req.into_inner();
         if r.id.is_empty() {
-            return Err(invalid("ID_REQUIRED", "id", "set id"));
+            return Err(invalid(Reason::IdRequired, "id", "set id"));
         }
         let inv = self.app.simulate_payment(&r.id, r.amount_msat).await?;
         Ok(Response::new(convert::invoice(inv)))
@@ -81,7 +82,7 @@ impl proto::admin_server::Admin for AdminApi {
             0 => 100,
             n if n > 1000 => {
                 return Err(invalid(
-                    "PAGE_SIZE_TOO_LARGE",
+                    Reason::PageSizeTooLarge,
                     "page_size",
                     "page_size is at most 1000",
                 ))
@@ -94,7 +95,7 @@ impl proto::admin_server::Admin for AdminApi {
                 Ok(k) if k.starts_with(b"a/") => Some(AuditCursor(k)),
                 _ => {
                     return Err(invalid(
-                        "INVALID_PAGE_TOKEN",
+                        Reason::InvalidPageToken,
                         "page_token",
                         "page_token is not one this server issued",
                     ))
@@ -103,7 +104,7 @@ impl proto::admin_server::Admin for AdminApi {
         };
         let bad_time = |field| {
             invalid(
-                "INVALID_TIMESTAMP",
+                Reason::InvalidTimestamp,
                 field,
                 format!("{field} is before 1970"),
             )

@@ -14,6 +14,7 @@ use super::request_id;
 use super::status::invalid;
 use crate::app::{App, Lookup};
 use crate::domain::CreateParams;
+use crate::error::Reason;
 use crate::events::EventFilter;
 use crate::proto::{self, create_invoice_request as create, get_invoice_request as get};
 use crate::store::ListQuery;
@@ -30,7 +31,7 @@ pub struct InvoicesApi {
 
 fn required_id(id: String) -> Result<String, Status> {
     if id.is_empty() {
-        return Err(invalid("ID_REQUIRED", "id", "set id"));
+        return Err(invalid(Reason::IdRequired, "id", "set id"));
     }
     Ok(id)
 }
@@ -93,7 +94,7 @@ impl proto::invoices_server::Invoices for InvoicesApi {
             Some(get::Lookup::ExternalRef(v)) if !v.is_empty() => Lookup::ExternalRef(v),
             _ => {
                 return Err(invalid(
-                    "LOOKUP_REQUIRED",
+                    Reason::LookupRequired,
                     "lookup",
                     "set one of id, payment_hash or external_ref",
                 ))
@@ -113,7 +114,7 @@ impl proto::invoices_server::Invoices for InvoicesApi {
             0 => DEFAULT_PAGE_SIZE,
             n if n > MAX_PAGE_SIZE => {
                 return Err(invalid(
-                    "PAGE_SIZE_TOO_LARGE",
+                    Reason::PageSizeTooLarge,
                     "page_size",
                     format!("page_size is at most {MAX_PAGE_SIZE}"),
                 ))
@@ -125,7 +126,7 @@ impl proto::invoices_server::Invoices for InvoicesApi {
             t if is_invoice_id(t) => Some(t.to_string()),
             _ => {
                 return Err(invalid(
-                    "INVALID_PAGE_TOKEN",
+                    Reason::InvalidPageToken,
                     "page_token",
                     "page_token is not one this server issued",
                 ))
@@ -133,14 +134,14 @@ impl proto::invoices_server::Invoices for InvoicesApi {
         };
         let status = proto::InvoiceStatus::try_from(r.status).map_err(|_| {
             invalid(
-                "INVALID_STATUS",
+                Reason::InvalidStatus,
                 "status",
                 format!("unknown status {}", r.status),
             )
         })?;
         let bad_time = |field| {
             invalid(
-                "INVALID_TIMESTAMP",
+                Reason::InvalidTimestamp,
                 field,
                 format!("{field} is before 1970"),
             )
@@ -224,7 +225,7 @@ impl proto::invoices_server::Invoices for InvoicesApi {
                 Some(k) => kinds.push(k),
                 None => {
                     return Err(invalid(
-                        "INVALID_EVENT_TYPE",
+                        Reason::InvalidEventType,
                         "types",
                         format!("unknown event type {t}"),
                     ))
