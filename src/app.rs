@@ -9,8 +9,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::domain::{
-    new_invoice_id, validate_new_invoice, AuditEntry, CreateParams, Event, Invoice, InvoiceStatus,
-    Limits, Memo, SettlePath,
+    new_invoice_id, validate_new_invoice, AuditAction, AuditEntry, CreateParams, Event, Invoice,
+    InvoiceStatus, Limits, Memo, SettlePath,
 };
 use crate::error::{Error, Result};
 use crate::events::{self, EventFilter};
@@ -93,18 +93,16 @@ impl App {
         let (invoice_id, created) = new_invoice_id();
         let mut audit: Vec<AuditEntry> = attempts
             .iter()
-            .map(|a| AuditEntry {
-                at_ms: a.ended_at_ms,
-                kind: "provider_call".into(),
-                invoice_id: Some(invoice_id.clone()),
-                provider: Some(a.provider.into()),
-                action: "create_invoice".into(),
-                outcome: a
-                    .error
-                    .as_ref()
-                    .map_or("ok".into(), |e| format!("error: {e}")),
-                duration_ms: Some(a.duration_ms),
-                request_id: request_id.clone(),
+            .map(|a| {
+                AuditEntry::provider_call(
+                    AuditAction::CreateInvoice,
+                    &invoice_id,
+                    a.provider,
+                    a.error.as_ref().map_or(Ok(()), Err),
+                    a.duration_ms,
+                    a.ended_at_ms,
+                )
+                .with_request_id(request_id.clone())
             })
             .collect();
         let (provider, issued) = match result {
@@ -158,16 +156,11 @@ impl App {
             invoice_id: invoice.id.clone(),
             created_at_ms: created,
         });
-        audit.push(AuditEntry {
-            at_ms: created,
-            kind: "status_change".into(),
-            invoice_id: Some(invoice.id.clone()),
-            provider: Some(invoice.provider.clone()),
-            action: "created".into(),
-            outcome: "pending".into(),
-            duration_ms: None,
-            request_id,
-        });
+        audit.push(
+            AuditEntry::status_change(AuditAction::Created, &invoice.id, "pending".into(), created)
+                .with_provider(&invoice.provider)
+                .with_request_id(request_id),
+        );
         match self
             .store
             .insert_invoice(&invoice, record.as_ref(), &audit)?
@@ -263,19 +256,15 @@ impl App {
             started.elapsed(),
             result.as_ref().map(|_| ()),
         );
-        self.store.append_audit(&[AuditEntry {
-            at_ms: now_ms(),
-            kind: "provider_call".into(),
-            invoice_id: Some(inv.id.clone()),
-            provider: Some(inv.provider.clone()),
-            action: "cancel_invoice".into(),
-            outcome: result
-                .as_ref()
-                .err()
-                .map_or("ok".into(), |e| format!("error: {e}")),
-            duration_ms: Some(started.elapsed().as_millis() as u64),
-            request_id: request_id.clone(),
-        }])?;
+        self.store.append_audit(&[AuditEntry::provider_call(
+            AuditAction::CancelInvoice,
+            &inv.id,
+            &inv.provider,
+            result.as_ref().map(|_| ()),
+            started.elapsed().as_millis() as u64,
+            now_ms(),
+        )
+        .with_request_id(request_id.clone())])?;
         result.map_err(|e| Error::Provider {
             provider: inv.provider.clone(),
             source: e,

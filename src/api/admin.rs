@@ -136,10 +136,10 @@ impl proto::admin_server::Admin for AdminApi {
             .into_iter()
             .map(|(_, e)| proto::AuditEntry {
                 at: Some(to_timestamp(e.at_ms)),
-                kind: e.kind,
+                kind: e.kind.as_str().into(),
                 invoice_id: e.invoice_id.unwrap_or_default(),
                 provider: e.provider.unwrap_or_default(),
-                action: e.action,
+                action: e.action.as_str().into(),
                 outcome: e.outcome,
                 duration_ms: e.duration_ms.unwrap_or_default(),
                 request_id: e.request_id.unwrap_or_default(),
