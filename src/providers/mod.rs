@@ -21,7 +21,7 @@ pub use bolt11::{check_issued, Bolt11Facts};
 pub use daznode::DazNodeProvider;
 pub use dev::DevProvider;
 pub use lnd::LndProvider;
-pub use router::{serving, Attempt, CallRecord, ProviderHistory, ProviderReport, Router};
+pub use router::{Attempt, CallRecord, ProviderHistory, ProviderReport, Router};
 
 /// What a provider is asked to issue. Already validated.
 #[derive(Clone, Debug)]

@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::breaker::{Breaker, CircuitState};
 use super::{DynProvider, HealthDetails, InvoiceRequest, IssuedInvoice, ProviderError};
 use crate::config::FailoverConfig;
+use crate::health::percentile;
 use crate::time::now_ms;
 
 /// Latencies kept per provider for the percentiles GetStatus shows.
@@ -48,15 +49,6 @@ pub struct ProviderHistory {
     pub calls: Vec<CallRecord>,
     /// (time, up) of each health check.
     pub checks: Vec<(u64, bool)>,
-}
-
-impl ProviderHistory {
-    /// Share of health checks that found the provider up, in percent; None without checks.
-    pub fn uptime_percent(&self) -> Option<f64> {
-        (!self.checks.is_empty()).then(|| {
-            100.0 * self.checks.iter().filter(|c| c.1).count() as f64 / self.checks.len() as f64
-        })
-    }
 }
 
 /// What GetStatus shows of one provider.
@@ -96,13 +88,6 @@ struct Entry {
 pub struct Router {
     entries: Vec<Entry>,
     cfg: FailoverConfig,
-}
-
-fn percentile(sorted: &[u64], p: f64) -> u64 {
-    if sorted.is_empty() {
-        return 0;
-    }
-    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
 }
 
 /// One call the circuit let through. Dropped before its outcome is recorded
@@ -415,9 +400,4 @@ impl ProviderReport {
     pub fn usable(&self) -> bool {
         self.online && self.circuit != CircuitState::Open
     }
-}
-
-/// The provider new invoices go to first, given the reports in priority order.
-pub fn serving(reports: &[ProviderReport]) -> Option<&'static str> {
-    reports.iter().find(|r| r.usable()).map(|r| r.name)
 }
