@@ -120,9 +120,9 @@ impl From<Error> for Status {
                 HashMap::new(),
             ),
             Error::ProvidersUnavailable(errors) => {
-                for (p, e) in &errors {
-                    tracing::warn!(provider = %p, error = %e, "no provider could create the invoice");
-                }
+                // The router logged each failure as it happened; this names the outcome.
+                let causes: Vec<String> = errors.iter().map(|(p, e)| format!("{p}: {e}")).collect();
+                tracing::warn!(errors = ?causes, "no provider could create the invoice");
                 let metadata = errors
                     .iter()
                     .map(|(p, e)| (p.clone(), e.kind().to_string()))
