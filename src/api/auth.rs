@@ -125,8 +125,10 @@ fn read_or_create(path: &Path) -> std::io::Result<String> {
 
 /// A tonic interceptor requiring `need` (written once, applied per service).
 pub fn require(tokens: Arc<Tokens>, need: Role) -> impl tonic::service::Interceptor + Clone {
-    move |req: Request<()>| {
-        tokens.check(&req, need)?;
+    move |mut req: Request<()>| {
+        let role = tokens.check(&req, need)?;
+        // For the handlers: what an error may show depends on who asked.
+        req.extensions_mut().insert(role);
         Ok(req)
     }
 }

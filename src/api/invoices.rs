@@ -9,9 +9,10 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status};
 
+use super::auth::Role;
 use super::convert;
 use super::request_id;
-use super::status::invalid;
+use super::status::{for_role, invalid};
 use crate::app::{App, Lookup};
 use crate::domain::CreateParams;
 use crate::error::Reason;
@@ -34,6 +35,11 @@ fn required_id(id: String) -> Result<String, Status> {
         return Err(invalid(Reason::IdRequired, "id", "set id"));
     }
     Ok(id)
+}
+
+/// The role the auth interceptor found for the caller's token.
+fn role<T>(req: &Request<T>) -> Option<Role> {
+    req.extensions().get::<Role>().copied()
 }
 
 /// The client's gRPC deadline (`grpc-timeout`), if it sent one.
@@ -61,6 +67,7 @@ impl proto::invoices_server::Invoices for InvoicesApi {
         req: Request<proto::CreateInvoiceRequest>,
     ) -> Result<Response<proto::Invoice>, Status> {
         let rid = request_id(&req);
+        let role = role(&req);
         let r = req.into_inner();
         let mut p = CreateParams {
             expiry_secs: r.expiry_seconds,
@@ -80,7 +87,11 @@ impl proto::invoices_server::Invoices for InvoicesApi {
             Some(create::Memo::DescriptionHash(h)) => p.description_hash = Some(h),
             None => {}
         }
-        let inv = self.app.create_invoice(p, rid).await?;
+        let inv = self
+            .app
+            .create_invoice(p, rid)
+            .await
+            .map_err(|e| for_role(e, role))?;
         Ok(Response::new(convert::invoice(inv)))
     }
 
@@ -177,10 +188,14 @@ impl proto::invoices_server::Invoices for InvoicesApi {
         req: Request<proto::CancelInvoiceRequest>,
     ) -> Result<Response<proto::Invoice>, Status> {
         let rid = request_id(&req);
+        let role = role(&req);
         let id = required_id(req.into_inner().id)?;
-        Ok(Response::new(convert::invoice(
-            self.app.cancel_invoice(&id, rid).await?,
-        )))
+        let inv = self
+            .app
+            .cancel_invoice(&id, rid)
+            .await
+            .map_err(|e| for_role(e, role))?;
+        Ok(Response::new(convert::invoice(inv)))
     }
 
     async fn wait_invoice(

@@ -3,13 +3,15 @@
 //! What a provider or the store said (hosts, transport causes, a provider's
 //! raw text) is logged here and not sent: a caller learns which provider
 //! failed and how (`unavailable`, `timeout`, …), the operator reads the rest
-//! in the log, GetStatus and the audit log.
+//! in the log, GetStatus and the audit log, and an admin-token caller gets
+//! it too, as a `google.rpc.DebugInfo` ([`for_role`]).
 
 use std::collections::HashMap;
 
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
+use super::auth::Role;
 use crate::error::{Error, Reason};
 use crate::providers::ProviderError;
 
@@ -33,6 +35,30 @@ pub fn invalid(reason: Reason, field: &'static str, message: impl Into<String>) 
         message: message.into(),
     })
     .into()
+}
+
+/// The status for `e` as `role` may see it: the same for both roles, and
+/// for an admin, what the provider or the store said, as a DebugInfo.
+pub fn for_role(e: Error, role: Option<Role>) -> Status {
+    let internal = match &e {
+        _ if role != Some(Role::Admin) => None,
+        Error::ProvidersUnavailable(errors) => Some(
+            errors
+                .iter()
+                .map(|(p, e)| format!("{p}: {e}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        Error::Provider { .. } | Error::Store(_) => Some(e.to_string()),
+        _ => None,
+    };
+    let status = Status::from(e);
+    let Some(detail) = internal else {
+        return status;
+    };
+    let mut details = status.get_error_details();
+    details.set_debug_info(Vec::<String>::new(), detail);
+    Status::with_error_details(status.code(), status.message(), details)
 }
 
 fn meta<const N: usize>(pairs: [(&str, String); N]) -> HashMap<String, String> {
@@ -212,5 +238,29 @@ mod tests {
             );
             assert!(msg.contains("lnd"), "{msg}");
         }
+    }
+
+    #[test]
+    fn only_an_admin_gets_the_internal_detail() {
+        let e = || Error::Provider {
+            provider: "lnd".into(),
+            source: ProviderError::Unavailable("lnd.internal.example:10009: refused".into()),
+        };
+        for role in [None, Some(Role::Invoice)] {
+            let s = for_role(e(), role);
+            assert_eq!(
+                s.get_details_error_info().unwrap().reason,
+                "PROVIDER_UNAVAILABLE"
+            );
+            assert!(s.get_details_debug_info().is_none(), "{role:?}: {s:?}");
+        }
+        let s = for_role(e(), Some(Role::Admin));
+        assert_eq!(s.code(), Code::Unavailable);
+        assert_eq!(
+            s.get_details_error_info().unwrap().reason,
+            "PROVIDER_UNAVAILABLE"
+        );
+        let debug = s.get_details_debug_info().expect("an admin sees the cause");
+        assert!(debug.detail.contains("lnd.internal.example"), "{debug:?}");
     }
 }
