@@ -19,6 +19,8 @@
 //! A new external system (a webhook receiver, an NWC relay, PostgreSQL) gets
 //! its own module here, with the same contract.
 
+#![warn(missing_docs)]
+
 pub mod daemon;
 pub mod lnbits;
 pub mod lnd;
