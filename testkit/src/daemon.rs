@@ -53,6 +53,18 @@ pub fn lnpayd_bin() -> PathBuf {
         .clone()
 }
 
+/// The harness' own knobs (`LNPAYD_TEST_*`, `LNPAYD_REGTEST_*`) share
+/// lnpayd's prefix, and lnpayd refuses an `LNPAYD_` variable it does not know.
+fn harness_vars() -> Vec<std::ffi::OsString> {
+    std::env::vars_os()
+        .map(|(k, _)| k)
+        .filter(|k| {
+            let k = k.to_string_lossy();
+            k.starts_with("LNPAYD_TEST_") || k.starts_with("LNPAYD_REGTEST_")
+        })
+        .collect()
+}
+
 /// One running lnpayd; killed (SIGKILL) when dropped.
 pub struct Daemon {
     child: Option<Child>,
@@ -125,6 +137,9 @@ impl Daemon {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log_file);
+        for k in harness_vars() {
+            cmd.env_remove(k);
+        }
         for (k, v) in env {
             // An empty value removes a variable the harness would set.
             if v.is_empty() {
