@@ -22,7 +22,6 @@
 //! lnpayd also gets PR_SET_PDEATHSIG, LNbits' fixture stops when its stdin
 //! pipe closes).
 
-#[path = "common/mod.rs"]
 mod common;
 use common::{clk_tck, cpu_model, env_list, env_num, loadavg, Outcome};
 use std::io::{BufRead, BufReader, Read};

@@ -36,13 +36,6 @@
 //! successful request in a warm-up, a payment that fails, an event that never
 //! comes). Every process (btcd ×2, lnd ×2, lnpayd) is a child killed on drop.
 
-#[path = "../tests/common/daemon.rs"]
-mod daemon;
-#[path = "../tests/lnd/network.rs"]
-#[allow(dead_code)]
-mod network;
-
-#[path = "common/mod.rs"]
 mod common;
 use common::{clk_tck, cpu_model, env_list, env_num, loadavg, Outcome};
 use std::collections::HashMap;
@@ -56,8 +49,8 @@ use lnpayd::proto::{self, EventType};
 use lnpayd::providers::lnd::conn::LndClient;
 use tokio::sync::mpsc;
 
-use daemon::{create_req, Daemon, Invoices};
-use network::Network;
+use testkit::daemon::{create_req, Daemon, Invoices};
+use testkit::lnd::{self as network, Network};
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const AMOUNT_SAT: u64 = 1_000;

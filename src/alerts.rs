@@ -11,7 +11,7 @@
 //! | `provider_down` | offline for over `provider_down_secs` | online |
 //! | `stream_down` | its push stream (LND's invoice stream, DazNode's websocket) is disconnected for over `stream_down_secs` | connected |
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,12 +23,54 @@ use crate::config::AlertsConfig;
 use crate::providers::breaker::CircuitState;
 use crate::providers::{ProviderReport, Router};
 
+/// The conditions in the table above; each is named so in logs and webhooks.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertName {
+    ProviderFailing,
+    SlowCall,
+    ProviderDown,
+    StreamDown,
+}
+
+impl AlertName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ProviderFailing => "provider_failing",
+            Self::SlowCall => "slow_call",
+            Self::ProviderDown => "provider_down",
+            Self::StreamDown => "stream_down",
+        }
+    }
+}
+
+impl std::fmt::Display for AlertName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertState {
+    Raised,
+    Cleared,
+}
+
+impl AlertState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Raised => "raised",
+            Self::Cleared => "cleared",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Alert {
-    pub alert: &'static str,
+    pub alert: AlertName,
     pub provider: String,
-    /// "raised" or "cleared".
-    pub state: &'static str,
+    pub state: AlertState,
     pub detail: String,
     /// What a chat endpoint shows.
     pub text: String,
@@ -37,7 +79,7 @@ pub struct Alert {
 /// Tracks which alerts are active and since when conditions have held.
 pub struct Evaluator {
     cfg: AlertsConfig,
-    active: HashMap<(&'static str, String), ()>,
+    active: HashSet<(AlertName, String)>,
     offline_since: HashMap<String, Instant>,
     stream_down_since: HashMap<String, Instant>,
 }
@@ -46,7 +88,7 @@ impl Evaluator {
     pub fn new(cfg: AlertsConfig) -> Self {
         Self {
             cfg,
-            active: HashMap::new(),
+            active: HashSet::new(),
             offline_since: HashMap::new(),
             stream_down_since: HashMap::new(),
         }
@@ -63,7 +105,7 @@ impl Evaluator {
             let stream_down_for = since(&mut self.stream_down_since, &p, stream_down, now);
             let conditions = [
                 (
-                    "provider_failing",
+                    AlertName::ProviderFailing,
                     r.circuit != CircuitState::Closed,
                     format!(
                         "circuit {}: most recent calls failed; last error: {}",
@@ -72,7 +114,7 @@ impl Evaluator {
                     ),
                 ),
                 (
-                    "slow_call",
+                    AlertName::SlowCall,
                     r.last_latency_ms > self.cfg.slow_call_ms,
                     format!(
                         "last call took {} ms (limit {} ms)",
@@ -80,7 +122,7 @@ impl Evaluator {
                     ),
                 ),
                 (
-                    "provider_down",
+                    AlertName::ProviderDown,
                     offline_for
                         .is_some_and(|d| d > Duration::from_secs(self.cfg.provider_down_secs)),
                     format!(
@@ -90,7 +132,7 @@ impl Evaluator {
                     ),
                 ),
                 (
-                    "stream_down",
+                    AlertName::StreamDown,
                     stream_down_for
                         .is_some_and(|d| d > Duration::from_secs(self.cfg.stream_down_secs)),
                     format!(
@@ -102,13 +144,17 @@ impl Evaluator {
             ];
             for (name, holds, detail) in conditions {
                 let key = (name, p.clone());
-                let was = self.active.contains_key(&key);
+                let was = self.active.contains(&key);
                 if holds == was {
                     continue;
                 }
-                let state = if holds { "raised" } else { "cleared" };
+                let state = if holds {
+                    AlertState::Raised
+                } else {
+                    AlertState::Cleared
+                };
                 if holds {
-                    self.active.insert(key, ());
+                    self.active.insert(key);
                 } else {
                     self.active.remove(&key);
                 }
@@ -166,10 +212,14 @@ pub async fn run(
             _ = tokio::time::sleep(every) => {}
         }
         for a in evaluator.evaluate(&router.reports(), Instant::now()) {
-            if a.state == "raised" {
-                tracing::warn!(alert = a.alert, state = a.state, provider = %a.provider, detail = %a.detail, "alert");
-            } else {
-                tracing::info!(alert = a.alert, state = a.state, provider = %a.provider, "alert");
+            let (alert, state) = (a.alert.as_str(), a.state.as_str());
+            match a.state {
+                AlertState::Raised => {
+                    tracing::warn!(alert, state, provider = %a.provider, detail = %a.detail, "alert")
+                }
+                AlertState::Cleared => {
+                    tracing::info!(alert, state, provider = %a.provider, "alert")
+                }
             }
             if let Some(url) = &webhook {
                 let (client, url, shutdown) = (client.clone(), url.clone(), shutdown.clone());
@@ -193,12 +243,16 @@ async fn deliver(client: &reqwest::Client, url: &str, alert: &Alert, attempts: u
             Ok(r) => format!("HTTP {}", r.status().as_u16()),
             Err(e) => format!("{}", e.without_url()),
         };
-        tracing::warn!(alert = alert.alert, attempt, error = %outcome, "alert webhook delivery failed");
+        tracing::warn!(alert = alert.alert.as_str(), attempt, error = %outcome, "alert webhook delivery failed");
         if attempt < attempts {
             tokio::time::sleep(crate::settlement::backoff(attempt, Duration::from_secs(60))).await;
         }
     }
-    tracing::error!(alert = alert.alert, attempts, "alert webhook gave up");
+    tracing::error!(
+        alert = alert.alert.as_str(),
+        attempts,
+        "alert webhook gave up"
+    );
 }
 
 #[cfg(test)]
@@ -241,7 +295,10 @@ mod tests {
     }
 
     fn names(alerts: &[Alert]) -> Vec<(&'static str, &'static str)> {
-        alerts.iter().map(|a| (a.alert, a.state)).collect()
+        alerts
+            .iter()
+            .map(|a| (a.alert.as_str(), a.state.as_str()))
+            .collect()
     }
 
     #[test]
@@ -281,7 +338,31 @@ mod tests {
         assert_eq!(cleared.len(), 4);
         assert!(cleared
             .iter()
-            .all(|a| a.state == "cleared" && a.text.contains("cleared")));
+            .all(|a| a.state == AlertState::Cleared && a.text.contains("cleared")));
+    }
+
+    #[test]
+    fn webhook_json_names_alerts_as_before() {
+        let a = Alert {
+            alert: AlertName::ProviderDown,
+            provider: "lnd".into(),
+            state: AlertState::Raised,
+            detail: String::new(),
+            text: String::new(),
+        };
+        let json = serde_json::to_value(&a).unwrap();
+        assert_eq!(
+            (json["alert"].as_str(), json["state"].as_str()),
+            (Some("provider_down"), Some("raised"))
+        );
+        for n in [
+            AlertName::ProviderFailing,
+            AlertName::SlowCall,
+            AlertName::ProviderDown,
+            AlertName::StreamDown,
+        ] {
+            assert_eq!(serde_json::to_value(n).unwrap(), n.as_str());
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ use subtle::ConstantTimeEq;
 use tonic::{Code, Request, Status};
 
 use super::status::status;
+use crate::error::Reason;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -66,7 +67,7 @@ impl Tokens {
 
     /// Checks a request's `authorization: Bearer <token>` against the role a service needs.
     pub fn check<T>(&self, req: &Request<T>, need: Role) -> Result<Role, Status> {
-        let unauth = |reason: &str, msg: &str| {
+        let unauth = |reason: Reason, msg: &str| {
             Err(status(
                 Code::Unauthenticated,
                 reason,
@@ -75,19 +76,19 @@ impl Tokens {
             ))
         };
         let Some(value) = req.metadata().get("authorization") else {
-            return unauth("TOKEN_MISSING", "send authorization: Bearer <token>");
+            return unauth(Reason::TokenMissing, "send authorization: Bearer <token>");
         };
         let Some(token) = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) else {
             return unauth(
-                "TOKEN_MALFORMED",
+                Reason::TokenMalformed,
                 "the authorization header must be 'Bearer <token>'",
             );
         };
         match self.role_of(token.trim()) {
-            None => unauth("TOKEN_UNKNOWN", "the token is not valid"),
+            None => unauth(Reason::TokenUnknown, "the token is not valid"),
             Some(Role::Invoice) if need == Role::Admin => Err(status(
                 Code::PermissionDenied,
-                "ROLE_NOT_ALLOWED",
+                Reason::RoleNotAllowed,
                 "the invoice token cannot call the Admin service",
                 Default::default(),
             )),
@@ -124,8 +125,10 @@ fn read_or_create(path: &Path) -> std::io::Result<String> {
 
 /// A tonic interceptor requiring `need` (written once, applied per service).
 pub fn require(tokens: Arc<Tokens>, need: Role) -> impl tonic::service::Interceptor + Clone {
-    move |req: Request<()>| {
-        tokens.check(&req, need)?;
+    move |mut req: Request<()>| {
+        let role = tokens.check(&req, need)?;
+        // For the handlers: what an error may show depends on who asked.
+        req.extensions_mut().insert(role);
         Ok(req)
     }
 }

@@ -1,6 +1,8 @@
 //! Domain ↔ protobuf conversions.
 
-use crate::domain::{Event, EventKind, Invoice, InvoiceStatus};
+use crate::app::DaemonStatus;
+use crate::domain::{AuditEntry, Event, EventKind, Invoice, InvoiceStatus};
+use crate::health::{Health, ProviderFigures};
 use crate::proto;
 use crate::time::to_timestamp;
 
@@ -70,5 +72,68 @@ pub fn event(e: Event) -> proto::Event {
         r#type: event_kind(e.kind) as i32,
         occurred_at: Some(to_timestamp(e.occurred_at_ms)),
         invoice: Some(invoice(e.invoice)),
+    }
+}
+
+pub fn daemon_status(s: DaemonStatus) -> proto::GetStatusResponse {
+    let health = match s.health {
+        Health::Healthy => proto::OverallHealth::Healthy,
+        Health::Degraded => proto::OverallHealth::Degraded,
+        Health::Down => proto::OverallHealth::Down,
+    };
+    let providers = s
+        .providers
+        .into_iter()
+        .map(|r| proto::ProviderStatus {
+            name: r.name.into(),
+            online: r.online,
+            circuit: r.circuit.as_str().into(),
+            connection: r.connection.map(|c| c.to_string()).unwrap_or_default(),
+            last_latency_ms: r.last_latency_ms,
+            latency_p50_ms: r.p50_ms,
+            latency_p95_ms: r.p95_ms,
+            last_check_at: r.last_check_at_ms.map(to_timestamp),
+            last_error: r.last_error.unwrap_or_default(),
+            details: r.details.into_iter().collect(),
+        })
+        .collect();
+    proto::GetStatusResponse {
+        version: env!("CARGO_PKG_VERSION").into(),
+        health: health as i32,
+        providers,
+        serving_provider: s.serving.unwrap_or_default().into(),
+        dev_mode: s.dev_mode,
+        last_event_sequence: s.last_event_sequence,
+        started_at: Some(to_timestamp(s.started_at_ms)),
+    }
+}
+
+pub fn provider_figures(f: ProviderFigures) -> proto::ProviderMetrics {
+    proto::ProviderMetrics {
+        name: f.name.into(),
+        uptime_percent: f.uptime_percent,
+        health_checks: f.health_checks,
+        calls: f.calls,
+        success_rate: f.success_rate,
+        avg_latency_ms: f.avg_latency_ms,
+        latency_p50_ms: f.latency_p50_ms,
+        latency_p95_ms: f.latency_p95_ms,
+        latency_p99_ms: f.latency_p99_ms,
+        errors_by_kind: f.errors_by_kind,
+        invoices_last_hour: f.invoices_last_hour,
+        invoices_last_day: f.invoices_last_day,
+    }
+}
+
+pub fn audit_entry(e: AuditEntry) -> proto::AuditEntry {
+    proto::AuditEntry {
+        at: Some(to_timestamp(e.at_ms)),
+        kind: e.kind.as_str().into(),
+        invoice_id: e.invoice_id.unwrap_or_default(),
+        provider: e.provider.unwrap_or_default(),
+        action: e.action.as_str().into(),
+        outcome: e.outcome,
+        duration_ms: e.duration_ms.unwrap_or_default(),
+        request_id: e.request_id.unwrap_or_default(),
     }
 }

@@ -9,11 +9,13 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status};
 
+use super::auth::Role;
 use super::convert;
 use super::request_id;
-use super::status::invalid;
+use super::status::{for_role, invalid};
 use crate::app::{App, Lookup};
 use crate::domain::CreateParams;
+use crate::error::Reason;
 use crate::events::EventFilter;
 use crate::proto::{self, create_invoice_request as create, get_invoice_request as get};
 use crate::store::ListQuery;
@@ -30,9 +32,14 @@ pub struct InvoicesApi {
 
 fn required_id(id: String) -> Result<String, Status> {
     if id.is_empty() {
-        return Err(invalid("ID_REQUIRED", "id", "set id"));
+        return Err(invalid(Reason::IdRequired, "id", "set id"));
     }
     Ok(id)
+}
+
+/// The role the auth interceptor found for the caller's token.
+fn role<T>(req: &Request<T>) -> Option<Role> {
+    req.extensions().get::<Role>().copied()
 }
 
 /// The client's gRPC deadline (`grpc-timeout`), if it sent one.
@@ -61,6 +68,7 @@ impl proto::invoices_server::Invoices for InvoicesApi {
         req: Request<proto::CreateInvoiceRequest>,
     ) -> Result<Response<proto::Invoice>, Status> {
         let rid = request_id(&req);
+        let role = role(&req);
         let r = req.into_inner();
         let mut p = CreateParams {
             expiry_secs: r.expiry_seconds,
@@ -80,7 +88,11 @@ impl proto::invoices_server::Invoices for InvoicesApi {
             Some(create::Memo::DescriptionHash(h)) => p.description_hash = Some(h),
             None => {}
         }
-        let inv = self.app.create_invoice(p, rid).await?;
+        let inv = self
+            .app
+            .create_invoice(p, rid)
+            .await
+            .map_err(|e| for_role(e, role))?;
         Ok(Response::new(convert::invoice(inv)))
     }
 
@@ -94,7 +106,7 @@ impl proto::invoices_server::Invoices for InvoicesApi {
             Some(get::Lookup::ExternalRef(v)) if !v.is_empty() => Lookup::ExternalRef(v),
             _ => {
                 return Err(invalid(
-                    "LOOKUP_REQUIRED",
+                    Reason::LookupRequired,
                     "lookup",
                     "set one of id, payment_hash or external_ref",
                 ))
@@ -114,7 +126,7 @@ impl proto::invoices_server::Invoices for InvoicesApi {
             0 => DEFAULT_PAGE_SIZE,
             n if n > MAX_PAGE_SIZE => {
                 return Err(invalid(
-                    "PAGE_SIZE_TOO_LARGE",
+                    Reason::PageSizeTooLarge,
                     "page_size",
                     format!("page_size is at most {MAX_PAGE_SIZE}"),
                 ))
@@ -126,7 +138,7 @@ impl proto::invoices_server::Invoices for InvoicesApi {
             t if is_invoice_id(t) => Some(t.to_string()),
             _ => {
                 return Err(invalid(
-                    "INVALID_PAGE_TOKEN",
+                    Reason::InvalidPageToken,
                     "page_token",
                     "page_token is not one this server issued",
                 ))
@@ -134,14 +146,14 @@ impl proto::invoices_server::Invoices for InvoicesApi {
         };
         let status = proto::InvoiceStatus::try_from(r.status).map_err(|_| {
             invalid(
-                "INVALID_STATUS",
+                Reason::InvalidStatus,
                 "status",
                 format!("unknown status {}", r.status),
             )
         })?;
         let bad_time = |field| {
             invalid(
-                "INVALID_TIMESTAMP",
+                Reason::InvalidTimestamp,
                 field,
                 format!("{field} is before 1970"),
             )
@@ -177,10 +189,14 @@ impl proto::invoices_server::Invoices for InvoicesApi {
         req: Request<proto::CancelInvoiceRequest>,
     ) -> Result<Response<proto::Invoice>, Status> {
         let rid = request_id(&req);
+        let role = role(&req);
         let id = required_id(req.into_inner().id)?;
-        Ok(Response::new(convert::invoice(
-            self.app.cancel_invoice(&id, rid).await?,
-        )))
+        let inv = self
+            .app
+            .cancel_invoice(&id, rid)
+            .await
+            .map_err(|e| for_role(e, role))?;
+        Ok(Response::new(convert::invoice(inv)))
     }
 
     async fn wait_invoice(
@@ -225,7 +241,7 @@ impl proto::invoices_server::Invoices for InvoicesApi {
                 Some(k) => kinds.push(k),
                 None => {
                     return Err(invalid(
-                        "INVALID_EVENT_TYPE",
+                        Reason::InvalidEventType,
                         "types",
                         format!("unknown event type {t}"),
                     ))

@@ -90,16 +90,14 @@ pub enum SettlePath {
     Simulated,
 }
 
-/// One line of the audit log: every provider call and every status change.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct AuditEntry {
-    pub at_ms: u64,
-    /// `provider_call` or `status_change`.
-    pub kind: String,
-    pub invoice_id: Option<String>,
-    pub provider: Option<String>,
-    pub action: String,
-    pub outcome: String,
-    pub duration_ms: Option<u64>,
-    pub request_id: Option<String>,
+impl SettlePath {
+    /// As metrics label it and the audit log's "settled via …" names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Stream => "stream",
+            Self::Reconcile => "reconcile",
+            Self::Webhook => "webhook",
+            Self::Simulated => "simulated",
+        }
+    }
 }

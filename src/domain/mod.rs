@@ -1,9 +1,9 @@
-//! The invoice model and the rules a new invoice must satisfy.
+//! The invoice model, its audit log and the rules a new invoice must satisfy.
 
+mod audit;
 mod invoice;
 mod validation;
 
-pub use invoice::{
-    new_invoice_id, AuditEntry, Event, EventKind, Invoice, InvoiceStatus, SettlePath,
-};
+pub use audit::{AuditAction, AuditEntry, AuditKind};
+pub use invoice::{new_invoice_id, Event, EventKind, Invoice, InvoiceStatus, SettlePath};
 pub use validation::{validate_new_invoice, CreateParams, InvalidField, Limits, Memo, NewInvoice};

@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::error::Reason;
+
 /// BOLT11 tagged fields hold at most 639 bytes of description.
 pub const MAX_DESCRIPTION_BYTES: usize = 639;
 pub const MAX_METADATA_KEYS: usize = 50;
@@ -27,7 +29,7 @@ pub struct Limits {
 /// A rejected field: `reason` is for programs, `message` for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidField {
-    pub reason: &'static str,
+    pub reason: Reason,
     pub field: &'static str,
     pub message: String,
 }
@@ -40,7 +42,7 @@ impl std::fmt::Display for InvalidField {
     }
 }
 
-fn invalid(reason: &'static str, field: &'static str, message: impl Into<String>) -> InvalidField {
+fn invalid(reason: Reason, field: &'static str, message: impl Into<String>) -> InvalidField {
     InvalidField {
         reason,
         field,
@@ -101,15 +103,15 @@ pub fn validate_new_invoice(p: CreateParams, limits: &Limits) -> Result<NewInvoi
         p.idempotency_key,
         MAX_IDEMPOTENCY_KEY_CHARS,
         "idempotency_key",
-        "IDEMPOTENCY_KEY_TOO_LONG",
-        "IDEMPOTENCY_KEY_INVALID",
+        Reason::IdempotencyKeyTooLong,
+        Reason::IdempotencyKeyInvalid,
     )?;
     let external_ref = optional_text(
         p.external_ref,
         MAX_EXTERNAL_REF_CHARS,
         "external_ref",
-        "EXTERNAL_REF_TOO_LONG",
-        "EXTERNAL_REF_INVALID",
+        Reason::ExternalRefTooLong,
+        Reason::ExternalRefInvalid,
     )?;
     let customer_email = p.customer_email.map(validate_email).transpose()?;
     Ok(NewInvoice {
@@ -130,7 +132,7 @@ fn validate_amount(p: &CreateParams, limits: &Limits) -> Result<u64, InvalidFiel
         (None, Some(msat)) => (Some(msat), "amount_msat"),
         (None, None) => {
             return Err(invalid(
-                "AMOUNT_REQUIRED",
+                Reason::AmountRequired,
                 "amount",
                 "set amount_sat or amount_msat",
             ))
@@ -138,13 +140,13 @@ fn validate_amount(p: &CreateParams, limits: &Limits) -> Result<u64, InvalidFiel
     };
     match msat {
         Some(0) => Err(invalid(
-            "AMOUNT_NOT_POSITIVE",
+            Reason::AmountNotPositive,
             field,
             "the amount must be a positive integer",
         )),
         Some(m) if m <= max_msat => Ok(m),
         _ => Err(invalid(
-            "AMOUNT_TOO_LARGE",
+            Reason::AmountTooLarge,
             field,
             format!(
                 "the amount is above the maximum of {} sat",
@@ -158,14 +160,14 @@ fn validate_memo(description: Option<String>, hash: Option<Vec<u8>>) -> Result<M
     if let Some(d) = description {
         if d.is_empty() {
             return Err(invalid(
-                "DESCRIPTION_EMPTY",
+                Reason::DescriptionEmpty,
                 "description",
                 "the description must not be empty",
             ));
         }
         if d.len() > MAX_DESCRIPTION_BYTES {
             return Err(invalid(
-                "DESCRIPTION_TOO_LONG",
+                Reason::DescriptionTooLong,
                 "description",
                 format!(
                     "the description is {} bytes; at most {MAX_DESCRIPTION_BYTES} fit in an invoice",
@@ -175,7 +177,7 @@ fn validate_memo(description: Option<String>, hash: Option<Vec<u8>>) -> Result<M
         }
         if d.chars().any(char::is_control) {
             return Err(invalid(
-                "DESCRIPTION_CONTROL_CHARACTERS",
+                Reason::DescriptionControlCharacters,
                 "description",
                 "the description must not contain control characters",
             ));
@@ -187,13 +189,13 @@ fn validate_memo(description: Option<String>, hash: Option<Vec<u8>>) -> Result<M
             .map(Memo::Hash)
             .map_err(|_| {
                 invalid(
-                    "DESCRIPTION_HASH_LENGTH",
+                    Reason::DescriptionHashLength,
                     "description_hash",
                     format!("description_hash must be 32 bytes, not {}", h.len()),
                 )
             }),
         None => Err(invalid(
-            "DESCRIPTION_REQUIRED",
+            Reason::DescriptionRequired,
             "description",
             "set description or description_hash",
         )),
@@ -208,14 +210,14 @@ fn validate_expiry(secs: u32, limits: &Limits) -> Result<u32, InvalidField> {
     };
     if secs < limits.min_expiry_secs {
         return Err(invalid(
-            "EXPIRY_TOO_SHORT",
+            Reason::ExpiryTooShort,
             "expiry_seconds",
             format!("expiry_seconds must be at least {}", limits.min_expiry_secs),
         ));
     }
     if secs > limits.max_expiry_secs {
         return Err(invalid(
-            "EXPIRY_TOO_LONG",
+            Reason::ExpiryTooLong,
             "expiry_seconds",
             format!("expiry_seconds must be at most {}", limits.max_expiry_secs),
         ));
@@ -226,7 +228,7 @@ fn validate_expiry(secs: u32, limits: &Limits) -> Result<u32, InvalidField> {
 fn validate_metadata(m: HashMap<String, String>) -> Result<BTreeMap<String, String>, InvalidField> {
     if m.len() > MAX_METADATA_KEYS {
         return Err(invalid(
-            "METADATA_TOO_MANY_KEYS",
+            Reason::MetadataTooManyKeys,
             "metadata",
             format!(
                 "metadata has {} keys; at most {MAX_METADATA_KEYS} are allowed",
@@ -237,21 +239,21 @@ fn validate_metadata(m: HashMap<String, String>) -> Result<BTreeMap<String, Stri
     for (k, v) in &m {
         if k.is_empty() {
             return Err(invalid(
-                "METADATA_KEY_EMPTY",
+                Reason::MetadataKeyEmpty,
                 "metadata",
                 "metadata keys must not be empty",
             ));
         }
         if k.chars().count() > MAX_METADATA_KEY_CHARS {
             return Err(invalid(
-                "METADATA_KEY_TOO_LONG",
+                Reason::MetadataKeyTooLong,
                 "metadata",
                 format!("metadata keys are at most {MAX_METADATA_KEY_CHARS} characters"),
             ));
         }
         if v.chars().count() > MAX_METADATA_VALUE_CHARS {
             return Err(invalid(
-                "METADATA_VALUE_TOO_LONG",
+                Reason::MetadataValueTooLong,
                 "metadata",
                 format!(
                     "metadata value of key {k:?} is over {MAX_METADATA_VALUE_CHARS} characters"
@@ -267,8 +269,8 @@ fn optional_text(
     s: String,
     max_chars: usize,
     field: &'static str,
-    too_long: &'static str,
-    bad_chars: &'static str,
+    too_long: Reason,
+    bad_chars: Reason,
 ) -> Result<Option<String>, InvalidField> {
     if s.is_empty() {
         return Ok(None);
@@ -293,7 +295,7 @@ fn optional_text(
 fn validate_email(e: String) -> Result<String, InvalidField> {
     let bad = || {
         invalid(
-            "EMAIL_INVALID",
+            Reason::EmailInvalid,
             "customer_email",
             "customer_email is not a valid address",
         )
@@ -331,7 +333,7 @@ mod tests {
         }
     }
 
-    fn reason(p: CreateParams) -> &'static str {
+    fn reason(p: CreateParams) -> Reason {
         validate_new_invoice(p, &limits()).unwrap_err().reason
     }
 
@@ -349,28 +351,28 @@ mod tests {
                 amount_sat: None,
                 ..ok_params()
             }),
-            "AMOUNT_REQUIRED"
+            Reason::AmountRequired
         );
         assert_eq!(
             reason(CreateParams {
                 amount_sat: Some(0),
                 ..ok_params()
             }),
-            "AMOUNT_NOT_POSITIVE"
+            Reason::AmountNotPositive
         );
         assert_eq!(
             reason(CreateParams {
                 amount_sat: Some(1_000_001),
                 ..ok_params()
             }),
-            "AMOUNT_TOO_LARGE"
+            Reason::AmountTooLarge
         );
         assert_eq!(
             reason(CreateParams {
                 amount_sat: Some(u64::MAX),
                 ..ok_params()
             }),
-            "AMOUNT_TOO_LARGE"
+            Reason::AmountTooLarge
         );
         let at_max = CreateParams {
             amount_sat: None,
@@ -388,35 +390,35 @@ mod tests {
                 description: Some(long),
                 ..ok_params()
             }),
-            "DESCRIPTION_TOO_LONG"
+            Reason::DescriptionTooLong
         );
         assert_eq!(
             reason(CreateParams {
                 description: Some("a\u{7}b".into()),
                 ..ok_params()
             }),
-            "DESCRIPTION_CONTROL_CHARACTERS"
+            Reason::DescriptionControlCharacters
         );
         assert_eq!(
             reason(CreateParams {
                 description: Some(String::new()),
                 ..ok_params()
             }),
-            "DESCRIPTION_EMPTY"
+            Reason::DescriptionEmpty
         );
         assert_eq!(
             reason(CreateParams {
                 description: None,
                 ..ok_params()
             }),
-            "DESCRIPTION_REQUIRED"
+            Reason::DescriptionRequired
         );
         let short_hash = CreateParams {
             description: None,
             description_hash: Some(vec![0; 31]),
             ..ok_params()
         };
-        assert_eq!(reason(short_hash), "DESCRIPTION_HASH_LENGTH");
+        assert_eq!(reason(short_hash), Reason::DescriptionHashLength);
     }
 
     #[test]
@@ -464,7 +466,7 @@ mod tests {
             "a b@example.org",
             "\"a\"@example.org",
         ] {
-            assert_eq!(reason(with(bad)), "EMAIL_INVALID", "{bad}");
+            assert_eq!(reason(with(bad)), Reason::EmailInvalid, "{bad}");
         }
     }
 }

@@ -34,7 +34,7 @@ pub use daznode::DazNodeProvider;
 pub use dev::DevProvider;
 pub use error::ProviderError;
 pub use lnd::LndProvider;
-pub use router::{serving, Attempt, CallRecord, ProviderHistory, ProviderReport, Router};
+pub use router::{Attempt, CallRecord, ProviderHistory, ProviderReport, Router};
 pub use supervisor::ConnectionState;
 
 /// What a provider is asked to issue. Already validated.

@@ -4,7 +4,7 @@
 
 mod expiry;
 
-use crate::domain::{AuditEntry, Invoice, SettlePath};
+use crate::domain::{AuditAction, AuditEntry, Invoice, SettlePath};
 use crate::error::Result;
 use crate::store::{CursorUpdate, Store, Transition, Transitioned};
 use crate::time::now_ms;
@@ -26,6 +26,17 @@ pub struct Settlement {
 
 pub struct Settler {
     store: Arc<dyn Store>,
+}
+
+/// One status change as [`Settler::apply`] takes it: the store's transition
+/// and the audit line that goes with it.
+struct Change<'a> {
+    id: &'a str,
+    transition: Transition,
+    audit: AuditEntry,
+    cursor: Option<&'a CursorUpdate>,
+    /// How a payment reached us; None for every other change.
+    path: Option<SettlePath>,
 }
 
 impl Settler {
@@ -50,57 +61,45 @@ impl Settler {
                 "settlement from a provider that did not issue the invoice; ignored");
             return Ok(None);
         }
-        let audit = AuditEntry {
-            at_ms: now_ms(),
-            kind: "status_change".into(),
-            invoice_id: Some(inv.id.clone()),
-            provider: Some(s.provider.into()),
-            action: "paid".into(),
-            outcome: format!("settled via {:?}", s.path).to_lowercase(),
-            duration_ms: None,
-            request_id: None,
+        let audit = AuditEntry::status_change(
+            AuditAction::Paid,
+            &inv.id,
+            format!("settled via {}", s.path.as_str()),
+            now_ms(),
+        )
+        .with_provider(s.provider);
+        let change = Change {
+            id: &inv.id,
+            transition: Transition::Paid {
+                amount_received_msat: s.amount_received_msat,
+                at_ms: s.settled_at_ms,
+            },
+            audit,
+            cursor: s.cursor.as_ref(),
+            path: Some(s.path),
         };
-        let change = Transition::Paid {
-            amount_received_msat: s.amount_received_msat,
-            at_ms: s.settled_at_ms,
-        };
-        let outcome = self
-            .store
-            .transition(&inv.id, change, s.cursor.as_ref(), &audit)?;
-        self.store.sync().await?;
-        Ok(Some(match outcome {
-            Transitioned::Applied(ev) => {
-                let path = format!("{:?}", s.path).to_lowercase();
-                crate::metrics::metrics().settlement(s.provider, &path);
-                crate::metrics::metrics().invoice(s.provider, "paid");
-                tracing::info!(invoice_id = %inv.id, provider = s.provider, path = ?s.path,
-                    amount_received_msat = s.amount_received_msat, late = ev.invoice.paid_late,
-                    sequence = ev.sequence, "invoice paid");
-                ev.invoice
-            }
-            Transitioned::Unchanged(inv) | Transitioned::Refused(inv) => inv,
-        }))
+        Ok(Some(invoice_after(self.apply(change).await?)))
     }
 
     /// Marks a still-pending invoice expired; returns what it is now.
     pub async fn expire(&self, id: &str) -> Result<Option<Invoice>> {
-        let at = now_ms();
-        let audit = status_audit(id, "expired", "expiry timer", at);
         if self.store.invoice(id)?.is_none() {
             return Ok(None);
         }
-        let outcome = self
-            .store
-            .transition(id, Transition::Expired { at_ms: at }, None, &audit)?;
-        self.store.sync().await?;
-        Ok(Some(match outcome {
-            Transitioned::Applied(ev) => {
-                crate::metrics::metrics().invoice(&ev.invoice.provider, "expired");
-                tracing::info!(invoice_id = %id, sequence = ev.sequence, "invoice expired");
-                ev.invoice
-            }
-            Transitioned::Unchanged(inv) | Transitioned::Refused(inv) => inv,
-        }))
+        let at_ms = now_ms();
+        let change = Change {
+            id,
+            transition: Transition::Expired { at_ms },
+            audit: AuditEntry::status_change(
+                AuditAction::Expired,
+                id,
+                "expiry timer".into(),
+                at_ms,
+            ),
+            cursor: None,
+            path: None,
+        };
+        Ok(Some(invoice_after(self.apply(change).await?)))
     }
 
     /// Applies a provider's report that it canceled an invoice: LND cancels
@@ -109,53 +108,80 @@ impl Settler {
         let Some(inv) = self.store.invoice(id)? else {
             return Ok(None);
         };
-        let at = now_ms();
-        let (change, action) = if at >= inv.expires_at_ms {
-            (Transition::Expired { at_ms: at }, "expired")
+        let at_ms = now_ms();
+        let (transition, action) = if at_ms >= inv.expires_at_ms {
+            (Transition::Expired { at_ms }, AuditAction::Expired)
         } else {
-            (Transition::Canceled { at_ms: at }, "canceled")
+            (Transition::Canceled { at_ms }, AuditAction::Canceled)
         };
-        let mut audit = status_audit(id, action, "canceled at the provider (reconcile)", at);
-        audit.provider = Some(provider.into());
-        let outcome = self.store.transition(id, change, None, &audit)?;
-        self.store.sync().await?;
-        Ok(Some(match outcome {
-            Transitioned::Applied(ev) => {
-                crate::metrics::metrics().invoice(provider, action);
-                tracing::info!(invoice_id = %id, provider, action, sequence = ev.sequence, "provider canceled invoice");
-                ev.invoice
-            }
-            Transitioned::Unchanged(inv) | Transitioned::Refused(inv) => inv,
-        }))
+        let audit = AuditEntry::status_change(
+            action,
+            id,
+            "canceled at the provider (reconcile)".into(),
+            at_ms,
+        )
+        .with_provider(provider);
+        let change = Change {
+            id,
+            transition,
+            audit,
+            cursor: None,
+            path: None,
+        };
+        Ok(Some(invoice_after(self.apply(change).await?)))
     }
 
     /// Marks a pending invoice canceled. The provider must have refused further
     /// payment before this is called.
     pub async fn cancel(&self, id: &str, request_id: Option<String>) -> Result<Transitioned> {
-        let at = now_ms();
-        let mut audit = status_audit(id, "canceled", "CancelInvoice", at);
-        audit.request_id = request_id;
-        let outcome =
-            self.store
-                .transition(id, Transition::Canceled { at_ms: at }, None, &audit)?;
+        let at_ms = now_ms();
+        let audit =
+            AuditEntry::status_change(AuditAction::Canceled, id, "CancelInvoice".into(), at_ms)
+                .with_request_id(request_id);
+        let change = Change {
+            id,
+            transition: Transition::Canceled { at_ms },
+            audit,
+            cursor: None,
+            path: None,
+        };
+        self.apply(change).await
+    }
+
+    /// The one way a status changes: the transition and its audit line in
+    /// one store transaction, made durable, then counted and logged. Nothing
+    /// is counted or logged for a change the store did not make.
+    async fn apply(&self, c: Change<'_>) -> Result<Transitioned> {
+        let outcome = self
+            .store
+            .transition(c.id, c.transition, c.cursor, &c.audit)?;
         self.store.sync().await?;
-        if let Transitioned::Applied(ev) = &outcome {
-            crate::metrics::metrics().invoice(&ev.invoice.provider, "canceled");
+        let Transitioned::Applied(ev) = &outcome else {
+            return Ok(outcome);
+        };
+        let inv = &ev.invoice;
+        let action = c.audit.action.as_str();
+        let m = crate::metrics::metrics();
+        m.invoice(&inv.provider, action);
+        match c.path {
+            Some(path) => {
+                m.settlement(&inv.provider, path.as_str());
+                tracing::info!(invoice_id = %inv.id, provider = %inv.provider, ?path,
+                    amount_received_msat = inv.amount_received_msat, late = inv.paid_late,
+                    sequence = ev.sequence, "invoice paid");
+            }
+            None => tracing::info!(invoice_id = %inv.id, provider = %inv.provider,
+                cause = %c.audit.outcome, sequence = ev.sequence, "invoice {action}"),
         }
         Ok(outcome)
     }
 }
 
-fn status_audit(id: &str, action: &str, outcome: &str, at_ms: u64) -> AuditEntry {
-    AuditEntry {
-        at_ms,
-        kind: "status_change".into(),
-        invoice_id: Some(id.into()),
-        provider: None,
-        action: action.into(),
-        outcome: outcome.into(),
-        duration_ms: None,
-        request_id: None,
+/// The invoice as it is after a change, made or not.
+fn invoice_after(t: Transitioned) -> Invoice {
+    match t {
+        Transitioned::Applied(ev) => ev.invoice,
+        Transitioned::Unchanged(inv) | Transitioned::Refused(inv) => inv,
     }
 }
 

@@ -89,6 +89,35 @@ async fn grpcurl_lists_describes_and_creates_an_invoice() {
     assert_eq!(inv["status"], "INVOICE_STATUS_PENDING");
     assert_eq!(inv["amountMsat"], "2100000");
 
+    // A validation error: its google.rpc details are decoded through
+    // reflection, not shown as "not recognized" raw bytes.
+    let (ok, out) = run(&[
+        "-plaintext",
+        "-H",
+        &auth,
+        "-d",
+        r#"{"amount_sat": 2100000000000, "description": "too much"}"#,
+        addr,
+        "lnpayd.v1.Invoices/CreateInvoice",
+    ]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("InvalidArgument"), "{out}");
+    assert!(!out.contains("not recognized"), "{out}");
+    assert!(
+        out.contains(r#""@type": "type.googleapis.com/google.rpc.ErrorInfo""#),
+        "{out}"
+    );
+    assert!(out.contains(r#""reason": "AMOUNT_TOO_LARGE""#), "{out}");
+    assert!(out.contains(r#""domain": "lnpayd""#), "{out}");
+    assert!(
+        out.contains(r#""@type": "type.googleapis.com/google.rpc.BadRequest""#),
+        "{out}"
+    );
+
+    // The closed list of reasons is there to read, too.
+    let (ok, out) = run(&["-plaintext", addr, "describe", "lnpayd.v1.ErrorReason"]);
+    assert!(ok && out.contains("ERROR_REASON_AMOUNT_TOO_LARGE"), "{out}");
+
     // Without a token: refused, with the reason visible to the operator.
     let (ok, out) = run(&[
         "-plaintext",

@@ -1,7 +1,6 @@
 //! End-to-end tests: the real `lnpayd` binary in dev mode, spoken to over gRPC.
 
-#[path = "../common/daemon.rs"]
-mod harness;
+use testkit::daemon as harness;
 
 mod alerts;
 mod audit;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use lnpayd::proto;
 
-use crate::harness::Admin;
+use testkit::daemon::Admin;
 
 /// A TCP listener on 127.0.0.1 that accepts every connection and holds it
 /// open without reading or writing a byte: a node that hangs. Stopped (and

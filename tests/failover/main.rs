@@ -1,8 +1,9 @@
-//! Failover between LND and DazNode, end to end: the real lnpayd binary with
-//! both providers, LND = alice on a real regtest network (reached through a
-//! proxy that can be cut), DazNode = the merchant wallet of a real LNbits
-//! 1.6.2 (also behind a proxy). One network and one LNbits serve every
-//! scenario, in sequence, because several stop and restart alice:
+//! Failover between LND and DazNode, end to end, one test per scenario: the
+//! real lnpayd binary with both providers, LND = alice on a real regtest
+//! network (reached through a proxy that can be cut), DazNode = the merchant
+//! wallet of a real LNbits 1.6.2 (also behind a proxy). One network and one
+//! LNbits serve every scenario, each with an lnpayd and proxies of its own;
+//! the scenarios that stop alice take the network for themselves.
 //!
 //! 1. both up: LND serves, GetStatus healthy;
 //! 2. alice stopped: DazNode serves; a payment from the LNbits payer wallet
@@ -11,27 +12,21 @@
 //! 3. the websocket cut while a payment happens: reconciled on reconnect;
 //! 4. alice back: new invoices go to LND again after the breaker's probe, and
 //!    a DazNode invoice created during the outage still settles;
-//! 6. the circuit states GetStatus showed along the way;
+//! 6. the circuit states GetStatus showed along the way (with 4);
 //! 5. a second lnpayd whose LND hangs (accepts, never answers): the attempts
 //!    time out and DazNode serves within the bound the config sets;
 //! 8. both providers down: UNAVAILABLE / PROVIDERS_UNAVAILABLE naming each
 //!    provider's error, nothing stored;
 //! 10. GetProviderMetrics;
-//! 9. no token, macaroon or LNbits key in either trace-level log.
+//! 9. no token, macaroon or LNbits key in the trace-level log: checked at
+//!    the end of every scenario, on each lnpayd it ran.
+//!
+//! In 7 and 3 DazNode serves because the scenario's LND proxy is cut, not
+//! because alice is stopped, so they run beside the others. Against existing
+//! nodes (`external_lnd`), 2 and 4 are ignored: they stop alice.
 
 mod faults;
-#[path = "../common/daemon.rs"]
-mod harness;
-#[allow(dead_code)]
-#[path = "../daznode/lnbits.rs"]
-mod lnbits;
-#[allow(dead_code)]
-#[path = "../lnd/network.rs"]
-mod network;
-#[path = "../common/proxy.rs"]
-mod proxy;
 
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use lnpayd::proto::{self, EventType, InvoiceStatus, OverallHealth};
@@ -39,9 +34,15 @@ use tokio_stream::StreamExt;
 use tonic_types::StatusExt;
 
 use faults::{CircuitLog, Hang};
-use harness::{blocking, create_req, reason, step, Daemon};
-use lnbits::LnBits;
-use network::Network;
+use testkit::daemon::{blocking, create_req, reason, Daemon};
+use testkit::lnbits::LnBits;
+use testkit::lnd::{Exclusive, Network};
+use testkit::proxy::Proxy;
+use testkit::shared::Shared;
+
+/// Started side by side by the first scenario (it takes both at once).
+static NET: Shared<Network> = Shared::new(Network::start);
+static LNBITS: Shared<LnBits> = Shared::new(LnBits::start);
 
 /// The failover knobs, short so the scenarios run in seconds.
 const ATTEMPT_TIMEOUT_MS: u64 = 1500;
@@ -258,42 +259,51 @@ fn provider_bound() -> Duration {
     Duration::from_millis((MAX_RETRIES + 1) * ATTEMPT_TIMEOUT_MS + delays)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn failover_between_lnd_and_daznode() {
-    let started = Instant::now();
-    // LNbits starts on its own thread while the network starts on this one.
-    // The fixture dies with the thread that spawned it (PR_SET_PDEATHSIG), so
-    // that thread waits until `_keep` is dropped: last, after `lnb`.
-    let (_keep, keep_rx) = mpsc::channel::<()>();
-    let (lnb_tx, lnb_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = lnb_tx.send(LnBits::start());
-        let _ = keep_rx.recv();
-    });
-    let mut net = blocking(Network::start);
-    if !net.can_restart_alice() {
-        // Failover needs to stop and start alice: existing nodes are not ours to.
-        eprintln!("failover skipped: LNPAYD_TEST_* points at existing nodes");
-        return;
+/// The network and LNbits, shared with the other scenarios.
+async fn providers() -> (
+    tokio::sync::RwLockReadGuard<'static, Network>,
+    tokio::sync::RwLockReadGuard<'static, LnBits>,
+) {
+    tokio::join!(NET.read(), LNBITS.read())
+}
+
+/// The network for this scenario alone (it stops alice), and LNbits.
+async fn providers_stopping_alice() -> (Exclusive, tokio::sync::RwLockReadGuard<'static, LnBits>) {
+    tokio::join!(Exclusive::of(&NET), LNBITS.read())
+}
+
+/// One scenario's lnpayd with both providers, each behind a proxy of its own.
+struct Lnpayd {
+    d: Daemon,
+    lnd_proxy: Proxy,
+    lnb_proxy: Proxy,
+    _dir: tempfile::TempDir,
+}
+
+impl Lnpayd {
+    fn start(net: &Network, lnb: &LnBits) -> Lnpayd {
+        let lnd_proxy = Proxy::start(net.alice.rpc_addr());
+        let lnb_proxy = Proxy::start(lnb.host_port());
+        let dir = tempfile::tempdir().unwrap();
+        let env = lnpayd_env(
+            &lnd_proxy.addr(),
+            net,
+            &format!("http://{}", lnb_proxy.addr()),
+            &lnb.merchant.inkey,
+        );
+        let d = Daemon::start_env(dir.path(), &env);
+        Lnpayd {
+            d,
+            lnd_proxy,
+            lnb_proxy,
+            _dir: dir,
+        }
     }
-    let lnb = blocking(|| lnb_rx.recv()).expect("LNbits did not start: see its panic above");
-    eprintln!("regtest network and LNbits up in {:?}", started.elapsed());
 
-    let lnd_proxy = proxy::Proxy::start(net.alice.rpc_addr());
-    let lnb_proxy = proxy::Proxy::start(lnb.host_port());
-    let dir = tempfile::tempdir().unwrap();
-    let env = lnpayd_env(
-        &format!("127.0.0.1:{}", lnd_proxy.port),
-        &net,
-        &format!("http://127.0.0.1:{}", lnb_proxy.port),
-        &lnb.merchant.inkey,
-    );
-    let mut d = Daemon::start_env(dir.path(), &env);
-    let circuits = CircuitLog::start(d.admin().await, Duration::from_millis(25));
-
-    step("1. both up: LND serves, GetStatus healthy", async {
-        let s = wait_for(
-            &d,
+    /// Both providers online, circuits closed, streams connected.
+    async fn both_up(&self) -> proto::GetStatusResponse {
+        wait_for(
+            &self.d,
             "both providers online with closed circuits and connected streams",
             Duration::from_secs(60),
             |s| {
@@ -303,464 +313,538 @@ async fn failover_between_lnd_and_daznode() {
                 })
             },
         )
-        .await;
-        let names: Vec<&str> = s.providers.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["lnd", "daznode"], "priority order");
-        assert_eq!(s.health(), OverallHealth::Healthy);
-        assert_eq!(s.serving_provider, "lnd");
-        assert!(!s.dev_mode);
-        let inv = create(&d, 1100, "both up").await.unwrap();
-        assert_eq!(inv.provider, "lnd");
-        assert!(
-            inv.payment_request.starts_with("lnbcrt11u1"),
-            "{}",
-            inv.payment_request
-        );
-    })
-    .await;
+        .await
+    }
 
-    let mut outage_invoice = None;
-    step(
-        "2. LND stopped: DazNode serves; paid from the payer wallet → PAID event and WaitInvoice",
-        async {
-            blocking(|| net.stop_alice());
-            // Right away, maybe before the circuit opened: LND fails, DazNode serves.
-            let t = Instant::now();
-            let first = create(&d, 2200, "LND just went down").await.unwrap();
-            eprintln!(
-                "create right after alice stopped: {:?} by {}",
-                t.elapsed(),
-                first.provider
-            );
-            assert_eq!(first.provider, "daznode");
-            assert!(
-                first.payment_request.starts_with("lnbc22u1"),
-                "{}",
-                first.payment_request
-            );
-            let s = wait_for(&d, "lnd's circuit open", Duration::from_secs(30), |s| {
-                provider(s, "lnd").circuit == "open"
-            })
-            .await;
-            let l = provider(&s, "lnd");
-            assert!(!l.online, "{l:?}");
-            assert!(!l.last_error.is_empty(), "{l:?}");
-            eprintln!("lnd while down: last_error {:?}", l.last_error);
-            assert_eq!(s.serving_provider, "daznode");
-            assert_eq!(s.health(), OverallHealth::Degraded);
-
-            let mut client = d.invoices().await;
-            let mut events = client
-                .subscribe_events(proto::SubscribeEventsRequest {
-                    after_sequence: s.last_event_sequence,
-                    ..Default::default()
-                })
-                .await
-                .unwrap()
-                .into_inner();
-            let t = Instant::now();
-            let inv = create(&d, 777, "paid through the websocket").await.unwrap();
-            eprintln!("create with lnd's circuit open: {:?}", t.elapsed());
-            assert_eq!(inv.provider, "daznode");
-            let ev = events.next().await.unwrap().unwrap();
-            assert_eq!(ev.r#type(), EventType::InvoiceCreated);
-            assert_eq!(ev.invoice.as_ref().unwrap().id, inv.id);
-            let waiter = d.spawn_wait(&inv.id, 30).await;
-            let t = Instant::now();
-            lnb.pay(&inv.payment_request).await;
-            let ev = tokio::time::timeout(Duration::from_secs(15), events.next())
-                .await
-                .expect("a PAID event within 15 s")
-                .unwrap()
-                .unwrap();
-            eprintln!("LNbits payment → PAID event: {:?}", t.elapsed());
-            assert_eq!(ev.r#type(), EventType::InvoicePaid);
-            assert_eq!(ev.invoice.as_ref().unwrap().id, inv.id);
-            let paid = waiter.await.unwrap();
-            assert_eq!(paid.status(), InvoiceStatus::Paid);
-            assert_eq!(paid.amount_received_msat, 777_000);
-            assert_eq!(paid.provider, "daznode");
-            wait_log_line(
-                &d,
-                "settled through the websocket",
-                &["invoice paid", &inv.id, "Stream"],
-            )
-            .await;
-            // Paid after LND is back, in step 4.
-            let later = create(&d, 3300, "created while LND is down").await.unwrap();
-            assert_eq!(later.provider, "daznode");
-            outage_invoice = Some(later);
-        },
-    )
-    .await;
-
-    step("7. a forged websocket message marks nothing paid", async {
-        let inv = create(&d, 500, "forge target").await.unwrap();
-        assert_eq!(inv.provider, "daznode");
-        lnb.forge_paid_frame(&inv.payment_hash, &inv.payment_request, 500_000)
-            .await;
-        wait_log_line(
-            &d,
-            "the forged frame handled",
-            &["forged or early frame", &inv.id],
+    /// LND cut off from the start (its proxy refuses every connection), so
+    /// DazNode serves; returns once DazNode's websocket is connected.
+    async fn daznode_serving(net: &Network, lnb: &LnBits) -> Lnpayd {
+        let l = Lnpayd::start(net, lnb);
+        l.lnd_proxy.cut();
+        wait_for(
+            &l.d,
+            "DazNode connected and online",
+            Duration::from_secs(30),
+            |s| {
+                let p = provider(s, "daznode");
+                p.online && p.connection == "connected"
+            },
         )
         .await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let now = d.get_invoice(&inv.id).await;
-        assert_eq!(now.status(), InvoiceStatus::Pending);
-        assert_eq!(now.amount_received_msat, 0);
+        l
+    }
+
+    /// 9: stops lnpayd; no secret reached its trace-level log.
+    fn finish(mut self, net: &Network, lnb: &LnBits) {
+        assert_no_secret_logged("lnpayd", &mut self.d, net, lnb);
+    }
+}
+
+/// 9. No secret in lnpayd's trace-level log: stops `d` and reads it.
+fn assert_no_secret_logged(which: &str, d: &mut Daemon, net: &Network, lnb: &LnBits) {
+    let secrets = secrets(d, net, lnb);
+    assert!(d.terminate().success());
+    let log = d.log_text();
+    eprintln!("{which} log: {} bytes", log.len());
+    let found = leaks(which, &log, &secrets);
+    assert!(
+        found.is_empty(),
+        "secrets in lnpayd's log:\n{}",
+        found.join("\n")
+    );
+}
+
+/// 1. Both up: LND serves, GetStatus healthy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn both_up_lnd_serves() {
+    let (net, lnb) = providers().await;
+    let l = Lnpayd::start(&net, &lnb);
+    let d = &l.d;
+
+    let s = l.both_up().await;
+    let names: Vec<&str> = s.providers.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["lnd", "daznode"], "priority order");
+    assert_eq!(s.health(), OverallHealth::Healthy);
+    assert_eq!(s.serving_provider, "lnd");
+    assert!(!s.dev_mode);
+    let inv = create(d, 1100, "both up").await.unwrap();
+    assert_eq!(inv.provider, "lnd");
+    assert!(
+        inv.payment_request.starts_with("lnbcrt11u1"),
+        "{}",
+        inv.payment_request
+    );
+
+    l.finish(&net, &lnb);
+}
+
+/// 2. LND stopped: DazNode serves; paid from the payer wallet → PAID event
+/// and WaitInvoice. Alice runs again when the scenario ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[cfg_attr(external_lnd, ignore = "stops alice: needs a local lnd")]
+async fn lnd_stopped_daznode_serves_paid_through_websocket() {
+    let (mut net, lnb) = providers_stopping_alice().await;
+    let l = Lnpayd::start(&net, &lnb);
+    let d = &l.d;
+    l.both_up().await;
+
+    blocking(|| net.stop_alice());
+    // Right away, maybe before the circuit opened: LND fails, DazNode serves.
+    let t = Instant::now();
+    let first = create(d, 2200, "LND just went down").await.unwrap();
+    eprintln!(
+        "create right after alice stopped: {:?} by {}",
+        t.elapsed(),
+        first.provider
+    );
+    assert_eq!(first.provider, "daznode");
+    assert!(
+        first.payment_request.starts_with("lnbc22u1"),
+        "{}",
+        first.payment_request
+    );
+    let s = wait_for(d, "lnd's circuit open", Duration::from_secs(30), |s| {
+        provider(s, "lnd").circuit == "open"
     })
     .await;
+    let lnd = provider(&s, "lnd");
+    assert!(!lnd.online, "{lnd:?}");
+    assert!(!lnd.last_error.is_empty(), "{lnd:?}");
+    eprintln!("lnd while down: last_error {:?}", lnd.last_error);
+    assert_eq!(s.serving_provider, "daznode");
+    assert_eq!(s.health(), OverallHealth::Degraded);
 
-    step(
-        "3. DazNode websocket cut while a payment happens: reconciled on reconnect",
-        async {
-            let inv = create(&d, 1234, "paid while cut").await.unwrap();
-            assert_eq!(inv.provider, "daznode");
-            lnb_proxy.cut();
-            wait_for(
-                &d,
-                "the DazNode websocket disconnected",
-                Duration::from_secs(30),
-                |s| {
-                    provider(s, "daznode")
-                        .connection
-                        .starts_with("disconnected")
-                },
-            )
-            .await;
-            lnb.pay(&inv.payment_request).await;
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            assert_eq!(
-                d.get_invoice(&inv.id).await.status(),
-                InvoiceStatus::Pending
-            );
-            let t = Instant::now();
-            lnb_proxy.restore();
-            let paid = d.wait_invoice(&inv.id, 30).await;
-            eprintln!("restore → PAID by reconcile: {:?}", t.elapsed());
-            assert_eq!(paid.status(), InvoiceStatus::Paid);
-            assert_eq!(paid.amount_received_msat, 1_234_000);
-            wait_log_line(
-                &d,
-                "settled by reconcile",
-                &["invoice paid", &inv.id, "Reconcile"],
-            )
-            .await;
-            wait_for(
-                &d,
-                "DazNode connected, online, circuit closed",
-                Duration::from_secs(30),
-                |s| {
-                    let p = provider(s, "daznode");
-                    p.online && p.circuit == "closed" && p.connection == "connected"
-                },
-            )
-            .await;
+    let mut client = d.invoices().await;
+    let mut events = client
+        .subscribe_events(proto::SubscribeEventsRequest {
+            after_sequence: s.last_event_sequence,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let t = Instant::now();
+    let inv = create(d, 777, "paid through the websocket").await.unwrap();
+    eprintln!("create with lnd's circuit open: {:?}", t.elapsed());
+    assert_eq!(inv.provider, "daznode");
+    let ev = events.next().await.unwrap().unwrap();
+    assert_eq!(ev.r#type(), EventType::InvoiceCreated);
+    assert_eq!(ev.invoice.as_ref().unwrap().id, inv.id);
+    let waiter = d.spawn_wait(&inv.id, 30).await;
+    let t = Instant::now();
+    lnb.pay(&inv.payment_request).await;
+    let ev = tokio::time::timeout(Duration::from_secs(15), events.next())
+        .await
+        .expect("a PAID event within 15 s")
+        .unwrap()
+        .unwrap();
+    eprintln!("LNbits payment → PAID event: {:?}", t.elapsed());
+    assert_eq!(ev.r#type(), EventType::InvoicePaid);
+    assert_eq!(ev.invoice.as_ref().unwrap().id, inv.id);
+    let paid = waiter.await.unwrap();
+    assert_eq!(paid.status(), InvoiceStatus::Paid);
+    assert_eq!(paid.amount_received_msat, 777_000);
+    assert_eq!(paid.provider, "daznode");
+    wait_log_line(
+        d,
+        "settled through the websocket",
+        &["invoice paid", &inv.id, "Stream"],
+    )
+    .await;
+
+    l.finish(&net, &lnb);
+}
+
+/// 7. A forged websocket message marks nothing paid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn forged_websocket_message_marks_nothing_paid() {
+    let (net, lnb) = providers().await;
+    let l = Lnpayd::daznode_serving(&net, &lnb).await;
+    let d = &l.d;
+
+    let inv = create(d, 500, "forge target").await.unwrap();
+    assert_eq!(inv.provider, "daznode");
+    lnb.forge_paid_frame(&inv.payment_hash, &inv.payment_request, 500_000)
+        .await;
+    wait_log_line(
+        d,
+        "the forged frame handled",
+        &["forged or early frame", &inv.id],
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let now = d.get_invoice(&inv.id).await;
+    assert_eq!(now.status(), InvoiceStatus::Pending);
+    assert_eq!(now.amount_received_msat, 0);
+
+    l.finish(&net, &lnb);
+}
+
+/// 3. DazNode websocket cut while a payment happens: reconciled on reconnect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn daznode_websocket_cut_during_payment_reconciled() {
+    let (net, lnb) = providers().await;
+    let l = Lnpayd::daznode_serving(&net, &lnb).await;
+    let (d, lnb_proxy) = (&l.d, &l.lnb_proxy);
+
+    let inv = create(d, 1234, "paid while cut").await.unwrap();
+    assert_eq!(inv.provider, "daznode");
+    lnb_proxy.cut();
+    wait_for(
+        d,
+        "the DazNode websocket disconnected",
+        Duration::from_secs(30),
+        |s| {
+            provider(s, "daznode")
+                .connection
+                .starts_with("disconnected")
+        },
+    )
+    .await;
+    lnb.pay(&inv.payment_request).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        d.get_invoice(&inv.id).await.status(),
+        InvoiceStatus::Pending
+    );
+    let t = Instant::now();
+    lnb_proxy.restore();
+    let paid = d.wait_invoice(&inv.id, 30).await;
+    eprintln!("restore → PAID by reconcile: {:?}", t.elapsed());
+    assert_eq!(paid.status(), InvoiceStatus::Paid);
+    assert_eq!(paid.amount_received_msat, 1_234_000);
+    wait_log_line(
+        d,
+        "settled by reconcile",
+        &["invoice paid", &inv.id, "Reconcile"],
+    )
+    .await;
+    wait_for(
+        d,
+        "DazNode connected, online, circuit closed",
+        Duration::from_secs(30),
+        |s| {
+            let p = provider(s, "daznode");
+            p.online && p.circuit == "closed" && p.connection == "connected"
         },
     )
     .await;
 
-    step(
-        "4. LND back: new invoices go to LND again; the outage's DazNode invoice settles",
-        async {
-            let t = Instant::now();
-            blocking(|| net.start_alice());
-            eprintln!("alice back and payable in {:?}", t.elapsed());
-            let t = Instant::now();
-            let s = wait_for(
-                &d,
-                "lnd online with a closed circuit, serving",
-                Duration::from_secs(60),
-                |s| {
-                    let l = provider(s, "lnd");
-                    l.online && l.circuit == "closed" && s.serving_provider == "lnd"
-                },
-            )
-            .await;
-            eprintln!(
-                "alice payable → lnpayd serving lnd again: {:?}",
-                t.elapsed()
-            );
-            assert_eq!(s.health(), OverallHealth::Healthy);
-            let inv = create(&d, 4400, "LND is back").await.unwrap();
-            assert_eq!(inv.provider, "lnd");
-            blocking(|| net.bob_pays(&inv.payment_request)).unwrap();
-            let paid = d.wait_invoice(&inv.id, 60).await;
-            assert_eq!(paid.status(), InvoiceStatus::Paid);
-            assert_eq!(paid.amount_received_msat, 4_400_000);
+    l.finish(&net, &lnb);
+}
 
-            let outage = outage_invoice.take().unwrap();
-            assert_eq!(
-                d.get_invoice(&outage.id).await.status(),
-                InvoiceStatus::Pending
-            );
-            lnb.pay(&outage.payment_request).await;
-            let paid = d.wait_invoice(&outage.id, 30).await;
-            assert_eq!(paid.status(), InvoiceStatus::Paid);
-            assert_eq!(paid.provider, "daznode");
-            assert_eq!(paid.amount_received_msat, 3_300_000);
+/// 4. LND back: new invoices go to LND again; the outage's DazNode invoice
+/// settles. 6. The circuit breaker's transitions GetStatus showed on the way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[cfg_attr(external_lnd, ignore = "stops and restarts alice: needs a local lnd")]
+async fn lnd_back_serves_again_outage_invoice_settles() {
+    let (mut net, lnb) = providers_stopping_alice().await;
+    let l = Lnpayd::start(&net, &lnb);
+    let d = &l.d;
+    l.both_up().await;
+    let circuits = CircuitLog::start(d.admin().await, Duration::from_millis(25));
+
+    // The outage: alice stops, DazNode takes an invoice.
+    blocking(|| net.stop_alice());
+    wait_for(d, "lnd's circuit open", Duration::from_secs(30), |s| {
+        provider(s, "lnd").circuit == "open"
+    })
+    .await;
+    let outage = create(d, 3300, "created while LND is down").await.unwrap();
+    assert_eq!(outage.provider, "daznode");
+
+    let t = Instant::now();
+    blocking(|| net.start_alice());
+    eprintln!("alice back and payable in {:?}", t.elapsed());
+    let t = Instant::now();
+    let s = wait_for(
+        d,
+        "lnd online with a closed circuit, serving",
+        Duration::from_secs(60),
+        |s| {
+            let l = provider(s, "lnd");
+            l.online && l.circuit == "closed" && s.serving_provider == "lnd"
         },
     )
     .await;
+    eprintln!(
+        "alice payable → lnpayd serving lnd again: {:?}",
+        t.elapsed()
+    );
+    assert_eq!(s.health(), OverallHealth::Healthy);
+    let inv = create(d, 4400, "LND is back").await.unwrap();
+    assert_eq!(inv.provider, "lnd");
+    blocking(|| net.bob_pays(&inv.payment_request)).unwrap();
+    let paid = d.wait_invoice(&inv.id, 60).await;
+    assert_eq!(paid.status(), InvoiceStatus::Paid);
+    assert_eq!(paid.amount_received_msat, 4_400_000);
 
+    assert_eq!(
+        d.get_invoice(&outage.id).await.status(),
+        InvoiceStatus::Pending
+    );
+    lnb.pay(&outage.payment_request).await;
+    let paid = d.wait_invoice(&outage.id, 30).await;
+    assert_eq!(paid.status(), InvoiceStatus::Paid);
+    assert_eq!(paid.provider, "daznode");
+    assert_eq!(paid.amount_received_msat, 3_300_000);
+
+    // 6. The breaker's moves, as GetStatus showed them.
     let lnd_states = circuits.states("lnd");
     let lnd_sequence = circuits.describe("lnd");
     let daz_sequence = circuits.describe("daznode");
     circuits.stop().await;
-    step("6. circuit breaker transitions seen in GetStatus", async {
-        eprintln!("lnd circuit: {lnd_sequence}");
-        eprintln!("daznode circuit: {daz_sequence}");
-        assert_eq!(
-            lnd_states.first().map(String::as_str),
-            Some("closed"),
-            "{lnd_sequence}"
-        );
-        let open = lnd_states
+    eprintln!("lnd circuit: {lnd_sequence}");
+    eprintln!("daznode circuit: {daz_sequence}");
+    assert_eq!(
+        lnd_states.first().map(String::as_str),
+        Some("closed"),
+        "{lnd_sequence}"
+    );
+    let open = lnd_states
+        .iter()
+        .position(|c| c == "open")
+        .unwrap_or_else(|| panic!("lnd's circuit never open: {lnd_sequence}"));
+    assert!(
+        lnd_states[open..]
             .iter()
-            .position(|c| c == "open")
-            .unwrap_or_else(|| panic!("lnd's circuit never open: {lnd_sequence}"));
+            .any(|c| c == "half_open" || c == "closed"),
+        "{lnd_sequence}"
+    );
+    assert_eq!(
+        lnd_states.last().map(String::as_str),
+        Some("closed"),
+        "{lnd_sequence}"
+    );
+    // Only the breaker's moves (open → closed when a poll missed half_open).
+    for w in lnd_states.windows(2) {
         assert!(
-            lnd_states[open..]
-                .iter()
-                .any(|c| c == "half_open" || c == "closed"),
-            "{lnd_sequence}"
+            matches!(
+                (w[0].as_str(), w[1].as_str()),
+                ("closed", "open")
+                    | ("open", "half_open")
+                    | ("open", "closed")
+                    | ("half_open", "open")
+                    | ("half_open", "closed")
+            ),
+            "{} → {} in {lnd_sequence}",
+            w[0],
+            w[1]
         );
-        assert_eq!(
-            lnd_states.last().map(String::as_str),
-            Some("closed"),
-            "{lnd_sequence}"
+    }
+    let log = d.log_text();
+    for state in ["open", "closed"] {
+        assert!(
+            log.lines()
+                .any(|l| l.contains("circuit breaker changed state")
+                    && l.contains("lnd")
+                    && l.contains(&format!("\"{state}\""))),
+            "no log line for lnd's circuit {state}"
         );
-        // Only the breaker's moves (open → closed when a poll missed half_open).
-        for w in lnd_states.windows(2) {
-            assert!(
-                matches!(
-                    (w[0].as_str(), w[1].as_str()),
-                    ("closed", "open")
-                        | ("open", "half_open")
-                        | ("open", "closed")
-                        | ("half_open", "open")
-                        | ("half_open", "closed")
-                ),
-                "{} → {} in {lnd_sequence}",
-                w[0],
-                w[1]
-            );
-        }
-        let log = d.log_text();
-        for state in ["open", "closed"] {
-            assert!(
-                log.lines()
-                    .any(|l| l.contains("circuit breaker changed state")
-                        && l.contains("lnd")
-                        && l.contains(&format!("\"{state}\""))),
-                "no log line for lnd's circuit {state}"
-            );
-        }
-    })
-    .await;
+    }
 
+    l.finish(&net, &lnb);
+}
+
+/// 5. LND hangs: the attempts time out, DazNode serves within the configured
+/// bound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn lnd_hangs_daznode_serves_within_the_bound() {
+    let (net, lnb) = providers().await;
     let hang = Hang::start();
     let hang_dir = tempfile::tempdir().unwrap();
-    let mut hang_log = String::new();
-    let mut hang_secrets = Vec::new();
-    step(
-        "5. LND hangs: the attempts time out, DazNode serves within the configured bound",
-        async {
-            let env = lnpayd_env(&hang.addr(), &net, &lnb.url, &lnb.merchant.inkey);
-            let t = Instant::now();
-            let mut d2 = Daemon::start_env(hang_dir.path(), &env);
-            eprintln!("second lnpayd (LND hanging) ready in {:?}", t.elapsed());
-            let hang_circuits = CircuitLog::start(d2.admin().await, Duration::from_millis(25));
-            // Both providers' creates at most, and a second for the rest (gRPC, store, checks).
-            let bound = provider_bound() * 2 + Duration::from_secs(1);
-            let t = Instant::now();
-            let inv = create(&d2, 5500, "LND hangs").await.unwrap();
-            let took = t.elapsed();
-            eprintln!("create with LND hanging: {took:?} (bound {bound:?})");
-            assert_eq!(inv.provider, "daznode");
-            assert!(took <= bound, "took {took:?}, bound {bound:?}");
-            let audit = d2.audit_of(&inv.id).await;
-            let lnd_attempts: Vec<_> = audit
-                .iter()
-                .filter(|e| e.provider == "lnd" && e.action == "create_invoice")
-                .collect();
-            eprintln!(
-                "lnd attempts: {:?}",
-                lnd_attempts
-                    .iter()
-                    .map(|e| (&e.outcome, e.duration_ms))
-                    .collect::<Vec<_>>()
-            );
-            assert!(
-                !lnd_attempts.is_empty() && lnd_attempts.len() as u64 <= MAX_RETRIES + 1,
-                "{audit:?}"
-            );
-            for a in &lnd_attempts {
-                assert!(a.outcome.contains("timed out"), "{a:?}");
-                assert!(
-                    (ATTEMPT_TIMEOUT_MS - 50..ATTEMPT_TIMEOUT_MS + 1000).contains(&a.duration_ms),
-                    "{a:?}"
-                );
-            }
-            assert!(
-                audit
-                    .iter()
-                    .any(|e| e.provider == "daznode" && e.outcome == "ok"),
-                "{audit:?}"
-            );
-            // A hanging probe lasts a whole attempt timeout: half_open shows.
-            let deadline = Instant::now() + Duration::from_secs(20);
-            loop {
-                let states = hang_circuits.states("lnd");
-                if let Some(open) = states.iter().position(|c| c == "open") {
-                    if states[open..].iter().any(|c| c == "half_open") {
-                        break;
-                    }
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "no half_open seen: {}",
-                    hang_circuits.describe("lnd")
-                );
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            let l = provider(&status(&d2).await, "lnd").clone();
-            assert!(!l.online, "{l:?}");
-            assert!(l.last_error.contains("timed out"), "{l:?}");
-            let m = metrics(&d2, "lnd").await;
-            eprintln!(
-                "hanging lnd: errors_by_kind {:?}, uptime {:.1}%",
-                m.errors_by_kind, m.uptime_percent
-            );
-            assert!(m.errors_by_kind.get("timeout").copied().unwrap_or(0) >= 2);
-            assert_eq!(m.uptime_percent, 0.0);
-            eprintln!(
-                "lnd circuit with LND hanging: {}",
-                hang_circuits.describe("lnd")
-            );
-            hang_circuits.stop().await;
-            hang_secrets = secrets(&d2, &net, &lnb);
-            assert!(d2.terminate().success());
-            hang_log = d2.log_text();
-        },
-    )
-    .await;
-    drop(hang);
 
-    step(
-        "8. both providers down: UNAVAILABLE, PROVIDERS_UNAVAILABLE, nothing stored",
-        async {
-            let count = d.invoice_count().await;
-            let sequence = status(&d).await.last_event_sequence;
-            lnd_proxy.cut();
-            lnb_proxy.cut();
-            let check = |err: &tonic::Status, when: &str| {
-                assert_eq!(err.code(), tonic::Code::Unavailable, "{when}: {err:?}");
-                assert_eq!(reason(err), "PROVIDERS_UNAVAILABLE", "{when}: {err:?}");
-                let info = err.get_details_error_info().unwrap();
-                assert_eq!(info.domain, "lnpayd");
-                for p in ["lnd", "daznode"] {
-                    let e = info.metadata.get(p).map(String::as_str).unwrap_or_default();
-                    assert!(
-                        !e.is_empty(),
-                        "{when}: no error for {p}: {:?}",
-                        info.metadata
-                    );
-                    assert!(!e.contains(&lnb.merchant.inkey), "{when}: {e}");
-                }
-                eprintln!("{when}: {:?}", info.metadata);
-                info.metadata
-            };
-            let t = Instant::now();
-            let err = create(&d, 800, "nobody home").await.unwrap_err();
-            eprintln!("both just cut: failed in {:?}", t.elapsed());
-            let first = check(&err, "both just cut");
-            assert!(
-                t.elapsed() <= provider_bound() * 2 + Duration::from_secs(1),
-                "{:?}",
-                t.elapsed()
-            );
-            assert!(
-                first.values().all(|e| e.contains("unavailable")
-                    || e.contains("timed out")
-                    || e.contains("circuit")),
-                "{first:?}"
-            );
-            let s = wait_for(
-                &d,
-                "both circuits open, health DOWN",
-                Duration::from_secs(30),
-                |s| {
-                    s.providers.iter().all(|p| p.circuit == "open")
-                        && s.health() == OverallHealth::Down
-                },
-            )
-            .await;
-            assert_eq!(s.serving_provider, "");
-            let t = Instant::now();
-            let err = create(&d, 801, "nobody home, circuits open")
-                .await
-                .unwrap_err();
-            eprintln!("both circuits open: failed in {:?}", t.elapsed());
-            check(&err, "both circuits open");
-            assert_eq!(d.invoice_count().await, count, "an invoice was stored");
-            assert_eq!(
-                status(&d).await.last_event_sequence,
-                sequence,
-                "an event was published"
-            );
-            lnd_proxy.restore();
-            lnb_proxy.restore();
-        },
-    )
-    .await;
-
-    step(
-        "10. GetProviderMetrics: both providers, LND's errors and uptime",
-        async {
-            let lnd = metrics(&d, "lnd").await;
-            let daz = metrics(&d, "daznode").await;
-            eprintln!("lnd metrics: {lnd:?}");
-            eprintln!("daznode metrics: {daz:?}");
-            assert!(lnd.calls > 0 && daz.calls > 0);
-            assert!(lnd.health_checks > 0 && daz.health_checks > 0);
-            assert!(
-                lnd.errors_by_kind.get("unavailable").copied().unwrap_or(0) > 0,
-                "{:?}",
-                lnd.errors_by_kind
-            );
-            assert!(
-                lnd.uptime_percent > 0.0 && lnd.uptime_percent < 100.0,
-                "{}",
-                lnd.uptime_percent
-            );
-            assert!(lnd.success_rate < 1.0);
-            // Steps 1 and 4 went to LND; 2 (three), 7 and 3 to DazNode.
-            assert!(lnd.invoices_last_hour >= 2, "{lnd:?}");
-            assert!(daz.invoices_last_hour >= 5, "{daz:?}");
-        },
-    )
-    .await;
-
-    step("9. no secret in lnpayd's trace-level logs", async {
-        let main_secrets = secrets(&d, &net, &lnb);
-        assert!(d.terminate().success());
-        let log = d.log_text();
-        eprintln!(
-            "logs: {} bytes (main), {} bytes (LND hanging)",
-            log.len(),
-            hang_log.len()
-        );
-        let mut found = leaks("main lnpayd", &log, &main_secrets);
-        found.extend(leaks("lnpayd with LND hanging", &hang_log, &hang_secrets));
+    let env = lnpayd_env(&hang.addr(), &net, &lnb.url, &lnb.merchant.inkey);
+    let t = Instant::now();
+    let mut d2 = Daemon::start_env(hang_dir.path(), &env);
+    eprintln!("second lnpayd (LND hanging) ready in {:?}", t.elapsed());
+    let hang_circuits = CircuitLog::start(d2.admin().await, Duration::from_millis(25));
+    // Both providers' creates at most, and a second for the rest (gRPC, store, checks).
+    let bound = provider_bound() * 2 + Duration::from_secs(1);
+    let t = Instant::now();
+    let inv = create(&d2, 5500, "LND hangs").await.unwrap();
+    let took = t.elapsed();
+    eprintln!("create with LND hanging: {took:?} (bound {bound:?})");
+    assert_eq!(inv.provider, "daznode");
+    assert!(took <= bound, "took {took:?}, bound {bound:?}");
+    let audit = d2.audit_of(&inv.id).await;
+    let lnd_attempts: Vec<_> = audit
+        .iter()
+        .filter(|e| e.provider == "lnd" && e.action == "create_invoice")
+        .collect();
+    eprintln!(
+        "lnd attempts: {:?}",
+        lnd_attempts
+            .iter()
+            .map(|e| (&e.outcome, e.duration_ms))
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        !lnd_attempts.is_empty() && lnd_attempts.len() as u64 <= MAX_RETRIES + 1,
+        "{audit:?}"
+    );
+    for a in &lnd_attempts {
+        assert!(a.outcome.contains("timed out"), "{a:?}");
         assert!(
-            found.is_empty(),
-            "secrets in lnpayd's log:\n{}",
-            found.join("\n")
+            (ATTEMPT_TIMEOUT_MS - 50..ATTEMPT_TIMEOUT_MS + 1000).contains(&a.duration_ms),
+            "{a:?}"
         );
+    }
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.provider == "daznode" && e.outcome == "ok"),
+        "{audit:?}"
+    );
+    // A hanging probe lasts a whole attempt timeout: half_open shows.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let states = hang_circuits.states("lnd");
+        if let Some(open) = states.iter().position(|c| c == "open") {
+            if states[open..].iter().any(|c| c == "half_open") {
+                break;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no half_open seen: {}",
+            hang_circuits.describe("lnd")
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let l = provider(&status(&d2).await, "lnd").clone();
+    assert!(!l.online, "{l:?}");
+    assert!(l.last_error.contains("timed out"), "{l:?}");
+    let m = metrics(&d2, "lnd").await;
+    eprintln!(
+        "hanging lnd: errors_by_kind {:?}, uptime {:.1}%",
+        m.errors_by_kind, m.uptime_percent
+    );
+    assert!(m.errors_by_kind.get("timeout").copied().unwrap_or(0) >= 2);
+    assert_eq!(m.uptime_percent, 0.0);
+    eprintln!(
+        "lnd circuit with LND hanging: {}",
+        hang_circuits.describe("lnd")
+    );
+    hang_circuits.stop().await;
+
+    assert_no_secret_logged("lnpayd with LND hanging", &mut d2, &net, &lnb);
+    drop(hang);
+}
+
+/// 8. Both providers down: UNAVAILABLE, PROVIDERS_UNAVAILABLE, nothing stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn both_down_unavailable_nothing_stored() {
+    let (net, lnb) = providers().await;
+    let l = Lnpayd::start(&net, &lnb);
+    let (d, lnd_proxy, lnb_proxy) = (&l.d, &l.lnd_proxy, &l.lnb_proxy);
+    l.both_up().await;
+
+    let count = d.invoice_count().await;
+    let sequence = status(d).await.last_event_sequence;
+    lnd_proxy.cut();
+    lnb_proxy.cut();
+    let check = |err: &tonic::Status, when: &str| {
+        assert_eq!(err.code(), tonic::Code::Unavailable, "{when}: {err:?}");
+        assert_eq!(reason(err), "PROVIDERS_UNAVAILABLE", "{when}: {err:?}");
+        let info = err.get_details_error_info().unwrap();
+        assert_eq!(info.domain, "lnpayd");
+        for p in ["lnd", "daznode"] {
+            let e = info.metadata.get(p).map(String::as_str).unwrap_or_default();
+            assert!(
+                !e.is_empty(),
+                "{when}: no error for {p}: {:?}",
+                info.metadata
+            );
+            assert!(!e.contains(&lnb.merchant.inkey), "{when}: {e}");
+        }
+        eprintln!("{when}: {:?}", info.metadata);
+        info.metadata
+    };
+    let t = Instant::now();
+    let err = create(d, 800, "nobody home").await.unwrap_err();
+    eprintln!("both just cut: failed in {:?}", t.elapsed());
+    let first = check(&err, "both just cut");
+    assert!(
+        t.elapsed() <= provider_bound() * 2 + Duration::from_secs(1),
+        "{:?}",
+        t.elapsed()
+    );
+    assert!(
+        first
+            .values()
+            .all(|e| e.contains("unavailable") || e.contains("timed out") || e.contains("circuit")),
+        "{first:?}"
+    );
+    let s = wait_for(
+        d,
+        "both circuits open, health DOWN",
+        Duration::from_secs(30),
+        |s| s.providers.iter().all(|p| p.circuit == "open") && s.health() == OverallHealth::Down,
+    )
+    .await;
+    assert_eq!(s.serving_provider, "");
+    let t = Instant::now();
+    let err = create(d, 801, "nobody home, circuits open")
+        .await
+        .unwrap_err();
+    eprintln!("both circuits open: failed in {:?}", t.elapsed());
+    check(&err, "both circuits open");
+    assert_eq!(d.invoice_count().await, count, "an invoice was stored");
+    assert_eq!(
+        status(d).await.last_event_sequence,
+        sequence,
+        "an event was published"
+    );
+    lnd_proxy.restore();
+    lnb_proxy.restore();
+
+    l.finish(&net, &lnb);
+}
+
+/// 10. GetProviderMetrics: both providers, LND's errors and uptime, after
+/// two invoices on LND, then LND cut off and five on DazNode.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn provider_metrics_both_providers_lnd_errors_and_uptime() {
+    let (net, lnb) = providers().await;
+    let l = Lnpayd::start(&net, &lnb);
+    let d = &l.d;
+    l.both_up().await;
+    for sat in [1100, 4400] {
+        assert_eq!(create(d, sat, "LND up").await.unwrap().provider, "lnd");
+    }
+    l.lnd_proxy.cut();
+    for sat in [2200, 777, 3300, 500, 1234] {
+        let inv = create(d, sat, "LND cut off").await.unwrap();
+        assert_eq!(inv.provider, "daznode");
+    }
+    wait_for(d, "lnd's circuit open", Duration::from_secs(30), |s| {
+        provider(s, "lnd").circuit == "open"
     })
     .await;
+    // A health check or two that find LND down.
+    tokio::time::sleep(Duration::from_millis(3 * HEALTH_CHECK_MS)).await;
 
-    eprintln!("all scenarios in {:?}", started.elapsed());
+    let lnd = metrics(d, "lnd").await;
+    let daz = metrics(d, "daznode").await;
+    eprintln!("lnd metrics: {lnd:?}");
+    eprintln!("daznode metrics: {daz:?}");
+    assert!(lnd.calls > 0 && daz.calls > 0);
+    assert!(lnd.health_checks > 0 && daz.health_checks > 0);
+    assert!(
+        lnd.errors_by_kind.get("unavailable").copied().unwrap_or(0) > 0,
+        "{:?}",
+        lnd.errors_by_kind
+    );
+    assert!(
+        lnd.uptime_percent > 0.0 && lnd.uptime_percent < 100.0,
+        "{}",
+        lnd.uptime_percent
+    );
+    assert!(lnd.success_rate < 1.0);
+    // Two went to LND, five to DazNode.
+    assert!(lnd.invoices_last_hour >= 2, "{lnd:?}");
+    assert!(daz.invoices_last_hour >= 5, "{daz:?}");
+
+    l.finish(&net, &lnb);
 }

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::{CallRecord, ProviderReport, HISTORY, LATENCY_SAMPLES};
+use crate::health::percentile;
 use crate::providers::breaker::{Breaker, CircuitState};
 use crate::providers::supervisor::ConnectionState;
 use crate::providers::{DynProvider, HealthDetails, ProviderError};
@@ -28,13 +29,6 @@ pub(super) struct Entry {
     pub(super) provider: DynProvider,
     pub(super) breaker: Mutex<Breaker>,
     pub(super) stats: Mutex<Stats>,
-}
-
-fn percentile(sorted: &[u64], p: f64) -> u64 {
-    if sorted.is_empty() {
-        return 0;
-    }
-    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
 }
 
 /// One call the circuit let through. Dropped before its outcome is recorded

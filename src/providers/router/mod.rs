@@ -58,15 +58,6 @@ pub struct ProviderHistory {
     pub checks: Vec<(u64, bool)>,
 }
 
-impl ProviderHistory {
-    /// Share of health checks that found the provider up, in percent; None without checks.
-    pub fn uptime_percent(&self) -> Option<f64> {
-        (!self.checks.is_empty()).then(|| {
-            100.0 * self.checks.iter().filter(|c| c.1).count() as f64 / self.checks.len() as f64
-        })
-    }
-}
-
 /// What GetStatus shows of one provider.
 #[derive(Clone, Debug)]
 pub struct ProviderReport {
@@ -281,17 +272,4 @@ impl ProviderReport {
     pub fn usable(&self) -> bool {
         self.online && self.circuit != CircuitState::Open
     }
-}
-
-/// The provider new invoices go to first, given the reports in priority
-/// order: as [`Router::create`] tries them, those with their push
-/// connection down last.
-pub fn serving(reports: &[ProviderReport]) -> Option<&'static str> {
-    let push_down =
-        |r: &&ProviderReport| matches!(r.connection, Some(ConnectionState::Disconnected { .. }));
-    let usable = || reports.iter().filter(|r| r.usable());
-    usable()
-        .find(|r| !push_down(r))
-        .or_else(|| usable().next())
-        .map(|r| r.name)
 }

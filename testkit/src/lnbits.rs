@@ -1,34 +1,48 @@
-//! A real LNbits 1.6.2 (FakeWallet) started by `scripts/lnbits_fixture.py`,
-//! stopped when dropped (also on panic): stdin EOF first, then its process
-//! group is killed. A small client for what the tests do directly at LNbits
-//! (pay from the payer wallet, inject a websocket message), and a TCP proxy
-//! to cut lnpayd's connections.
+//! A real LNbits 1.6.2 (FakeWallet), the DazNode-compatible provider,
+//! started by `scripts/lnbits_fixture.py` (installed by
+//! `scripts/ensure-tools.sh lnbits` on first use), stopped when dropped (also
+//! on panic): stdin EOF first, then its process group is killed. A small
+//! client for what the tests do directly at LNbits: pay from the payer
+//! wallet, inject a websocket message.
 
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use nix::sys::signal::Signal;
 use serde_json::Value;
 
+pub use crate::process::free_port;
+use crate::process::spawn_tied;
+
+/// One LNbits wallet and its keys.
 #[derive(Clone, Debug)]
-#[allow(dead_code)]
 pub struct Wallet {
+    /// The wallet id.
     pub id: String,
+    /// Its admin key (can pay).
     pub adminkey: String,
+    /// Its invoice/read key: what lnpayd is given.
     pub inkey: String,
 }
 
+/// A running LNbits with two wallets: the merchant's (lnpayd's) and a
+/// funded payer.
 pub struct LnBits {
     child: Option<Child>,
     stdin: Option<ChildStdin>,
     _dir: tempfile::TempDir,
+    /// Its data dir (and `lnbits.log`).
     pub dir: PathBuf,
+    /// Its HTTP port on 127.0.0.1.
     pub port: u16,
+    /// `http://127.0.0.1:<port>`.
     pub url: String,
+    /// The wallet lnpayd uses.
     pub merchant: Wallet,
+    /// The wallet the tests pay from.
     pub payer: Wallet,
     http: reqwest::Client,
 }
@@ -42,22 +56,15 @@ fn wallet(v: &Value) -> Wallet {
     }
 }
 
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 impl LnBits {
+    /// With the fixture's own settings.
     pub fn start() -> LnBits {
         Self::start_with(&[])
     }
 
     /// With LNbits settings over the fixture's own (`LNBITS_NAME=VALUE`).
     pub fn start_with(settings: &[&str]) -> LnBits {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let root = crate::repo_root();
         let ensure = Command::new(root.join("scripts/ensure-tools.sh"))
             .arg("lnbits")
             .current_dir(&root)
@@ -98,14 +105,8 @@ impl LnBits {
                         .unwrap(),
                 )
                 .process_group(0);
-            unsafe {
-                // The fixture dies with the test process, even on SIGKILL (and uvicorn with it).
-                cmd.pre_exec(|| {
-                    nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM)
-                        .map_err(std::io::Error::from)
-                });
-            }
-            let mut child = cmd.spawn().expect("spawn lnbits_fixture.py");
+            // The fixture dies with the test process, even on SIGKILL (and uvicorn with it).
+            let mut child = spawn_tied(cmd, Signal::SIGTERM).expect("spawn lnbits_fixture.py");
             let stdin = child.stdin.take();
             let stdout = child.stdout.take().unwrap();
             let (tx, rx) = std::sync::mpsc::channel();
@@ -156,6 +157,7 @@ impl LnBits {
         }
     }
 
+    /// `127.0.0.1:<port>`, for a proxy in front of it.
     pub fn host_port(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }

@@ -4,7 +4,8 @@
 //! and one private (for route hints; lnd runs with `--maxpendingchannels=2`
 //! so both open in one block). The recipe is
 //! `scripts/regtest-smoke.sh`'s; every process is stopped when the Network is
-//! dropped, also when a test panics, and dies with the test process.
+//! dropped, also when a test panics, and dies with the test process. Setting
+//! it up takes ~30 s: tests share one through [`crate::shared::Shared`].
 //!
 //! `LNPAYD_REGTEST_BIN` overrides where lnd, lncli, btcd and btcctl are found
 //! (default `.tools/regtest/bin`, built by `scripts/ensure-regtest.sh`);
@@ -14,43 +15,56 @@
 //! and `LNPAYD_TEST_BOB_RPC` (`127.0.0.1:port` of each node's gRPC) and
 //! `LNPAYD_TEST_ALICE_DIR` and `LNPAYD_TEST_BOB_DIR` (each node's lnd dir,
 //! holding `tls.cert` and `data/chain/bitcoin/regtest/*.macaroon`). Bob needs
-//! a channel to alice with outbound liquidity. Nothing is started or stopped,
-//! and the steps that restart alice or need the harness' private channel are
-//! skipped (`can_restart_alice`).
+//! a channel to alice with outbound liquidity. Nothing is started or stopped
+//! ([`Network::stop_alice`] panics). lnpayd's build script then sets the
+//! `external_lnd` cfg, and the tests that restart alice or need the
+//! harness' private channel are marked ignored with
+//! `#[cfg_attr(external_lnd, ignore = "…")]`, so `cargo test` lists them as
+//! ignored, with the reason, rather than passing them.
 
 use std::collections::HashMap;
-use std::net::TcpListener;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use nix::sys::signal::Signal;
 use serde_json::Value;
+
+use crate::process::{free_ports, spawn_tied, wait_until, wait_until_or};
+use crate::shared::Shared;
 
 const RPC_USER: &str = "lnpayd";
 const RPC_PASS: &str = "lnpayd-regtest";
 
+/// One LND node.
 pub struct Node {
+    /// Its gRPC port on 127.0.0.1.
     pub rpc_port: u16,
+    /// Its peer-to-peer port (0 for an existing node).
     pub p2p_port: u16,
+    /// Its `--lnddir`.
     pub dir: PathBuf,
 }
 
 impl Node {
+    /// The node's TLS certificate.
     pub fn tls_cert(&self) -> PathBuf {
         self.dir.join("tls.cert")
     }
 
+    /// One of its macaroons: `admin`, `invoice`, `readonly`….
     pub fn macaroon(&self, which: &str) -> PathBuf {
         self.dir
             .join(format!("data/chain/bitcoin/regtest/{which}.macaroon"))
     }
 
+    /// `127.0.0.1:<rpc_port>`.
     pub fn rpc_addr(&self) -> String {
         format!("127.0.0.1:{}", self.rpc_port)
     }
 }
 
+/// The network; see the module doc.
 pub struct Network {
     /// Nodes given by `LNPAYD_TEST_*`: not ours to start, mine on or stop.
     external: bool,
@@ -63,68 +77,34 @@ pub struct Network {
     chain_p2p: u16,
     chain_rpc: u16,
     miner_rpc: u16,
+    /// The merchant: lnpayd's LND.
     pub alice: Node,
+    /// The payer, with the channels to alice.
     pub bob: Node,
 }
 
-fn free_ports(n: usize) -> Vec<u16> {
-    // Held open together so the ports are distinct.
-    let socks: Vec<TcpListener> = (0..n)
-        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
-        .collect();
-    socks
-        .iter()
-        .map(|s| s.local_addr().unwrap().port())
-        .collect()
-}
-
-pub fn wait_until<T>(timeout: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-pub fn wait_until_or<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = f() {
-            return Some(v);
-        }
-        if Instant::now() >= deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// Children die with the process that started them, even on SIGKILL.
-fn die_with_parent(cmd: &mut Command) {
-    unsafe {
-        cmd.pre_exec(|| {
-            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
-                .map_err(std::io::Error::from)
-        });
-    }
-}
-
 impl Network {
+    /// Where lnd, lncli, btcd and btcctl are (see the module doc).
     pub fn bin_dir() -> PathBuf {
         std::env::var_os("LNPAYD_REGTEST_BIN")
             .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".tools/regtest/bin"))
+            .unwrap_or_else(|| crate::repo_root().join(".tools/regtest/bin"))
     }
 
-    /// Starts everything and returns once the channel is active on both sides.
+    /// False for existing nodes (`LNPAYD_TEST_*`): alice is not ours to stop.
     pub fn can_restart_alice(&self) -> bool {
         !self.external
+    }
+
+    /// Whether alice's lnd, started by us, is running (false after
+    /// [`Network::stop_alice`], or if it died). Always true for existing nodes.
+    pub fn alice_running(&mut self) -> bool {
+        if self.external {
+            return true;
+        }
+        self.procs
+            .get_mut("alice")
+            .is_some_and(|c| c.try_wait().ok().flatten().is_none())
     }
 
     /// Existing nodes from `LNPAYD_TEST_*` (see the module doc), if set.
@@ -173,7 +153,8 @@ impl Network {
         Some(net)
     }
 
-    #[allow(dead_code)] // tests/failover and the bench; tests/lnd uses start_with
+    /// Starts everything (or takes the existing nodes) and returns once bob
+    /// can pay alice.
     pub fn start() -> Network {
         Self::start_with(&[])
     }
@@ -369,8 +350,8 @@ impl Network {
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
             .stderr(out);
-        die_with_parent(&mut cmd);
-        self.procs.insert(name, cmd.spawn().expect("spawn btcd"));
+        let child = spawn_tied(cmd, Signal::SIGKILL).expect("spawn btcd");
+        self.procs.insert(name, child);
     }
 
     fn start_lnd(&mut self, name: &'static str) {
@@ -419,10 +400,12 @@ impl Network {
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
             .stderr(out);
-        die_with_parent(&mut cmd);
-        self.procs.insert(name, cmd.spawn().expect("spawn lnd"));
+        let child = spawn_tied(cmd, Signal::SIGKILL).expect("spawn lnd");
+        // A restart's old handle has been waited for in stop_alice.
+        self.procs.insert(name, child);
     }
 
+    /// `btcctl` against the `chain` or the `miner` btcd; what it prints.
     pub fn btcctl(&self, name: &str, args: &[&str]) -> Result<String, String> {
         let port = if name == "chain" {
             self.chain_rpc
@@ -459,6 +442,7 @@ impl Network {
         serde_json::from_str(&s).map_err(|e| format!("{e}: {s}"))
     }
 
+    /// A node's identity public key (hex).
     pub fn pubkey(&self, name: &str) -> String {
         self.lncli(name, "admin", &["getinfo"]).unwrap()["identity_pubkey"]
             .as_str()
@@ -466,6 +450,7 @@ impl Network {
             .to_string()
     }
 
+    /// Mines `n` blocks and waits until the chain btcd has them.
     pub fn mine(&self, n: u32) {
         let height = |who| {
             self.btcctl(who, &["getblockcount"])
@@ -563,6 +548,7 @@ impl Network {
             .unwrap()
     }
 
+    /// How many invoices alice's node holds.
     pub fn alice_invoice_count(&self) -> usize {
         let v = self
             .lncli(
@@ -601,6 +587,18 @@ impl Network {
         self.start_alice();
     }
 
+    /// Starts alice again if a test left her stopped (or she died).
+    pub fn ensure_alice_running(&mut self) {
+        if !self.alice_running() {
+            eprintln!("alice is not running: starting her again");
+            if let Some(mut c) = self.procs.remove("alice") {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+            self.start_alice();
+        }
+    }
+
     /// Starts alice again on the same dirs and ports; returns once her channel is active.
     pub fn start_alice(&mut self) {
         self.start_lnd("alice");
@@ -608,6 +606,42 @@ impl Network {
         self.wait_channel_active("alice");
         self.wait_channel_active("bob");
         self.wait_payable();
+    }
+}
+
+/// A shared [`Network`] for one test alone ([`Shared::write`]), with alice
+/// running when it is taken and again when it is dropped: a test that fails
+/// while she is stopped does not fail the tests after it.
+pub struct Exclusive(tokio::sync::RwLockMappedWriteGuard<'static, Network>);
+
+impl Exclusive {
+    /// Waits for every other test using `net` to finish, then takes it.
+    pub async fn of(net: &'static Shared<Network>) -> Exclusive {
+        let mut net = net.write().await;
+        tokio::task::block_in_place(|| net.ensure_alice_running());
+        Exclusive(net)
+    }
+}
+
+impl std::ops::Deref for Exclusive {
+    type Target = Network;
+    fn deref(&self) -> &Network {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Exclusive {
+    fn deref_mut(&mut self) -> &mut Network {
+        &mut self.0
+    }
+}
+
+impl Drop for Exclusive {
+    fn drop(&mut self) {
+        let net = &mut *self.0;
+        // Already unwinding: a second panic here would abort the whole binary.
+        let _ =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| net.ensure_alice_running()));
     }
 }
 

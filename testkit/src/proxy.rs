@@ -1,16 +1,18 @@
-//! A TCP proxy for fault injection, shared by the test targets: lnpayd talks
-//! to a provider (LND, LNbits) through it, and a test can cut every
-//! connection and refuse new ones, then restore, or hold back what the
-//! server sends on websocket connections while they stay open (a push that
-//! never arrives on a connection that looks healthy).
-#![allow(dead_code)]
+//! A TCP proxy for fault injection: lnpayd talks to a provider (LND,
+//! LNbits) through it, and a test can cut every connection and refuse new
+//! ones, then restore, or hold back what the server sends on websocket
+//! connections while they stay open (a push that never arrives on a
+//! connection that looks healthy).
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+/// One proxy on 127.0.0.1 in front of one server; dropping it closes its
+/// listener and every connection through it.
 pub struct Proxy {
+    /// The port to give lnpayd instead of the server's.
     pub port: u16,
     state: std::sync::Arc<std::sync::Mutex<ProxyState>>,
     hold_websockets: Arc<AtomicBool>,
@@ -18,15 +20,19 @@ pub struct Proxy {
 
 struct ProxyState {
     up: bool,
+    /// Dropped: the listener thread ends at its next connection.
+    closed: bool,
     conns: Vec<std::net::TcpStream>,
 }
 
 impl Proxy {
+    /// Forwards every connection to `target` (`host:port`).
     pub fn start(target: String) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let state = std::sync::Arc::new(std::sync::Mutex::new(ProxyState {
             up: true,
+            closed: false,
             conns: Vec::new(),
         }));
         let st = state.clone();
@@ -36,6 +42,9 @@ impl Proxy {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
                 let mut s = st.lock().unwrap();
+                if s.closed {
+                    break;
+                }
                 if !s.up {
                     continue; // dropped: the client sees a reset
                 }
@@ -66,6 +75,7 @@ impl Proxy {
         }
     }
 
+    /// Closes every open connection and refuses new ones until [`Proxy::restore`].
     pub fn cut(&self) {
         let mut s = self.state.lock().unwrap();
         s.up = false;
@@ -74,6 +84,12 @@ impl Proxy {
         }
     }
 
+    /// `127.0.0.1:<port>`.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Accepts connections again.
     pub fn restore(&self) {
         self.state.lock().unwrap().up = true;
     }
@@ -82,6 +98,16 @@ impl Proxy {
     /// lost) and delivered when it goes off; everything else flows.
     pub fn hold_websockets(&self, on: bool) {
         self.hold_websockets.store(on, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.cut();
+        self.hold_websockets(false);
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).closed = true;
+        // Wakes the listener thread, blocked in accept, so it sees `closed`.
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
     }
 }
 

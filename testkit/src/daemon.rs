@@ -1,11 +1,17 @@
-//! Starts the real `lnpayd` binary on a free port with its own data dir, and
-//! stops it when dropped, even when a test fails. Shared by the test targets.
-#![allow(dead_code)]
+//! The real `lnpayd` binary on a free port with its own data dir, stopped
+//! when dropped (also when a test fails), and gRPC clients for it.
+//!
+//! The binary is the one cargo built for the test or bench being run: the
+//! path in `CARGO_BIN_EXE_lnpayd` when cargo sets it at run time (newer cargo
+//! does), and otherwise the `lnpayd` beside the test's own executable
+//! (`target/<profile>/deps/<test>-<hash>` → `target/<profile>/lnpayd`), where
+//! cargo puts the binaries an integration test or bench depends on. A test
+//! can name another with [`set_lnpayd_bin`] (`env!("CARGO_BIN_EXE_lnpayd")`).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, OnceLock};
 use std::time::Duration;
 
 use lnpayd::proto::admin_client::AdminClient;
@@ -13,15 +19,66 @@ use lnpayd::proto::invoices_client::InvoicesClient;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
+static LNPAYD_BIN: OnceLock<PathBuf> = OnceLock::new();
+
+/// Runs `path` as lnpayd from now on, instead of the binary found next to
+/// the test (see the module doc). Once per process; a second call with
+/// another path panics.
+pub fn set_lnpayd_bin(path: impl Into<PathBuf>) {
+    let path = path.into();
+    let set = LNPAYD_BIN.get_or_init(|| path.clone());
+    assert_eq!(*set, path, "lnpayd's binary is already {}", set.display());
+}
+
+/// The lnpayd binary the tests run (see the module doc).
+pub fn lnpayd_bin() -> PathBuf {
+    LNPAYD_BIN
+        .get_or_init(|| {
+            if let Some(p) = std::env::var_os("CARGO_BIN_EXE_lnpayd") {
+                return p.into();
+            }
+            let exe = std::env::current_exe().expect("the test's own path");
+            let beside = exe
+                .parent()
+                .and_then(|deps| deps.parent())
+                .map(|profile| profile.join("lnpayd"))
+                .filter(|p| p.is_file());
+            beside.unwrap_or_else(|| {
+                panic!(
+                    "no lnpayd binary beside {}: run the tests through cargo, or call testkit::daemon::set_lnpayd_bin",
+                    exe.display()
+                )
+            })
+        })
+        .clone()
+}
+
+/// The harness' own knobs (`LNPAYD_TEST_*`, `LNPAYD_REGTEST_*`) share
+/// lnpayd's prefix, and lnpayd refuses an `LNPAYD_` variable it does not know.
+fn harness_vars() -> Vec<std::ffi::OsString> {
+    std::env::vars_os()
+        .map(|(k, _)| k)
+        .filter(|k| {
+            let k = k.to_string_lossy();
+            k.starts_with("LNPAYD_TEST_") || k.starts_with("LNPAYD_REGTEST_")
+        })
+        .collect()
+}
+
+/// One running lnpayd; killed (SIGKILL) when dropped.
 pub struct Daemon {
     child: Option<Child>,
+    /// Its gRPC address, `127.0.0.1:port`.
     pub addr: String,
     /// The Prometheus listener's address.
     pub metrics: Option<String>,
+    /// `--datadir`: the store and the token files.
     pub datadir: PathBuf,
+    /// Its stderr (the log), kept across restarts on the same dir.
     pub log: PathBuf,
 }
 
+/// Adds `authorization: Bearer <token>` to every call, when there is a token.
 #[derive(Clone)]
 pub struct Bearer(pub Option<String>);
 
@@ -35,7 +92,9 @@ impl tonic::service::Interceptor for Bearer {
     }
 }
 
+/// The Invoices client the harness hands out.
 pub type Invoices = InvoicesClient<InterceptedService<Channel, Bearer>>;
+/// The Admin client the harness hands out.
 pub type Admin = AdminClient<InterceptedService<Channel, Bearer>>;
 
 impl Daemon {
@@ -49,6 +108,8 @@ impl Daemon {
         Self::try_start(dir, false, args, env).unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// Starts lnpayd (with `--dev` if `dev`) and waits up to 30 s for its
+    /// ready line; Err with its log if it does not come.
     pub fn try_start(
         dir: &Path,
         dev: bool,
@@ -62,7 +123,7 @@ impl Daemon {
             .append(true)
             .open(&log)
             .unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lnpayd"));
+        let mut cmd = Command::new(lnpayd_bin());
         if dev {
             cmd.arg("--dev");
         }
@@ -76,6 +137,9 @@ impl Daemon {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log_file);
+        for k in harness_vars() {
+            cmd.env_remove(k);
+        }
         for (k, v) in env {
             // An empty value removes a variable the harness would set.
             if v.is_empty() {
@@ -118,6 +182,7 @@ impl Daemon {
         }
     }
 
+    /// The `admin` or `invoice` token lnpayd wrote to its data dir.
     pub fn token(&self, name: &str) -> String {
         std::fs::read_to_string(self.datadir.join(format!("{name}.token")))
             .unwrap()
@@ -125,6 +190,7 @@ impl Daemon {
             .to_string()
     }
 
+    /// A new connection to its gRPC address.
     pub async fn channel(&self) -> Channel {
         Channel::from_shared(format!("http://{}", self.addr))
             .unwrap()
@@ -133,18 +199,22 @@ impl Daemon {
             .expect("connect")
     }
 
+    /// An Invoices client with `token` (or none).
     pub async fn invoices_with(&self, token: Option<String>) -> Invoices {
         InvoicesClient::with_interceptor(self.channel().await, Bearer(token))
     }
 
+    /// An Admin client with `token` (or none).
     pub async fn admin_with(&self, token: Option<String>) -> Admin {
         AdminClient::with_interceptor(self.channel().await, Bearer(token))
     }
 
+    /// An Invoices client with the invoice token.
     pub async fn invoices(&self) -> Invoices {
         self.invoices_with(Some(self.token("invoice"))).await
     }
 
+    /// An Admin client with the admin token.
     pub async fn admin(&self) -> Admin {
         self.admin_with(Some(self.token("admin"))).await
     }
@@ -196,6 +266,7 @@ impl Daemon {
             .unwrap_or_else(|| panic!("{name} not in GetStatus"))
     }
 
+    /// The sequence of the newest event, from GetStatus.
     pub async fn last_sequence(&self) -> u64 {
         self.admin()
             .await
@@ -230,6 +301,7 @@ impl Daemon {
             .into_inner()
     }
 
+    /// GetInvoice by id; panics on an error.
     pub async fn get_invoice(&self, id: &str) -> lnpayd::proto::Invoice {
         let req = lnpayd::proto::GetInvoiceRequest {
             lookup: Some(lnpayd::proto::get_invoice_request::Lookup::Id(id.into())),
@@ -289,17 +361,20 @@ impl Daemon {
         tokio::spawn(async move { c.wait_invoice(req).await.unwrap().into_inner() })
     }
 
+    /// Sends `sig` to the running lnpayd.
     pub fn signal(&self, sig: nix::sys::signal::Signal) {
         let c = self.child.as_ref().expect("running");
         nix::sys::signal::kill(nix::unistd::Pid::from_raw(c.id() as i32), sig).unwrap();
     }
 
+    /// Whether the process is still alive (false once stopped or exited).
     pub fn is_running(&mut self) -> bool {
         self.child
             .as_mut()
             .is_some_and(|c| c.try_wait().unwrap().is_none())
     }
 
+    /// Everything lnpayd has logged so far.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
@@ -320,6 +395,7 @@ pub fn reason(status: &tonic::Status) -> String {
         .unwrap_or_default()
 }
 
+/// A CreateInvoice request for `amount_sat` with a plain description.
 pub fn create_req(amount_sat: u64, description: &str) -> lnpayd::proto::CreateInvoiceRequest {
     use lnpayd::proto::create_invoice_request::{Amount, Memo};
     lnpayd::proto::CreateInvoiceRequest {

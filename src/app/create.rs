@@ -1,0 +1,152 @@
+//! CreateInvoice: validate, ask the router, check what the provider issued,
+//! store it with its audit trail, and answer retries of the same key.
+
+use crate::domain::{
+    new_invoice_id, validate_new_invoice, AuditAction, AuditEntry, CreateParams, Invoice,
+    InvoiceStatus, Memo,
+};
+use crate::error::{Error, Result};
+use crate::providers::{check_issued, InvoiceRequest};
+use crate::store::{IdempotencyRecord, Inserted};
+
+use super::App;
+
+impl App {
+    pub async fn create_invoice(
+        &self,
+        params: CreateParams,
+        request_id: Option<String>,
+    ) -> Result<Invoice> {
+        let new = validate_new_invoice(params, &self.limits)?;
+        let fingerprint = new.fingerprint();
+        // Held until the invoice is stored, so a concurrent retry with the same
+        // key waits and then finds it, instead of creating a second one.
+        let _key_guard = match &new.idempotency_key {
+            Some(key) => {
+                let guard = self.key_locks.lock(key).await;
+                if let Some(rec) = self.store.idempotency_record(key)? {
+                    return self.replay(rec, &fingerprint).await;
+                }
+                Some(guard)
+            }
+            None => None,
+        };
+
+        let req = InvoiceRequest {
+            amount_msat: new.amount_msat,
+            memo: new.memo.clone(),
+            expiry_secs: new.expiry_secs,
+        };
+        let (result, attempts) = self.router.create(&req).await;
+        let (invoice_id, created) = new_invoice_id();
+        let mut audit: Vec<AuditEntry> = attempts
+            .iter()
+            .map(|a| {
+                AuditEntry::provider_call(
+                    AuditAction::CreateInvoice,
+                    &invoice_id,
+                    a.provider,
+                    a.error.as_ref().map_or(Ok(()), Err),
+                    a.duration_ms,
+                    a.ended_at_ms,
+                )
+                .with_request_id(request_id.clone())
+            })
+            .collect();
+        let (provider, issued) = match result {
+            Ok(ok) => ok,
+            Err(errors) => {
+                // Nothing is stored for a failed create but the audit trail of the attempts.
+                self.store.append_audit(&audit)?;
+                // The router stops at a provider that understood and refused:
+                // that is an answer about the request, not an outage.
+                if let Some((provider, e)) = errors.last().filter(|(_, e)| !e.tries_next()) {
+                    return Err(Error::Provider {
+                        provider: provider.clone(),
+                        source: e.clone(),
+                    });
+                }
+                return Err(Error::ProvidersUnavailable(errors));
+            }
+        };
+        let facts = check_issued(&req, &issued, provider.network()).map_err(|e| {
+            tracing::error!(provider = provider.name(), error = %e, "provider returned a bad invoice; nothing stored");
+            Error::Provider { provider: provider.name().into(), source: e }
+        })?;
+
+        let (description, description_hash) = match &new.memo {
+            Memo::Description(d) => (d.clone(), None),
+            Memo::Hash(h) => (String::new(), Some(hex::encode(h))),
+        };
+        let invoice = Invoice {
+            id: invoice_id,
+            payment_request: issued.payment_request,
+            payment_hash: facts.payment_hash,
+            amount_msat: facts.amount_msat,
+            amount_received_msat: 0,
+            description,
+            description_hash,
+            status: InvoiceStatus::Pending,
+            provider: provider.name().into(),
+            created_at_ms: created,
+            expires_at_ms: facts.expires_at_ms,
+            paid_at_ms: None,
+            updated_at_ms: created,
+            metadata: new.metadata,
+            external_ref: new.external_ref,
+            customer_email: new.customer_email,
+            paid_late: false,
+            idempotency_key: new.idempotency_key.clone(),
+        };
+        let record = new.idempotency_key.map(|key| IdempotencyRecord {
+            key,
+            fingerprint,
+            invoice_id: invoice.id.clone(),
+            created_at_ms: created,
+        });
+        audit.push(
+            AuditEntry::status_change(AuditAction::Created, &invoice.id, "pending".into(), created)
+                .with_provider(&invoice.provider)
+                .with_request_id(request_id),
+        );
+        match self
+            .store
+            .insert_invoice(&invoice, record.as_ref(), &audit)?
+        {
+            Inserted::New(event) => {
+                // Timed before the wait for the disk: if the caller goes away
+                // during it, the invoice is stored all the same and must expire.
+                self.expiry
+                    .schedule(invoice.expires_at_ms, invoice.id.clone());
+                crate::metrics::metrics().invoice(&invoice.provider, "created");
+                self.store.sync().await?;
+                // debug, not info: one line per create is noise at production rates.
+                tracing::debug!(invoice_id = %invoice.id, provider = %invoice.provider,
+                    amount_msat = invoice.amount_msat, sequence = event.sequence, "invoice created");
+                Ok(invoice)
+            }
+            // Another process took the key between our check and our insert:
+            // the lock is per process, the store check is not.
+            Inserted::KeyTaken(rec) => {
+                self.replay(rec, &record.expect("KeyTaken implies a record").fingerprint)
+                    .await
+            }
+        }
+    }
+
+    async fn replay(&self, rec: IdempotencyRecord, fingerprint: &str) -> Result<Invoice> {
+        if rec.fingerprint != fingerprint {
+            return Err(Error::IdempotencyKeyReused {
+                invoice_id: rec.invoice_id,
+            });
+        }
+        let inv = self
+            .store
+            .invoice(&rec.invoice_id)?
+            .ok_or_else(|| Error::NotFound(format!("id {}", rec.invoice_id)))?;
+        // The first call may have been abandoned before its write was on
+        // disk: a retry is answered only with what a crash cannot take back.
+        self.store.sync().await?;
+        Ok(inv)
+    }
+}

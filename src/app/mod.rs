@@ -1,0 +1,219 @@
+//! The application facade every RPC calls. The gRPC layer only converts types.
+//! `create` issues invoices; `operate` answers the Admin service.
+
+mod create;
+mod operate;
+
+pub use operate::DaemonStatus;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use tokio::sync::OwnedMutexGuard;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::domain::{AuditAction, AuditEntry, Event, Invoice, InvoiceStatus, Limits};
+use crate::error::{Error, Result};
+use crate::events::{self, EventFilter};
+use crate::providers::Router;
+use crate::settlement::{ExpiryScheduler, Settler};
+use crate::store::{ListQuery, Store, Transitioned};
+use crate::time::now_ms;
+
+pub enum Lookup {
+    Id(String),
+    PaymentHash(String),
+    ExternalRef(String),
+}
+
+pub struct App {
+    store: Arc<dyn Store>,
+    router: Arc<Router>,
+    settler: Arc<Settler>,
+    expiry: ExpiryScheduler,
+    limits: Limits,
+    dev_mode: bool,
+    started_at_ms: u64,
+    shutdown: CancellationToken,
+    tasks: TaskTracker,
+    key_locks: KeyLocks,
+}
+
+impl App {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        store: Arc<dyn Store>,
+        router: Arc<Router>,
+        settler: Arc<Settler>,
+        expiry: ExpiryScheduler,
+        limits: Limits,
+        dev_mode: bool,
+        shutdown: CancellationToken,
+        tasks: TaskTracker,
+    ) -> Self {
+        Self {
+            store,
+            router,
+            settler,
+            expiry,
+            limits,
+            dev_mode,
+            started_at_ms: now_ms(),
+            shutdown,
+            tasks,
+            key_locks: KeyLocks::default(),
+        }
+    }
+
+    pub fn get_invoice(&self, lookup: &Lookup) -> Result<Invoice> {
+        let (found, what) = match lookup {
+            Lookup::Id(id) => (self.store.invoice(id)?, format!("id {id}")),
+            Lookup::PaymentHash(h) => (
+                self.store.invoice_by_hash(&h.to_ascii_lowercase())?,
+                format!("payment_hash {h}"),
+            ),
+            Lookup::ExternalRef(r) => (
+                self.store.invoice_by_external_ref(r)?,
+                format!("external_ref {r}"),
+            ),
+        };
+        found.ok_or(Error::NotFound(what))
+    }
+
+    pub fn list_invoices(&self, query: &ListQuery) -> Result<(Vec<Invoice>, bool)> {
+        Ok(self.store.list_invoices(query)?)
+    }
+
+    pub async fn cancel_invoice(&self, id: &str, request_id: Option<String>) -> Result<Invoice> {
+        let inv = self.get_invoice(&Lookup::Id(id.into()))?;
+        match inv.status {
+            InvoiceStatus::Pending => {}
+            InvoiceStatus::Canceled => {
+                // Possibly another cancel's, still on its way to disk.
+                self.store.sync().await?;
+                return Ok(inv);
+            }
+            InvoiceStatus::Paid => return Err(Error::AlreadyPaid(inv.id)),
+            InvoiceStatus::Expired => {
+                return Err(Error::NotPending {
+                    id: inv.id,
+                    status: inv.status,
+                })
+            }
+        }
+        let provider = self
+            .router
+            .pinned(&inv.provider)
+            .ok_or_else(|| Error::Provider {
+                provider: inv.provider.clone(),
+                source: crate::providers::ProviderError::Unavailable(
+                    "provider is not configured".into(),
+                ),
+            })?;
+        // The provider first: once it refuses payment, the local cancel is safe.
+        let started = Instant::now();
+        let result = self.router.cancel(provider.name(), &inv.payment_hash).await;
+        self.store.append_audit(&[AuditEntry::provider_call(
+            AuditAction::CancelInvoice,
+            &inv.id,
+            &inv.provider,
+            result.as_ref().map(|_| ()),
+            started.elapsed().as_millis() as u64,
+            now_ms(),
+        )
+        .with_request_id(request_id.clone())])?;
+        result.map_err(|e| Error::Provider {
+            provider: inv.provider.clone(),
+            source: e,
+        })?;
+        match self.settler.cancel(&inv.id, request_id).await? {
+            Transitioned::Applied(ev) => Ok(ev.invoice),
+            Transitioned::Unchanged(inv) => Ok(inv),
+            // Paid (or expired) while we were canceling: report what it is.
+            Transitioned::Refused(inv) if inv.status == InvoiceStatus::Paid => {
+                Err(Error::AlreadyPaid(inv.id))
+            }
+            Transitioned::Refused(inv) => Err(Error::NotPending {
+                id: inv.id,
+                status: inv.status,
+            }),
+        }
+    }
+
+    /// Waits until the invoice leaves PENDING or `deadline` passes, and returns it as it is then.
+    pub async fn wait_invoice(&self, id: &str, deadline: tokio::time::Instant) -> Result<Invoice> {
+        let mut durable = self.store.durable_sequence();
+        loop {
+            durable.borrow_and_update();
+            let inv = self.get_invoice(&Lookup::Id(id.into()))?;
+            if inv.status != InvoiceStatus::Pending {
+                // The change may be in memory only (a change of the durable
+                // mark woke us, not necessarily this invoice's): answer once
+                // it is on disk.
+                self.store.sync().await?;
+                return Ok(inv);
+            }
+            tokio::select! {
+                changed = durable.changed() => if changed.is_err() { return Err(Error::ShuttingDown) },
+                _ = tokio::time::sleep_until(deadline) => return Ok(inv),
+                _ = self.shutdown.cancelled() => return Err(Error::ShuttingDown),
+            }
+        }
+    }
+
+    pub fn subscribe(
+        &self,
+        after: u64,
+        filter: EventFilter,
+    ) -> Result<tokio::sync::mpsc::Receiver<Result<Event>>> {
+        events::subscribe(
+            self.store.clone(),
+            after,
+            filter,
+            self.shutdown.clone(),
+            &self.tasks,
+        )
+    }
+}
+
+/// Per-key async locks for idempotency keys, dropped when no one holds them.
+#[derive(Default)]
+struct KeyLocks(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
+
+struct KeyGuard<'a> {
+    locks: &'a KeyLocks,
+    key: String,
+    _guard: OwnedMutexGuard<()>,
+}
+
+impl KeyLocks {
+    async fn lock(&self, key: &str) -> KeyGuard<'_> {
+        let m = self
+            .0
+            .lock()
+            .expect("key lock map poisoned")
+            .entry(key.to_string())
+            .or_default()
+            .clone();
+        KeyGuard {
+            locks: self,
+            key: key.to_string(),
+            _guard: m.lock_owned().await,
+        }
+    }
+}
+
+impl Drop for KeyGuard<'_> {
+    fn drop(&mut self) {
+        let mut map = self.locks.0.lock().expect("key lock map poisoned");
+        // Two holders: the map and this guard. More means someone is waiting.
+        if map
+            .get(&self.key)
+            .is_some_and(|m| Arc::strong_count(m) <= 2)
+        {
+            map.remove(&self.key);
+        }
+    }
+}
