@@ -8,10 +8,12 @@
 //! | `k/`   | idempotency key             | IdempotencyRecord      |
 //! | `r/`   | external ref, 0, invoice id | empty                  |
 //! | `p/`   | invoice id of a PENDING one | empty                  |
+//! | `d/`   | expiry ms BE, id (PENDING)  | empty                  |
 //! | `e/`   | sequence (u64 big-endian)   | Event (JSON)           |
 //! | `a/`   | time ms BE, unique id BE    | AuditEntry (JSON)      |
 //! | `c/`   | cursor name                 | u64 big-endian         |
 //! | `m/seq`|                             | last sequence, u64 BE  |
+//! | `m/due`|                             | empty: `d/` is complete |
 
 pub const INVOICE: &[u8] = b"i/";
 pub const HASH: &[u8] = b"h/";
@@ -22,6 +24,10 @@ pub const EVENT: &[u8] = b"e/";
 pub const AUDIT: &[u8] = b"a/";
 pub const CURSOR: &[u8] = b"c/";
 pub const LAST_SEQUENCE: &[u8] = b"m/seq";
+pub const DUE: &[u8] = b"d/";
+/// Present once the due index covers every pending invoice: data dirs
+/// written before it existed get it built at open.
+pub const DUE_INDEX_BUILT: &[u8] = b"m/due";
 
 pub fn join(prefix: &[u8], rest: &[u8]) -> Vec<u8> {
     let mut k = Vec::with_capacity(prefix.len() + rest.len());
@@ -45,6 +51,20 @@ pub fn audit(at_ms: u64, unique: u64) -> Vec<u8> {
     let mut k = join(AUDIT, &at_ms.to_be_bytes());
     k.extend_from_slice(&unique.to_be_bytes());
     k
+}
+
+pub fn due(expires_at_ms: u64, id: &str) -> Vec<u8> {
+    let mut k = join(DUE, &expires_at_ms.to_be_bytes());
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+pub fn parse_due(k: &[u8]) -> Option<super::Due> {
+    let (at, id) = k.strip_prefix(DUE)?.split_first_chunk::<8>()?;
+    Some(super::Due {
+        expires_at_ms: u64::from_be_bytes(*at),
+        invoice_id: String::from_utf8(id.to_vec()).ok()?,
+    })
 }
 
 /// The smallest key after every key starting with `prefix`.
