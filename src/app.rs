@@ -1,10 +1,8 @@
 //! The application facade every RPC calls. The gRPC layer only converts types.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::OwnedMutexGuard;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -14,6 +12,7 @@ use crate::domain::{
 };
 use crate::error::{Error, Result};
 use crate::events::{self, EventFilter};
+use crate::key_locks::KeyLocks;
 use crate::providers::{check_issued, DevProvider, InvoiceRequest, Router};
 use crate::settlement::{ExpiryScheduler, Settlement, Settler};
 use crate::store::{IdempotencyRecord, Inserted, ListQuery, Store, Transitioned};
@@ -372,45 +371,5 @@ impl App {
             })
             .await?;
         settled.ok_or(Error::NotFound(format!("id {id}")))
-    }
-}
-
-/// Per-key async locks for idempotency keys, dropped when no one holds them.
-#[derive(Default)]
-struct KeyLocks(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
-
-struct KeyGuard<'a> {
-    locks: &'a KeyLocks,
-    key: String,
-    _guard: OwnedMutexGuard<()>,
-}
-
-impl KeyLocks {
-    async fn lock(&self, key: &str) -> KeyGuard<'_> {
-        let m = self
-            .0
-            .lock()
-            .expect("key lock map poisoned")
-            .entry(key.to_string())
-            .or_default()
-            .clone();
-        KeyGuard {
-            locks: self,
-            key: key.to_string(),
-            _guard: m.lock_owned().await,
-        }
-    }
-}
-
-impl Drop for KeyGuard<'_> {
-    fn drop(&mut self) {
-        let mut map = self.locks.0.lock().expect("key lock map poisoned");
-        // Two holders: the map and this guard. More means someone is waiting.
-        if map
-            .get(&self.key)
-            .is_some_and(|m| Arc::strong_count(m) <= 2)
-        {
-            map.remove(&self.key);
-        }
     }
 }

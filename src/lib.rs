@@ -16,6 +16,7 @@ pub mod daemon;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod key_locks;
 pub mod metrics;
 pub mod providers;
 pub mod settlement;
