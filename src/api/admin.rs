@@ -44,7 +44,9 @@ impl proto::admin_server::Admin for AdminApi {
                 details: r.details.into_iter().collect(),
             })
             .collect();
+        let store = super::store_health::status(&app.store.health().borrow());
         let health = match (usable, all) {
+            _ if store.state() != proto::StoreState::Ok => proto::OverallHealth::Down,
             (0, _) => proto::OverallHealth::Down,
             (up, all) if up == all => proto::OverallHealth::Healthy,
             _ => proto::OverallHealth::Degraded,
@@ -57,6 +59,7 @@ impl proto::admin_server::Admin for AdminApi {
             dev_mode: app.dev_mode,
             last_event_sequence: *app.store.durable_sequence().borrow(),
             started_at: Some(to_timestamp(app.started_at_ms)),
+            store: Some(store),
         }))
     }
 
