@@ -166,7 +166,7 @@ fn advance(mark: &watch::Sender<u64>, to: u64) {
 }
 
 /// A fault hook for end-to-end tests, compiled into debug builds only: while
-/// the file named by `LNPAYD_DEBUG_FAIL_FLUSH_IF` exists, every flush fails as
+/// the file named by `DEBUG_LNPAYD_FAIL_FLUSH_IF` exists, every flush fails as
 /// a full disk would. Release builds ignore the variable.
 mod fault {
     #[derive(Clone, Default)]
@@ -176,7 +176,7 @@ mod fault {
         pub fn from_env() -> Self {
             #[cfg(debug_assertions)]
             {
-                Self(std::env::var_os("LNPAYD_DEBUG_FAIL_FLUSH_IF").map(Into::into))
+                Self(std::env::var_os("DEBUG_LNPAYD_FAIL_FLUSH_IF").map(Into::into))
             }
             #[cfg(not(debug_assertions))]
             Self()

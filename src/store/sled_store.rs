@@ -374,7 +374,7 @@ mod tests {
             .tree
             .remove(keys::join(keys::PENDING, b.id.as_bytes()))
             .unwrap();
-        assert_eq!(due_ids(&store), [a.id.clone()]);
+        assert_eq!(due_ids(&store), vec![a.id]);
         assert!(!store
             .tree
             .contains_key(keys::due(b.expires_at_ms, &b.id))
