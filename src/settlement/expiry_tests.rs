@@ -1,15 +1,20 @@
 //! The expiry timer over the in-memory store.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::*;
 use crate::config::FailoverConfig;
 use crate::domain::{EventKind, Invoice};
 use crate::store::contract::invoice;
-use crate::store::{MemoryStore, Transition};
+use crate::store::{
+    AuditCursor, AuditQuery, CursorUpdate, IdempotencyRecord, Inserted, ListQuery, MemoryStore,
+    Pruned, StoreError, StoreHealth, Transition, Transitioned,
+};
 
 struct Harness {
     store: Arc<MemoryStore>,
+    reads: Arc<Reads>,
     scheduler: ExpiryScheduler,
     shutdown: CancellationToken,
     timer: tokio::task::JoinHandle<()>,
@@ -19,11 +24,17 @@ impl Harness {
     fn start(store: Arc<MemoryStore>) -> Self {
         let settler = Arc::new(Settler::new(store.clone()));
         let router = Arc::new(Router::new(vec![], FailoverConfig::default()));
-        let (scheduler, timer) = ExpiryTimer::new(store.clone(), settler, router);
+        let reads = Arc::new(Reads {
+            inner: store.clone(),
+            largest_batch: AtomicUsize::new(0),
+            full_loads: AtomicUsize::new(0),
+        });
+        let (scheduler, timer) = ExpiryTimer::new(reads.clone(), settler, router);
         let shutdown = CancellationToken::new();
         let timer = tokio::spawn(timer.run(shutdown.clone()));
         Self {
             store,
+            reads,
             scheduler,
             shutdown,
             timer,
@@ -114,6 +125,12 @@ async fn expires_many_in_batches() {
         h.wait_for(inv, InvoiceStatus::Expired, 10).await;
     }
     assert!(h.store.pending_due(None, u64::MAX, 1).unwrap().is_empty());
+    assert_eq!(
+        h.reads.full_loads.load(Ordering::SeqCst),
+        0,
+        "no full load of pending invoices"
+    );
+    assert_eq!(h.reads.largest_batch.load(Ordering::SeqCst), BATCH);
     h.stop().await;
 }
 
@@ -160,4 +177,97 @@ async fn an_expiry_the_store_refused_is_tried_again() {
         "a good sync heals health"
     );
     h.stop().await;
+}
+
+/// The memory store, watched: how much the timer reads at a time.
+struct Reads {
+    inner: Arc<MemoryStore>,
+    largest_batch: AtomicUsize,
+    full_loads: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Store for Reads {
+    fn pending_due(
+        &self,
+        after: Option<&Due>,
+        until_ms: u64,
+        limit: usize,
+    ) -> Result<Vec<Due>, StoreError> {
+        self.largest_batch.fetch_max(limit, Ordering::SeqCst);
+        self.inner.pending_due(after, until_ms, limit)
+    }
+    fn pending_invoices(&self) -> Result<Vec<Invoice>, StoreError> {
+        self.full_loads.fetch_add(1, Ordering::SeqCst);
+        self.inner.pending_invoices()
+    }
+    fn insert_invoice(
+        &self,
+        i: &Invoice,
+        k: Option<&IdempotencyRecord>,
+        a: &[crate::domain::AuditEntry],
+    ) -> Result<Inserted, StoreError> {
+        self.inner.insert_invoice(i, k, a)
+    }
+    fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        self.inner.idempotency_record(key)
+    }
+    fn invoice(&self, id: &str) -> Result<Option<Invoice>, StoreError> {
+        self.inner.invoice(id)
+    }
+    fn invoice_by_hash(&self, h: &str) -> Result<Option<Invoice>, StoreError> {
+        self.inner.invoice_by_hash(h)
+    }
+    fn invoice_by_external_ref(&self, r: &str) -> Result<Option<Invoice>, StoreError> {
+        self.inner.invoice_by_external_ref(r)
+    }
+    fn list_invoices(&self, q: &ListQuery) -> Result<(Vec<Invoice>, bool), StoreError> {
+        self.inner.list_invoices(q)
+    }
+    fn transition(
+        &self,
+        id: &str,
+        c: Transition,
+        cur: Option<&CursorUpdate>,
+        a: &crate::domain::AuditEntry,
+    ) -> Result<Transitioned, StoreError> {
+        self.inner.transition(id, c, cur, a)
+    }
+    fn events_after(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<crate::domain::Event>, StoreError> {
+        self.inner.events_after(after, limit)
+    }
+    fn durable_sequence(&self) -> watch::Receiver<u64> {
+        self.inner.durable_sequence()
+    }
+    fn cursor(&self, name: &str) -> Result<Option<CursorUpdate>, StoreError> {
+        self.inner.cursor(name)
+    }
+    fn set_cursor(&self, u: &CursorUpdate) -> Result<(), StoreError> {
+        self.inner.set_cursor(u)
+    }
+    fn append_audit(&self, e: &[crate::domain::AuditEntry]) -> Result<(), StoreError> {
+        self.inner.append_audit(e)
+    }
+    fn audit_page(
+        &self,
+        q: &AuditQuery,
+    ) -> Result<(Vec<(AuditCursor, crate::domain::AuditEntry)>, bool), StoreError> {
+        self.inner.audit_page(q)
+    }
+    fn prune(&self, k: u64, a: u64) -> Result<Pruned, StoreError> {
+        self.inner.prune(k, a)
+    }
+    async fn sync(&self) -> Result<(), StoreError> {
+        self.inner.sync().await
+    }
+    fn size_on_disk(&self) -> u64 {
+        0
+    }
+    fn health(&self) -> watch::Receiver<StoreHealth> {
+        self.inner.health()
+    }
 }
