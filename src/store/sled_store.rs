@@ -17,7 +17,8 @@ use super::{
 };
 use crate::domain::{AuditEntry, Event, EventKind, Invoice, InvoiceStatus};
 use codec::{
-    abort, build_due_index, decode, encode, tx_append_event, tx_audit, tx_json, unwrap_tx, TxResult,
+    abort, build_due_index, build_status_index, decode, encode, tx_append_event, tx_audit, tx_json,
+    unwrap_tx, TxResult,
 };
 
 mod codec;
@@ -46,6 +47,7 @@ impl SledStore {
             .and_then(|v| keys::u64_value(&v))
             .unwrap_or(0);
         build_due_index(&tree)?;
+        build_status_index(&tree)?;
         let commit = GroupCommit::new(db.clone(), last_seq);
         Ok(Arc::new(Self {
             db,
@@ -123,6 +125,7 @@ impl Store for SledStore {
             )?;
             tx.insert(keys::join(keys::PENDING, invoice.id.as_bytes()), &[][..])?;
             tx.insert(keys::due(invoice.expires_at_ms, &invoice.id), &[][..])?;
+            tx.insert(keys::status(invoice.status, &invoice.id), &[][..])?;
             if let Some(r) = &invoice.external_ref {
                 tx.insert(keys::external_ref(r, &invoice.id), &[][..])?;
             }
@@ -211,6 +214,8 @@ impl Store for SledStore {
                 return Ok((not_applied(inv, change), None));
             };
             tx.insert(inv_key.as_slice(), encode(&inv))?;
+            tx.remove(keys::status(before, invoice_id))?;
+            tx.insert(keys::status(inv.status, invoice_id), &[][..])?;
             if before == InvoiceStatus::Pending {
                 tx.remove(keys::join(keys::PENDING, invoice_id.as_bytes()))?;
                 tx.remove(keys::due(inv.expires_at_ms, invoice_id))?;
@@ -326,13 +331,23 @@ mod tests {
 
     crate::store_contract!(open());
 
+    fn listed(store: &SledStore, status: InvoiceStatus) -> Vec<String> {
+        let q = ListQuery {
+            status: Some(status),
+            limit: 10,
+            ..Default::default()
+        };
+        let (page, _) = store.list_invoices(&q).unwrap();
+        page.into_iter().map(|i| i.id).collect()
+    }
+
     fn due_ids(store: &SledStore) -> Vec<String> {
         let due = store.pending_due(None, u64::MAX, 10).unwrap();
         due.into_iter().map(|d| d.invoice_id).collect()
     }
 
     #[test]
-    fn a_data_dir_from_before_the_due_index_gets_it_at_open() {
+    fn a_data_dir_from_before_the_indexes_gets_them_at_open() {
         use crate::store::contract::{audit, invoice};
         let dir = tempfile::tempdir().unwrap();
         let (a, b, c) = (
@@ -354,10 +369,14 @@ mod tests {
                 .unwrap();
             // Undo what this release adds, leaving the data as the previous
             // release wrote it: no due keys, no marker.
-            for item in store.tree.scan_prefix(keys::DUE) {
-                store.tree.remove(item.unwrap().0).unwrap();
+            for prefix in [keys::DUE, keys::STATUS] {
+                for item in store.tree.scan_prefix(prefix) {
+                    store.tree.remove(item.unwrap().0).unwrap();
+                }
             }
             store.tree.remove(keys::DUE_INDEX_BUILT).unwrap();
+            store.tree.remove(keys::STATUS_INDEX_BUILT).unwrap();
+            assert!(listed(&store, InvoiceStatus::Paid).is_empty());
             assert!(due_ids(&store).is_empty());
             store.db.flush().unwrap();
         }
@@ -374,6 +393,11 @@ mod tests {
             .tree
             .remove(keys::join(keys::PENDING, b.id.as_bytes()))
             .unwrap();
+        let mut b_paid = b.clone();
+        b_paid.status = InvoiceStatus::Paid;
+        let b_key = keys::join(keys::INVOICE, b.id.as_bytes());
+        store.tree.insert(b_key, encode(&b_paid)).unwrap();
+        assert_eq!(listed(&store, InvoiceStatus::Pending), [a.id.clone()]);
         assert_eq!(due_ids(&store), vec![a.id]);
         assert!(!store
             .tree

@@ -36,6 +36,32 @@ pub fn build_due_index(tree: &sled::Tree) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Data dirs written before the status index existed: index every invoice
+/// once, in bounded batches, the marker last, so a crash mid-way rebuilds it.
+pub fn build_status_index(tree: &sled::Tree) -> Result<(), StoreError> {
+    if tree.contains_key(keys::STATUS_INDEX_BUILT)? {
+        return Ok(());
+    }
+    let mut batch = sled::Batch::default();
+    let mut count = 0usize;
+    for item in tree.scan_prefix(keys::INVOICE) {
+        let (k, v) = item?;
+        let inv: Invoice = decode(&k, &v)?;
+        batch.insert(keys::status(inv.status, &inv.id), &[][..]);
+        count += 1;
+        if count % 10_000 == 0 {
+            tree.apply_batch(std::mem::take(&mut batch))?;
+        }
+    }
+    batch.insert(keys::STATUS_INDEX_BUILT, &[][..]);
+    tree.apply_batch(batch)?;
+    tracing::info!(
+        invoices = count,
+        "built the status index of an older data dir"
+    );
+    Ok(())
+}
+
 pub fn encode<T: Serialize>(v: &T) -> Vec<u8> {
     serde_json::to_vec(v).expect("store records always serialise")
 }
