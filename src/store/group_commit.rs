@@ -47,6 +47,10 @@ pub struct GroupCommit {
 
 impl GroupCommit {
     pub fn new(db: sled::Db, last_seq: u64) -> Arc<Self> {
+        Self::with_fault(db, last_seq, fault::Hook::from_env())
+    }
+
+    fn with_fault(db: sled::Db, last_seq: u64, fault: fault::Hook) -> Arc<Self> {
         Arc::new(Self {
             db,
             written: AtomicU64::new(0),
@@ -55,7 +59,7 @@ impl GroupCommit {
             durable_seq: watch::channel(last_seq).0,
             wake: Notify::new(),
             health: HealthCell::default(),
-            fault: fault::Hook::from_env(),
+            fault,
         })
     }
 
@@ -182,6 +186,11 @@ mod fault {
             Self()
         }
 
+        #[cfg(all(test, debug_assertions))]
+        pub fn at(path: &std::path::Path) -> Self {
+            Self(Some(path.into()))
+        }
+
         pub fn check(&self) -> Result<(), String> {
             #[cfg(debug_assertions)]
             if self.0.as_ref().is_some_and(|p| p.exists()) {
@@ -189,5 +198,48 @@ mod fault {
             }
             Ok(())
         }
+    }
+}
+
+#[cfg(all(test, debug_assertions))]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_failed_flush_fails_its_waiters_and_the_disk_heals_health_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let full = dir.path().join("full");
+        let db = sled::Config::new()
+            .path(dir.path().join("db"))
+            .open()
+            .unwrap();
+        let gc = GroupCommit::with_fault(db, 0, fault::Hook::at(&full));
+        tokio::spawn(gc.clone().run(CancellationToken::new()));
+        let (health, durable) = (gc.health(), gc.durable_sequence());
+
+        gc.committed(1);
+        gc.sync().await.unwrap();
+        assert_eq!(*durable.borrow(), 1);
+
+        std::fs::write(&full, b"").unwrap();
+        gc.committed(2);
+        let err = gc.sync().await.unwrap_err();
+        assert!(matches!(err, StoreError::Unwritable(_)), "{err}");
+        assert_eq!(*durable.borrow(), 1, "nothing unflushed is shown");
+        assert!(!health.borrow().is_ok());
+
+        // No one writes; the flusher's probe finds the disk writable again.
+        std::fs::remove_file(&full).unwrap();
+        let healed = tokio::time::timeout(PROBE_EVERY * 3, async {
+            let mut health = health.clone();
+            health.wait_for(StoreHealth::is_ok).await.unwrap();
+        });
+        healed.await.expect("health recovers without a write");
+        assert_eq!(
+            *durable.borrow(),
+            2,
+            "the probe's flush made event 2 durable"
+        );
+        gc.sync().await.unwrap();
     }
 }
