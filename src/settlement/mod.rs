@@ -244,6 +244,10 @@ pub fn backoff(failures: u32, max: Duration) -> Duration {
 }
 
 #[cfg(test)]
+#[path = "settler_tests.rs"]
+mod settler_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

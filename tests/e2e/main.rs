@@ -12,5 +12,6 @@ mod grpcurl;
 mod idempotency;
 mod lifecycle;
 mod metrics;
+mod store_health;
 mod systemd;
 mod validation;
