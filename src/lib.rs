@@ -17,6 +17,7 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod health;
+pub mod key_locks;
 pub mod metrics;
 pub mod providers;
 pub mod settlement;

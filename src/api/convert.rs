@@ -105,6 +105,7 @@ pub fn daemon_status(s: DaemonStatus) -> proto::GetStatusResponse {
         dev_mode: s.dev_mode,
         last_event_sequence: s.last_event_sequence,
         started_at: Some(to_timestamp(s.started_at_ms)),
+        store: Some(super::store_health::status(&s.store)),
     }
 }
 

@@ -7,6 +7,7 @@ mod convert;
 pub mod invoices;
 pub mod request_id;
 pub mod status;
+mod store_health;
 
 use std::sync::Arc;
 
@@ -38,6 +39,11 @@ pub async fn serve(
         .set_serving::<InvoicesServer<invoices::InvoicesApi>>()
         .await;
     health.set_serving::<AdminServer<admin::AdminApi>>().await;
+    app.tasks().spawn(store_health::report(
+        health,
+        app.store_health(),
+        shutdown.clone(),
+    ));
 
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)

@@ -6,17 +6,16 @@ mod operate;
 
 pub use operate::DaemonStatus;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::OwnedMutexGuard;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::domain::{AuditAction, AuditEntry, Event, Invoice, InvoiceStatus, Limits};
 use crate::error::{Error, Result};
 use crate::events::{self, EventFilter};
+use crate::key_locks::KeyLocks;
 use crate::providers::Router;
 use crate::settlement::{ExpiryScheduler, Settler};
 use crate::store::{ListQuery, Store, Transitioned};
@@ -65,6 +64,16 @@ impl App {
             tasks,
             key_locks: KeyLocks::default(),
         }
+    }
+
+    /// The store's health as it changes: what `grpc.health.v1` follows.
+    pub fn store_health(&self) -> tokio::sync::watch::Receiver<crate::store::StoreHealth> {
+        self.store.health()
+    }
+
+    /// Where tasks that serve the API are tracked, so shutdown awaits them.
+    pub fn tasks(&self) -> &TaskTracker {
+        &self.tasks
     }
 
     pub fn get_invoice(&self, lookup: &Lookup) -> Result<Invoice> {
@@ -175,45 +184,5 @@ impl App {
             self.shutdown.clone(),
             &self.tasks,
         )
-    }
-}
-
-/// Per-key async locks for idempotency keys, dropped when no one holds them.
-#[derive(Default)]
-struct KeyLocks(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
-
-struct KeyGuard<'a> {
-    locks: &'a KeyLocks,
-    key: String,
-    _guard: OwnedMutexGuard<()>,
-}
-
-impl KeyLocks {
-    async fn lock(&self, key: &str) -> KeyGuard<'_> {
-        let m = self
-            .0
-            .lock()
-            .expect("key lock map poisoned")
-            .entry(key.to_string())
-            .or_default()
-            .clone();
-        KeyGuard {
-            locks: self,
-            key: key.to_string(),
-            _guard: m.lock_owned().await,
-        }
-    }
-}
-
-impl Drop for KeyGuard<'_> {
-    fn drop(&mut self) {
-        let mut map = self.locks.0.lock().expect("key lock map poisoned");
-        // Two holders: the map and this guard. More means someone is waiting.
-        if map
-            .get(&self.key)
-            .is_some_and(|m| Arc::strong_count(m) <= 2)
-        {
-            map.remove(&self.key);
-        }
     }
 }

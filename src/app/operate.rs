@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::health::{self, Health, ProviderFigures};
 use crate::providers::{DevProvider, ProviderReport};
 use crate::settlement::Settlement;
-use crate::store::{AuditCursor, AuditQuery};
+use crate::store::{AuditCursor, AuditQuery, StoreHealth};
 use crate::time::now_ms;
 
 use super::{App, Lookup};
@@ -21,18 +21,25 @@ pub struct DaemonStatus {
     pub dev_mode: bool,
     pub last_event_sequence: u64,
     pub started_at_ms: u64,
+    /// Whether the store can write; while it cannot, the daemon is DOWN.
+    pub store: StoreHealth,
 }
 
 impl App {
     pub fn status(&self) -> DaemonStatus {
         let providers = self.router.reports();
+        let store = self.store.health().borrow().clone();
         DaemonStatus {
-            health: health::overall(&providers),
+            health: match store {
+                StoreHealth::Ok => health::overall(&providers),
+                StoreHealth::Failing { .. } => Health::Down,
+            },
             serving: health::serving(&providers),
             providers,
             dev_mode: self.dev_mode,
             last_event_sequence: *self.store.durable_sequence().borrow(),
             started_at_ms: self.started_at_ms,
+            store,
         }
     }
 

@@ -187,3 +187,7 @@ fn invoice_after(t: Transitioned) -> Invoice {
 
 /// The reconnect backoff, shared with the alert webhook's retries.
 pub use crate::providers::supervisor::backoff;
+
+#[cfg(test)]
+#[path = "settler_tests.rs"]
+mod settler_tests;

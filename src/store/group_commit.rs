@@ -4,36 +4,62 @@
 //! Every write takes a ticket after it lands in sled's memory; one flusher task
 //! reads the newest ticket, flushes, and then releases every waiter at or
 //! below it. Writes that arrive during a flush ride the next one.
+//!
+//! A failed flush fails the waiters it covered and turns the store's health
+//! FAILING. While failing, the flusher probes the disk every few seconds
+//! (a tiny write and a flush), so health recovers by itself once writes go
+//! through, even when no client writes.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
 use tokio_util::sync::CancellationToken;
 
+use super::health::{HealthCell, StoreHealth};
 use super::StoreError;
+
+/// How often a failing store tries the disk again on its own.
+const PROBE_EVERY: Duration = Duration::from_secs(2);
+
+/// Flush outcomes, by ticket.
+#[derive(Clone, Debug, Default)]
+struct Marks {
+    /// Every ticket up to this one is on disk.
+    flushed: u64,
+    /// A failed flush covered the tickets up to this one; `error` says why.
+    failed: u64,
+    error: String,
+}
 
 pub struct GroupCommit {
     db: sled::Db,
     written: AtomicU64,
-    flushed: watch::Sender<u64>,
+    marks: watch::Sender<Marks>,
     /// Highest event sequence committed in memory, and on disk.
     committed_seq: AtomicU64,
     durable_seq: watch::Sender<u64>,
     wake: Notify,
-    failed: watch::Sender<Option<String>>,
+    health: HealthCell,
+    fault: fault::Hook,
 }
 
 impl GroupCommit {
     pub fn new(db: sled::Db, last_seq: u64) -> Arc<Self> {
+        Self::with_fault(db, last_seq, fault::Hook::from_env())
+    }
+
+    fn with_fault(db: sled::Db, last_seq: u64, fault: fault::Hook) -> Arc<Self> {
         Arc::new(Self {
             db,
             written: AtomicU64::new(0),
-            flushed: watch::channel(0).0,
+            marks: watch::channel(Marks::default()).0,
             committed_seq: AtomicU64::new(last_seq),
             durable_seq: watch::channel(last_seq).0,
             wake: Notify::new(),
-            failed: watch::channel(None).0,
+            health: HealthCell::default(),
+            fault,
         })
     }
 
@@ -46,22 +72,32 @@ impl GroupCommit {
         self.durable_seq.subscribe()
     }
 
+    pub fn health(&self) -> watch::Receiver<StoreHealth> {
+        self.health.subscribe()
+    }
+
+    /// A write failed before it reached the flusher.
+    pub fn write_failed(&self, e: &sled::Error) {
+        self.health.failed(e);
+    }
+
     pub async fn sync(&self) -> Result<(), StoreError> {
         let ticket = self.written.fetch_add(1, Ordering::SeqCst) + 1;
         self.wake.notify_one();
-        let mut flushed = self.flushed.subscribe();
-        let mut failed = self.failed.subscribe();
+        let mut marks = self.marks.subscribe();
         loop {
-            if *flushed.borrow_and_update() >= ticket {
-                return Ok(());
+            {
+                let m = marks.borrow_and_update();
+                if m.flushed >= ticket {
+                    return Ok(());
+                }
+                if m.failed >= ticket {
+                    // A store that cannot reach its disk must not report success.
+                    return Err(StoreError::Unwritable(m.error.clone()));
+                }
             }
-            if let Some(e) = failed.borrow_and_update().clone() {
-                // A store that cannot reach its disk must not report success.
-                return Err(StoreError::Sled(sled::Error::ReportableBug(e)));
-            }
-            tokio::select! {
-                r = flushed.changed() => if r.is_err() { return Err(StoreError::Closed) },
-                r = failed.changed() => if r.is_err() { return Err(StoreError::Closed) },
+            if marks.changed().await.is_err() {
+                return Err(StoreError::Closed);
             }
         }
     }
@@ -70,8 +106,16 @@ impl GroupCommit {
     /// before it is lost.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         loop {
+            let probe = self.health.is_failing();
             let stop = tokio::select! {
                 _ = self.wake.notified() => false,
+                _ = tokio::time::sleep(PROBE_EVERY), if probe => {
+                    if let Err(e) = self.db.insert(b"lnpayd_probe", &crate::time::now_ms().to_be_bytes()) {
+                        self.health.failed(&e);
+                        continue;
+                    }
+                    false
+                }
                 _ = shutdown.cancelled() => true,
             };
             self.flush_once().await;
@@ -87,22 +131,33 @@ impl GroupCommit {
         let upto = self.written.load(Ordering::SeqCst);
         let seq = self.committed_seq.load(Ordering::SeqCst);
         let db = self.db.clone();
-        match tokio::task::spawn_blocking(move || db.flush()).await {
+        let fault = self.fault.clone();
+        let flushed = tokio::task::spawn_blocking(move || {
+            fault.check()?;
+            db.flush().map_err(|e| e.to_string())
+        })
+        .await;
+        let error = match flushed {
             Ok(Ok(_)) => {
-                advance(&self.flushed, upto);
+                self.marks.send_if_modified(|m| {
+                    let moved = upto > m.flushed;
+                    m.flushed = m.flushed.max(upto);
+                    moved
+                });
                 advance(&self.durable_seq, seq);
+                self.health.recovered();
+                return;
             }
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "store flush failed; refusing further acknowledgements");
-                self.failed.send_replace(Some(e.to_string()));
-            }
-            Err(e) => {
-                // Waiters must not hang on a flush that will never report.
-                tracing::error!(error = %e, "store flush task panicked; refusing further acknowledgements");
-                self.failed
-                    .send_replace(Some(format!("flush task panicked: {e}")));
-            }
-        }
+            Ok(Err(e)) => e,
+            // Waiters must not hang on a flush that will never report.
+            Err(e) => format!("flush task panicked: {e}"),
+        };
+        tracing::error!(%error, "store flush failed; refusing acknowledgements until one succeeds");
+        self.health.failed(&error);
+        self.marks.send_modify(|m| {
+            m.failed = m.failed.max(upto);
+            m.error = error;
+        });
     }
 }
 
@@ -112,4 +167,79 @@ fn advance(mark: &watch::Sender<u64>, to: u64) {
         *v = (*v).max(to);
         moved
     });
+}
+
+/// A fault hook for end-to-end tests, compiled into debug builds only: while
+/// the file named by `DEBUG_LNPAYD_FAIL_FLUSH_IF` exists, every flush fails as
+/// a full disk would. Release builds ignore the variable.
+mod fault {
+    #[derive(Clone, Default)]
+    pub struct Hook(#[cfg(debug_assertions)] Option<std::path::PathBuf>);
+
+    impl Hook {
+        pub fn from_env() -> Self {
+            #[cfg(debug_assertions)]
+            {
+                Self(std::env::var_os("DEBUG_LNPAYD_FAIL_FLUSH_IF").map(Into::into))
+            }
+            #[cfg(not(debug_assertions))]
+            Self()
+        }
+
+        #[cfg(all(test, debug_assertions))]
+        pub fn at(path: &std::path::Path) -> Self {
+            Self(Some(path.into()))
+        }
+
+        pub fn check(&self) -> Result<(), String> {
+            #[cfg(debug_assertions)]
+            if self.0.as_ref().is_some_and(|p| p.exists()) {
+                return Err("No space left on device (os error 28) [injected]".into());
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(all(test, debug_assertions))]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_failed_flush_fails_its_waiters_and_the_disk_heals_health_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let full = dir.path().join("full");
+        let db = sled::Config::new()
+            .path(dir.path().join("db"))
+            .open()
+            .unwrap();
+        let gc = GroupCommit::with_fault(db, 0, fault::Hook::at(&full));
+        tokio::spawn(gc.clone().run(CancellationToken::new()));
+        let (health, durable) = (gc.health(), gc.durable_sequence());
+
+        gc.committed(1);
+        gc.sync().await.unwrap();
+        assert_eq!(*durable.borrow(), 1);
+
+        std::fs::write(&full, b"").unwrap();
+        gc.committed(2);
+        let err = gc.sync().await.unwrap_err();
+        assert!(matches!(err, StoreError::Unwritable(_)), "{err}");
+        assert_eq!(*durable.borrow(), 1, "nothing unflushed is shown");
+        assert!(!health.borrow().is_ok());
+
+        // No one writes; the flusher's probe finds the disk writable again.
+        std::fs::remove_file(&full).unwrap();
+        let healed = tokio::time::timeout(PROBE_EVERY * 3, async {
+            let mut health = health.clone();
+            health.wait_for(StoreHealth::is_ok).await.unwrap();
+        });
+        healed.await.expect("health recovers without a write");
+        assert_eq!(
+            *durable.borrow(),
+            2,
+            "the probe's flush made event 2 durable"
+        );
+        gc.sync().await.unwrap();
+    }
 }

@@ -8,10 +8,16 @@
 //! | `k/`   | idempotency key             | IdempotencyRecord      |
 //! | `r/`   | external ref, 0, invoice id | empty                  |
 //! | `p/`   | invoice id of a PENDING one | empty                  |
+//! | `d/`   | expiry ms BE, id (PENDING)  | empty                  |
+//! | `s/`   | status code, invoice id     | empty                  |
 //! | `e/`   | sequence (u64 big-endian)   | Event (JSON)           |
 //! | `a/`   | time ms BE, unique id BE    | AuditEntry (JSON)      |
 //! | `c/`   | cursor name                 | u64 big-endian         |
 //! | `m/seq`|                             | last sequence, u64 BE  |
+//! | `m/due`|                             | empty: `d/` is complete |
+//! | `m/status`|                          | empty: `s/` is complete |
+
+use crate::domain::InvoiceStatus;
 
 pub const INVOICE: &[u8] = b"i/";
 pub const HASH: &[u8] = b"h/";
@@ -22,6 +28,10 @@ pub const EVENT: &[u8] = b"e/";
 pub const AUDIT: &[u8] = b"a/";
 pub const CURSOR: &[u8] = b"c/";
 pub const LAST_SEQUENCE: &[u8] = b"m/seq";
+pub const DUE: &[u8] = b"d/";
+/// Present once the due index covers every pending invoice: data dirs
+/// written before it existed get it built at open.
+pub const DUE_INDEX_BUILT: &[u8] = b"m/due";
 
 pub fn join(prefix: &[u8], rest: &[u8]) -> Vec<u8> {
     let mut k = Vec::with_capacity(prefix.len() + rest.len());
@@ -45,6 +55,39 @@ pub fn audit(at_ms: u64, unique: u64) -> Vec<u8> {
     let mut k = join(AUDIT, &at_ms.to_be_bytes());
     k.extend_from_slice(&unique.to_be_bytes());
     k
+}
+
+pub const STATUS: &[u8] = b"s/";
+/// Present once the status index covers every invoice.
+pub const STATUS_INDEX_BUILT: &[u8] = b"m/status";
+
+/// Where one status's part of the status index starts.
+pub fn status_prefix(status: InvoiceStatus) -> Vec<u8> {
+    let code = match status {
+        InvoiceStatus::Pending => b'p',
+        InvoiceStatus::Paid => b'a',
+        InvoiceStatus::Expired => b'e',
+        InvoiceStatus::Canceled => b'c',
+    };
+    join(STATUS, &[code, b'/'])
+}
+
+pub fn status(status: InvoiceStatus, id: &str) -> Vec<u8> {
+    join(&status_prefix(status), id.as_bytes())
+}
+
+pub fn due(expires_at_ms: u64, id: &str) -> Vec<u8> {
+    let mut k = join(DUE, &expires_at_ms.to_be_bytes());
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+pub fn parse_due(k: &[u8]) -> Option<super::Due> {
+    let (at, id) = k.strip_prefix(DUE)?.split_first_chunk::<8>()?;
+    Some(super::Due {
+        expires_at_ms: u64::from_be_bytes(*at),
+        invoice_id: String::from_utf8(id.to_vec()).ok()?,
+    })
 }
 
 /// The smallest key after every key starting with `prefix`.
@@ -79,8 +122,13 @@ pub fn parse_cursor(v: &[u8]) -> Option<(u64, Vec<u8>)> {
 /// The invoice-id key below every id created at or after `ms`: ids are
 /// `inv_` + hex(UUIDv7), whose first 12 hex digits are the creation time.
 pub fn invoice_id_floor(ms: u64) -> Vec<u8> {
+    id_floor(INVOICE, ms)
+}
+
+/// The same floor under another prefix whose keys end in invoice ids.
+pub fn id_floor(prefix: &[u8], ms: u64) -> Vec<u8> {
     let ms = ms.min((1 << 48) - 1);
-    join(INVOICE, format!("inv_{ms:012x}").as_bytes())
+    join(prefix, format!("inv_{ms:012x}").as_bytes())
 }
 
 #[cfg(test)]

@@ -7,11 +7,19 @@
 //! - event sequences are gap-free and strictly increasing in commit order;
 //! - a write is durable only once a `sync()` that started after it returns,
 //!   and `durable_sequence()` never names an event that is not on disk, so
-//!   nothing is reported or published that a crash could take back.
+//!   nothing is reported or published that a crash could take back;
+//! - an invoice is in the due index exactly while it is PENDING;
+//! - a failed write or flush turns [`Store::health`] FAILING until a later
+//!   flush reaches the disk.
 
+#[cfg(test)]
+pub(crate) mod contract;
 mod group_commit;
+mod health;
 mod keys;
+pub mod memory;
 mod sled_store;
+mod transition;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -20,6 +28,8 @@ use tokio::sync::watch;
 use crate::domain::{AuditEntry, Event, Invoice, InvoiceStatus};
 
 pub use group_commit::GroupCommit;
+pub use health::StoreHealth;
+pub use memory::MemoryStore;
 pub use sled_store::SledStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +42,17 @@ pub enum StoreError {
     DuplicatePaymentHash(String),
     #[error("the store is closed")]
     Closed,
+    /// A flush did not reach the disk (or, in the memory store, a write was
+    /// refused by fault injection): nothing since the last good flush is durable.
+    #[error("the store cannot write: {0}")]
+    Unwritable(String),
+}
+
+/// A PENDING invoice's place in the due index: ordered by expiry, then id.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Due {
+    pub expires_at_ms: u64,
+    pub invoice_id: String,
 }
 
 /// What an idempotency key remembers: the request's fingerprint and its invoice.
@@ -138,8 +159,18 @@ pub trait Store: Send + Sync + 'static {
     fn invoice_by_external_ref(&self, external_ref: &str) -> Result<Option<Invoice>, StoreError>;
     /// Newest first; the bool says whether more match after this page.
     fn list_invoices(&self, query: &ListQuery) -> Result<(Vec<Invoice>, bool), StoreError>;
-    /// Every invoice still PENDING: what expiry timers and reconciliation start from.
+    /// Every invoice still PENDING: what reconciliation starts from.
     fn pending_invoices(&self) -> Result<Vec<Invoice>, StoreError>;
+    /// The due index: PENDING invoices expiring at or before `until_ms`,
+    /// earliest first, after `after` (exclusive), at most `limit`. An invoice
+    /// enters it when stored and leaves it in the transaction that moves it
+    /// out of PENDING. `pending_due(None, u64::MAX, 1)` is the next expiry.
+    fn pending_due(
+        &self,
+        after: Option<&Due>,
+        until_ms: u64,
+        limit: usize,
+    ) -> Result<Vec<Due>, StoreError>;
 
     /// Applies a status change, appends its event and audit line, and moves
     /// the provider cursor, in one transaction.
@@ -174,4 +205,6 @@ pub trait Store: Send + Sync + 'static {
     /// callers share one flush.
     async fn sync(&self) -> Result<(), StoreError>;
     fn size_on_disk(&self) -> u64;
+    /// FAILING while writes or flushes fail; OK again after one succeeds.
+    fn health(&self) -> watch::Receiver<StoreHealth>;
 }

@@ -5,19 +5,24 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
-use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use sled::transaction::TransactionalTree;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use super::keys;
+use super::transition::{apply, not_applied};
+use super::{keys, Due, StoreHealth};
 use super::{
     AuditCursor, AuditQuery, CursorUpdate, GroupCommit, IdempotencyRecord, Inserted, ListQuery,
     Pruned, Store, StoreError, Transition, Transitioned,
 };
 use crate::domain::{AuditEntry, Event, EventKind, Invoice, InvoiceStatus};
+use codec::{
+    abort, build_due_index, build_status_index, decode, encode, tx_append_event, tx_audit, tx_json,
+    unwrap_tx, TxResult,
+};
 
-type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+mod codec;
+mod scan;
 
 pub struct SledStore {
     db: sled::Db,
@@ -41,6 +46,8 @@ impl SledStore {
             .get(keys::LAST_SEQUENCE)?
             .and_then(|v| keys::u64_value(&v))
             .unwrap_or(0);
+        build_due_index(&tree)?;
+        build_status_index(&tree)?;
         let commit = GroupCommit::new(db.clone(), last_seq);
         Ok(Arc::new(Self {
             db,
@@ -55,6 +62,14 @@ impl SledStore {
         shutdown: CancellationToken,
     ) -> impl std::future::Future<Output = ()> {
         self.commit.clone().run(shutdown)
+    }
+
+    /// Storage errors from a write mark the store FAILING until a flush succeeds.
+    fn wrote<T>(&self, r: Result<T, StoreError>) -> Result<T, StoreError> {
+        if let Err(StoreError::Sled(e)) = &r {
+            self.commit.write_failed(e);
+        }
+        r
     }
 
     fn get_json<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
@@ -73,111 +88,11 @@ impl SledStore {
         f: impl Fn(&TransactionalTree) -> TxResult<(T, Option<u64>)>,
     ) -> Result<T, StoreError> {
         let _order = self.append.lock().expect("append lock poisoned");
-        let (out, seq) = self.tree.transaction(|tx| f(tx)).map_err(unwrap_tx)?;
+        let (out, seq) = self.wrote(self.tree.transaction(|tx| f(tx)).map_err(unwrap_tx))?;
         if let Some(seq) = seq {
             self.commit.committed(seq);
         }
         Ok(out)
-    }
-}
-
-fn encode<T: Serialize>(v: &T) -> Vec<u8> {
-    serde_json::to_vec(v).expect("store records always serialise")
-}
-
-fn decode<T: DeserializeOwned>(key: &[u8], v: &[u8]) -> Result<T, StoreError> {
-    serde_json::from_slice(v).map_err(|e| StoreError::Corrupt {
-        key: String::from_utf8_lossy(key).into_owned(),
-        detail: e.to_string(),
-    })
-}
-
-fn unwrap_tx(e: TransactionError<StoreError>) -> StoreError {
-    match e {
-        TransactionError::Abort(e) => e,
-        TransactionError::Storage(e) => StoreError::Sled(e),
-    }
-}
-
-fn abort<T>(e: StoreError) -> TxResult<T> {
-    Err(ConflictableTransactionError::Abort(e))
-}
-
-fn tx_json<T: DeserializeOwned>(tx: &TransactionalTree, key: &[u8]) -> TxResult<Option<T>> {
-    match tx.get(key)? {
-        Some(v) => decode(key, &v).map(Some).or_else(abort),
-        None => Ok(None),
-    }
-}
-
-/// Appends an event with the next sequence. Only called under the append lock.
-fn tx_append_event(
-    tx: &TransactionalTree,
-    kind: EventKind,
-    at_ms: u64,
-    invoice: &Invoice,
-) -> TxResult<Event> {
-    let last = tx
-        .get(keys::LAST_SEQUENCE)?
-        .and_then(|v| keys::u64_value(&v))
-        .unwrap_or(0);
-    let event = Event {
-        sequence: last + 1,
-        kind,
-        occurred_at_ms: at_ms,
-        invoice: invoice.clone(),
-    };
-    tx.insert(keys::event(event.sequence), encode(&event))?;
-    tx.insert(keys::LAST_SEQUENCE, &event.sequence.to_be_bytes())?;
-    Ok(event)
-}
-
-fn tx_audit(tx: &TransactionalTree, entry: &AuditEntry) -> TxResult<()> {
-    let unique = tx.generate_id()?;
-    tx.insert(keys::audit(entry.at_ms, unique), encode(entry))?;
-    Ok(())
-}
-
-/// Decides whether `change` applies to `inv` and applies it in place.
-fn apply(inv: &mut Invoice, change: Transition) -> Option<EventKind> {
-    use InvoiceStatus::*;
-    match (inv.status, change) {
-        (Paid, Transition::Paid { .. }) => None,
-        (
-            _,
-            Transition::Paid {
-                amount_received_msat,
-                at_ms,
-            },
-        ) => {
-            // Late is about when it was paid, not when we heard: a payment
-            // settled before expiry but reported after our timer fired is on time.
-            inv.paid_late = inv.status == Canceled || at_ms > inv.expires_at_ms;
-            inv.status = Paid;
-            inv.amount_received_msat = amount_received_msat;
-            inv.paid_at_ms = Some(at_ms);
-            inv.updated_at_ms = at_ms;
-            Some(EventKind::InvoicePaid)
-        }
-        (Pending, Transition::Expired { at_ms }) => {
-            inv.status = Expired;
-            inv.updated_at_ms = at_ms;
-            Some(EventKind::InvoiceExpired)
-        }
-        (Pending, Transition::Canceled { at_ms }) => {
-            inv.status = Canceled;
-            inv.updated_at_ms = at_ms;
-            Some(EventKind::InvoiceCanceled)
-        }
-        _ => None,
-    }
-}
-
-fn change_target(change: Transition) -> InvoiceStatus {
-    match change {
-        Transition::Paid { .. } => InvoiceStatus::Paid,
-        Transition::Expired { .. } => InvoiceStatus::Expired,
-        Transition::Canceled { .. } => InvoiceStatus::Canceled,
     }
 }
 
@@ -209,6 +124,8 @@ impl Store for SledStore {
                 encode(invoice),
             )?;
             tx.insert(keys::join(keys::PENDING, invoice.id.as_bytes()), &[][..])?;
+            tx.insert(keys::due(invoice.expires_at_ms, &invoice.id), &[][..])?;
+            tx.insert(keys::status(invoice.status, &invoice.id), &[][..])?;
             if let Some(r) = &invoice.external_ref {
                 tx.insert(keys::external_ref(r, &invoice.id), &[][..])?;
             }
@@ -249,29 +166,8 @@ impl Store for SledStore {
     }
 
     fn list_invoices(&self, q: &ListQuery) -> Result<(Vec<Invoice>, bool), StoreError> {
-        let mut upper = keys::prefix_end(keys::INVOICE);
-        if let Some(before) = q.created_before_ms {
-            upper = upper.min(keys::invoice_id_floor(before));
-        }
-        if let Some(id) = &q.before_id {
-            upper = upper.min(keys::join(keys::INVOICE, id.as_bytes()));
-        }
-        let lower = keys::invoice_id_floor(q.created_after_ms.unwrap_or(0));
-        let mut out = Vec::with_capacity(q.limit.min(512));
-        for item in self.tree.range(lower..upper).rev() {
-            let (k, v) = item?;
-            let inv: Invoice = decode(&k, &v)?;
-            if q.status.is_some_and(|s| s != inv.status) {
-                continue;
-            }
-            if out.len() == q.limit {
-                return Ok((out, true));
-            }
-            out.push(inv);
-        }
-        Ok((out, false))
+        self.scan_list(q)
     }
-
     fn pending_invoices(&self) -> Result<Vec<Invoice>, StoreError> {
         let mut out = Vec::new();
         for item in self.tree.scan_prefix(keys::PENDING) {
@@ -284,6 +180,14 @@ impl Store for SledStore {
         Ok(out)
     }
 
+    fn pending_due(
+        &self,
+        after: Option<&Due>,
+        until_ms: u64,
+        limit: usize,
+    ) -> Result<Vec<Due>, StoreError> {
+        self.scan_due(after, until_ms, limit)
+    }
     fn transition(
         &self,
         invoice_id: &str,
@@ -307,16 +211,14 @@ impl Store for SledStore {
             }
             let before = inv.status;
             let Some(kind) = apply(&mut inv, change) else {
-                let outcome = if before == change_target(change) {
-                    Transitioned::Unchanged(inv)
-                } else {
-                    Transitioned::Refused(inv)
-                };
-                return Ok((outcome, None));
+                return Ok((not_applied(inv, change), None));
             };
             tx.insert(inv_key.as_slice(), encode(&inv))?;
+            tx.remove(keys::status(before, invoice_id))?;
+            tx.insert(keys::status(inv.status, invoice_id), &[][..])?;
             if before == InvoiceStatus::Pending {
                 tx.remove(keys::join(keys::PENDING, invoice_id.as_bytes()))?;
+                tx.remove(keys::due(inv.expires_at_ms, invoice_id))?;
             }
             tx_audit(tx, audit)?;
             let event = tx_append_event(tx, kind, inv.updated_at_ms, &inv)?;
@@ -358,54 +260,28 @@ impl Store for SledStore {
     }
 
     fn set_cursor(&self, update: &CursorUpdate) -> Result<(), StoreError> {
-        self.tree.insert(
+        let written = self.tree.insert(
             keys::join(keys::CURSOR, update.name.as_bytes()),
             keys::cursor_value(update.value, &update.anchor),
-        )?;
-        Ok(())
+        );
+        self.wrote(written.map(drop).map_err(StoreError::from))
     }
 
     fn append_audit(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
         for e in entries {
-            batch.insert(keys::audit(e.at_ms, self.db.generate_id()?), encode(e));
+            let unique = self.wrote(self.db.generate_id().map_err(StoreError::from))?;
+            batch.insert(keys::audit(e.at_ms, unique), encode(e));
         }
-        self.tree.apply_batch(batch)?;
-        Ok(())
+        self.wrote(self.tree.apply_batch(batch).map_err(StoreError::from))
     }
 
     fn audit_page(
         &self,
         q: &AuditQuery,
     ) -> Result<(Vec<(AuditCursor, AuditEntry)>, bool), StoreError> {
-        let lower = keys::audit(q.since_ms.unwrap_or(0), 0);
-        let mut upper = q
-            .until_ms
-            .map_or_else(|| keys::prefix_end(keys::AUDIT), |ms| keys::audit(ms, 0));
-        if let Some(AuditCursor(before)) = &q.before {
-            upper = upper.min(before.clone());
-        }
-        let mut out = Vec::with_capacity(q.limit.min(1024));
-        for item in self.tree.range(lower..upper).rev() {
-            let (k, v) = item?;
-            let e: AuditEntry = decode(&k, &v)?;
-            if q.invoice_id
-                .as_ref()
-                .is_some_and(|id| e.invoice_id.as_ref() != Some(id))
-                || q.provider
-                    .as_ref()
-                    .is_some_and(|p| e.provider.as_ref() != Some(p))
-            {
-                continue;
-            }
-            if out.len() == q.limit {
-                return Ok((out, true));
-            }
-            out.push((AuditCursor(k.to_vec()), e));
-        }
-        Ok((out, false))
+        self.scan_audit(q)
     }
-
     fn prune(&self, keys_before_ms: u64, audit_before_ms: u64) -> Result<Pruned, StoreError> {
         let mut pruned = Pruned::default();
         let mut batch = sled::Batch::default();
@@ -424,7 +300,7 @@ impl Store for SledStore {
                 pruned.idempotency_keys += 1;
             }
         }
-        self.tree.apply_batch(batch)?;
+        self.wrote(self.tree.apply_batch(batch).map_err(StoreError::from))?;
         Ok(pruned)
     }
 
@@ -435,57 +311,11 @@ impl Store for SledStore {
     fn size_on_disk(&self) -> u64 {
         self.db.size_on_disk().unwrap_or(0)
     }
+
+    fn health(&self) -> watch::Receiver<StoreHealth> {
+        self.commit.health()
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::{Invoice, InvoiceStatus};
-
-    fn invoice(status: InvoiceStatus) -> Invoice {
-        Invoice {
-            id: "inv_test".into(),
-            payment_request: String::new(),
-            payment_hash: "00".repeat(32),
-            amount_msat: 1_000,
-            amount_received_msat: 0,
-            description: String::new(),
-            description_hash: None,
-            status,
-            provider: "dev".into(),
-            created_at_ms: 1_000,
-            expires_at_ms: 2_000,
-            paid_at_ms: None,
-            updated_at_ms: 1_000,
-            metadata: Default::default(),
-            external_ref: None,
-            customer_email: None,
-            paid_late: false,
-            idempotency_key: None,
-        }
-    }
-
-    fn paid_at(status: InvoiceStatus, at_ms: u64) -> Invoice {
-        let mut inv = invoice(status);
-        let kind = apply(
-            &mut inv,
-            Transition::Paid {
-                amount_received_msat: 1_000,
-                at_ms,
-            },
-        );
-        assert!(kind.is_some(), "{status:?} -> PAID applies");
-        assert_eq!(inv.status, InvoiceStatus::Paid);
-        inv
-    }
-
-    #[test]
-    fn late_means_paid_after_expiry_or_after_a_cancel_not_reported_after_the_timer() {
-        // Settled before expiry, heard of after the timer fired: on time.
-        assert!(!paid_at(InvoiceStatus::Expired, 2_000).paid_late);
-        assert!(!paid_at(InvoiceStatus::Pending, 1_500).paid_late);
-        assert!(paid_at(InvoiceStatus::Expired, 2_001).paid_late);
-        assert!(paid_at(InvoiceStatus::Pending, 2_001).paid_late);
-        assert!(paid_at(InvoiceStatus::Canceled, 1_500).paid_late);
-    }
-}
+mod tests;

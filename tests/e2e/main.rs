@@ -12,6 +12,7 @@ mod grpcurl;
 mod idempotency;
 mod lifecycle;
 mod metrics;
+mod store_health;
 mod systemd;
 mod tasks;
 mod validation;
