@@ -6,6 +6,8 @@
 //! `external_lnd` cfg) the scenarios that restart alice or need the harness'
 //! private channel are ignored.
 
+mod recovery;
+
 use std::time::{Duration, Instant};
 
 use lnpayd::proto::{self, EventType, InvoiceStatus};
