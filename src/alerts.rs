@@ -184,6 +184,41 @@ pub async fn run(
     }
 }
 
+/// Raises an alert that no evaluator watches (a webhook endpoint disabled
+/// after failing too long): the same log line and, when configured, the same
+/// webhook as the evaluated ones. `subject` takes the provider's place.
+pub fn raise_now(
+    cfg: &AlertsConfig,
+    alert: &'static str,
+    subject: &str,
+    detail: String,
+    tasks: &TaskTracker,
+    shutdown: &CancellationToken,
+) {
+    tracing::warn!(alert, state = "raised", provider = %subject, detail = %detail, "alert");
+    let Some(url) = cfg.webhook_url.clone() else {
+        return;
+    };
+    let a = Alert {
+        alert,
+        provider: subject.to_string(),
+        state: "raised",
+        text: format!("lnpayd alert {alert} on {subject}: {detail}"),
+        detail,
+    };
+    let (attempts, shutdown) = (cfg.webhook_attempts, shutdown.clone());
+    tasks.spawn(async move {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("a default client builds");
+        tokio::select! {
+            _ = deliver(&client, url.expose(), &a, attempts) => {}
+            _ = shutdown.cancelled() => {}
+        }
+    });
+}
+
 /// POSTs one alert, retrying failures with capped exponential backoff. The
 /// URL often carries a secret (Slack, Discord): it is never logged.
 async fn deliver(client: &reqwest::Client, url: &str, alert: &Alert, attempts: u32) {

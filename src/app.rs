@@ -35,6 +35,8 @@ pub struct App {
     pub started_at_ms: u64,
     pub shutdown: CancellationToken,
     pub tasks: TaskTracker,
+    /// Outgoing webhooks: the admin RPCs' facade.
+    pub webhooks: Arc<crate::webhooks::Webhooks>,
     key_locks: KeyLocks,
 }
 
@@ -49,6 +51,7 @@ impl App {
         dev_mode: bool,
         shutdown: CancellationToken,
         tasks: TaskTracker,
+        webhooks: Arc<crate::webhooks::Webhooks>,
     ) -> Self {
         Self {
             store,
@@ -60,6 +63,7 @@ impl App {
             started_at_ms: now_ms(),
             shutdown,
             tasks,
+            webhooks,
             key_locks: KeyLocks::default(),
         }
     }

@@ -35,6 +35,8 @@ pub struct Config {
     pub metrics: MetricsConfig,
     /// Alert thresholds and the optional webhook.
     pub alerts: AlertsConfig,
+    /// Signed webhooks to backends (`src/webhooks`).
+    pub webhooks: crate::webhooks::WebhooksConfig,
     /// How long in-flight calls get to finish on shutdown.
     pub shutdown_grace_secs: u64,
     /// Async runtime threads; 0 means one per CPU.
@@ -97,6 +99,7 @@ impl Default for Config {
             failover: FailoverConfig::default(),
             metrics: MetricsConfig::default(),
             alerts: AlertsConfig::default(),
+            webhooks: Default::default(),
             shutdown_grace_secs: 10,
             worker_threads: 0,
         }
@@ -540,6 +543,7 @@ impl Config {
         if self.alerts.evaluate_interval_ms < 100 {
             return bad("alerts.evaluate_interval_ms", "must be at least 100".into());
         }
+        self.webhooks.validate()?;
         let f = &self.failover;
         if f.attempt_timeout_ms == 0 {
             return bad("failover.attempt_timeout_ms", "must be at least 1".into());

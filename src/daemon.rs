@@ -46,6 +46,8 @@ pub enum DaemonError {
     Lnd(#[from] LndSetupError),
     #[error(transparent)]
     DazNode(#[from] DazNodeSetupError),
+    #[error("webhooks: {0}")]
+    Webhooks(#[from] crate::webhooks::WebhookError),
     #[error("gRPC server: {0}")]
     Server(#[from] tonic::transport::Error),
 }
@@ -173,6 +175,20 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
     tasks.spawn(expiry_timer.run(shutdown.clone()));
     tasks.spawn(prune_loop(store.clone(), config.clone(), shutdown.clone()));
 
+    let webhooks = crate::webhooks::Webhooks::new(
+        sled.clone(),
+        config.webhooks.clone(),
+        config.dev,
+        config.alerts.clone(),
+        shutdown.clone(),
+        tasks.clone(),
+    );
+    webhooks.start().await?;
+    tasks.spawn(webhooks.clone().prune_loop(
+        Duration::from_secs(config.retention.audit_secs),
+        Duration::from_secs(config.retention.prune_interval_secs),
+    ));
+
     let app = Arc::new(App::new(
         store.clone(),
         router.clone(),
@@ -182,6 +198,7 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
         config.dev,
         shutdown.clone(),
         tasks.clone(),
+        webhooks,
     ));
 
     let listener =

@@ -22,6 +22,7 @@ pub mod settlement;
 pub mod store;
 pub mod systemd;
 pub mod time;
+pub mod webhooks;
 
 /// Code generated from `proto/lnpayd/v1`.
 pub mod proto {

@@ -3,10 +3,11 @@
 
 pub mod admin;
 pub mod auth;
-mod convert;
+pub(crate) mod convert;
 pub mod invoices;
 pub mod request_id;
 pub mod status;
+mod webhooks;
 
 use std::sync::Arc;
 

@@ -12,6 +12,8 @@
 mod group_commit;
 mod keys;
 mod sled_store;
+mod sled_webhooks;
+pub mod webhooks;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -21,6 +23,7 @@ use crate::domain::{AuditEntry, Event, Invoice, InvoiceStatus};
 
 pub use group_commit::GroupCommit;
 pub use sled_store::SledStore;
+pub use webhooks::WebhookStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
