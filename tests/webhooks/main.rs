@@ -1,0 +1,14 @@
+//! Webhooks end to end: the real `lnpayd` binary in dev mode delivering to
+//! real HTTP receivers (tests/webhooks/receivers: the README's Python and
+//! Next.js receivers), which verify every signature with the Standard
+//! Webhooks packages from PyPI and npm, not with lnpayd's code.
+//! Needs `scripts/ensure-tools.sh webhooks`.
+
+#[path = "../common/daemon.rs"]
+mod harness;
+
+mod delivery;
+mod faults;
+mod receiver;
+mod restart;
+mod rotation;
