@@ -25,6 +25,9 @@ pub struct WebhookEndpoint {
     pub event_types: Vec<EventKind>,
     pub description: String,
     pub enabled: bool,
+    /// When it was created or last enabled: failures before this do not
+    /// count towards disabling it again.
+    pub enabled_at_ms: u64,
     /// Why it is disabled, when it was disabled by lnpayd rather than by an operator.
     pub disabled_reason: Option<DisabledReason>,
     /// `whsec_` + base64 of 32 random bytes.

@@ -174,6 +174,7 @@ impl Webhooks {
                         event_types: d.event_types.clone(),
                         description: d.description.clone(),
                         enabled: true,
+                        enabled_at_ms: now,
                         disabled_reason: None,
                         secret,
                         previous_secret: None,
@@ -205,6 +206,7 @@ impl Webhooks {
             event_types,
             description,
             enabled: true,
+            enabled_at_ms: now,
             disabled_reason: None,
             secret: signing::new_secret(),
             previous_secret: None,
@@ -268,11 +270,15 @@ impl Webhooks {
         if let Some(d) = change.description {
             ep.description = d;
         }
+        let now = now_ms();
         if let Some(enabled) = change.enabled {
+            if enabled && !ep.enabled {
+                ep.enabled_at_ms = now;
+            }
             ep.enabled = enabled;
             ep.disabled_reason = None;
         }
-        ep.updated_at_ms = now_ms();
+        ep.updated_at_ms = now;
         if !self.shared.store.update_endpoint(&ep)? {
             return Err(WebhookError::NotFound(id.into()));
         }

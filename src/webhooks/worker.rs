@@ -250,7 +250,9 @@ impl AttemptTask {
             state = ?d.state,
             "webhook attempt failed"
         );
-        let failing_for = health.failing_since_ms.map(|s| now.saturating_sub(s));
+        let failing_for = health
+            .failing_since_ms
+            .map(|s| now.saturating_sub(s.max(ep.enabled_at_ms)));
         if failing_for.is_some_and(|f| f >= self.shared.cfg.disable_after_secs * 1000) {
             super::disable_failing(&self.shared, &ep.id, &outcome.describe()).await?;
         }

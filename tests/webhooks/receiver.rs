@@ -21,7 +21,6 @@ pub enum Kind {
 pub struct Receiver {
     child: Option<Child>,
     pub kind: Kind,
-    port: u16,
     lines: Arc<Mutex<Vec<Value>>>,
 }
 
@@ -98,7 +97,6 @@ impl Receiver {
         let mut r = Receiver {
             child: Some(child),
             kind,
-            port,
             lines,
         };
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -108,10 +106,6 @@ impl Receiver {
             std::thread::sleep(Duration::from_millis(20));
         }
         r
-    }
-
-    pub fn url(&self) -> String {
-        url(self.port)
     }
 
     pub fn lines(&self) -> Vec<Value> {

@@ -23,6 +23,14 @@ webhook = Webhook(os.environ["LNPAYD_WEBHOOK_SECRET"])
 # written in the same transaction as the change the event causes.
 handled = set()
 handled_lock = threading.Lock()
+log_lock = threading.Lock()
+
+
+def log(doc):
+    """One JSON line on stdout, whole even when requests run in parallel."""
+    with log_lock:
+        sys.stdout.write(json.dumps(doc) + "\n")
+        sys.stdout.flush()
 
 
 def handle_event(event):
@@ -45,13 +53,13 @@ class Receiver(BaseHTTPRequestHandler):
             if not duplicate:
                 handle_event(event)
                 handled.add(msg_id)
-        print(json.dumps({
+        log({
             "webhook_id": msg_id,
             "type": event["type"],
             "sequence": event["sequence"],
             "invoice_id": event["invoice"]["id"],
             "duplicate": duplicate,
-        }), flush=True)
+        })
         self.answer(200, {"duplicate": duplicate})
 
     def answer(self, status, doc):
@@ -69,7 +77,7 @@ class Receiver(BaseHTTPRequestHandler):
 def main(handler=Receiver):
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 8000
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    print(json.dumps({"listening": server.server_address[1]}), flush=True)
+    log({"listening": server.server_address[1]})
     server.serve_forever()
 
 

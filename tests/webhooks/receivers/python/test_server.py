@@ -9,7 +9,6 @@ Environment (besides receiver.py's LNPAYD_WEBHOOK_SECRET):
 """
 import io
 import itertools
-import json
 import os
 import threading
 import time
@@ -52,9 +51,9 @@ class TestReceiver(receiver.Receiver):
         }
         if n < FAIL_FIRST:
             line["injected"] = 500
-            print(json.dumps(line), flush=True)
+            receiver.log(line)
             return self.answer(500, {"error": "injected"})
-        print(json.dumps(line), flush=True)
+        receiver.log(line)
         if SLEEP_SECS:
             time.sleep(SLEEP_SECS)
         super().do_POST()
