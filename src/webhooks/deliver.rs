@@ -102,3 +102,25 @@ fn classify(e: &reqwest::Error) -> AttemptOutcome {
     detail.truncate(200);
     AttemptOutcome::Connection { detail }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_name_resolving_to_a_refused_address_is_refused_by_the_client_itself() {
+        // `localhost` passes the static check (a name), and only resolves to
+        // loopback: the client's resolver must refuse to connect.
+        let strict = UrlPolicy::default();
+        let c = client(strict, Duration::from_secs(2), 1);
+        let err = c.post("https://localhost:9/hook").send().await.unwrap_err();
+        match classify(&err) {
+            AttemptOutcome::Refused { detail } => assert!(detail.contains("loopback"), "{detail}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            strict.check("https://localhost/hook").await,
+            Err(UrlRefused::Loopback(_))
+        ));
+    }
+}

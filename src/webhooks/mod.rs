@@ -9,6 +9,7 @@
 mod body;
 pub mod config;
 mod deliver;
+mod from_config;
 pub mod metrics;
 pub mod policy;
 pub mod signing;
@@ -24,11 +25,11 @@ use tokio_util::task::TaskTracker;
 pub use config::{EndpointConfig, WebhooksConfig};
 pub use policy::{UrlPolicy, UrlRefused};
 
-use crate::config::{AlertsConfig, Secret};
+use crate::config::AlertsConfig;
 use crate::domain::EventKind;
 use crate::store::webhooks::{
-    Attempt, Delivery, DeliveryQuery, DeliveryState, DisabledReason, EndpointHealth,
-    PreviousSecret, WebhookEndpoint, WebhookStore,
+    Attempt, Delivery, DeliveryQuery, DeliveryState, EndpointHealth, PreviousSecret,
+    WebhookEndpoint, WebhookStore,
 };
 use crate::store::StoreError;
 use crate::time::now_ms;
@@ -131,62 +132,6 @@ impl Webhooks {
         for ep in self.shared.store.endpoints()? {
             self.supervisor.refresh(&ep.id);
         }
-        Ok(())
-    }
-
-    async fn apply_config_endpoints(&self) -> Result<(), WebhookError> {
-        let store = &self.shared.store;
-        let declared = &self.shared.cfg.endpoints;
-        for ep in store.endpoints()?.into_iter().filter(|e| e.from_config) {
-            if !declared.iter().any(|d| d.id == ep.id) {
-                tracing::info!(endpoint = %ep.id, "webhook endpoint no longer in config.toml: deleted");
-                store.delete_endpoint(&ep.id)?;
-            }
-        }
-        for d in declared {
-            let secret = read_secret(d)?;
-            // Refused URLs are logged, not fatal: the endpoint's attempts are
-            // refused (and logged) until the configuration is fixed.
-            if let Err(e) = self.shared.policy.check(&d.url).await {
-                tracing::error!(endpoint = %d.id, error = %e, "webhook endpoint url refused");
-            }
-            let now = now_ms();
-            match store.endpoint(&d.id)? {
-                Some(mut ep) => {
-                    if ep.secret != secret {
-                        ep.previous_secret = Some(PreviousSecret {
-                            secret: ep.secret.clone(),
-                            valid_until_ms: now + self.shared.cfg.secret_overlap_secs * 1000,
-                        });
-                        ep.secret = secret;
-                    }
-                    ep.url = d.url.clone();
-                    ep.event_types = d.event_types.clone();
-                    ep.description = d.description.clone();
-                    ep.from_config = true;
-                    ep.updated_at_ms = now;
-                    store.update_endpoint(&ep)?;
-                }
-                None => {
-                    let ep = WebhookEndpoint {
-                        id: d.id.clone(),
-                        url: d.url.clone(),
-                        event_types: d.event_types.clone(),
-                        description: d.description.clone(),
-                        enabled: true,
-                        enabled_at_ms: now,
-                        disabled_reason: None,
-                        secret,
-                        previous_secret: None,
-                        from_config: true,
-                        created_at_ms: now,
-                        updated_at_ms: now,
-                    };
-                    store.create_endpoint(&ep, *store.durable_sequence().borrow())?;
-                }
-            }
-        }
-        store.sync().await?;
         Ok(())
     }
 
@@ -413,20 +358,6 @@ impl Webhooks {
     }
 }
 
-fn read_secret(d: &EndpointConfig) -> Result<Secret, WebhookError> {
-    let bad = |detail: String| WebhookError::SecretFile {
-        path: d.secret_file.display().to_string(),
-        detail,
-    };
-    let text = std::fs::read_to_string(&d.secret_file).map_err(|e| bad(e.to_string()))?;
-    let secret = Secret::new(text.trim());
-    match signing::key_of(&secret) {
-        Some(k) if k.len() >= 24 => Ok(secret),
-        // The content is not echoed: it is a secret even when malformed.
-        _ => Err(bad("not whsec_ + base64 of at least 24 bytes".into())),
-    }
-}
-
 /// Age of the oldest event waiting for this endpoint: the oldest pending
 /// delivery, or the first event past the cursor.
 pub fn backlog_ms(store: &dyn WebhookStore, id: &str) -> Result<u64, StoreError> {
@@ -443,34 +374,4 @@ pub fn backlog_ms(store: &dyn WebhookStore, id: &str) -> Result<u64, StoreError>
         oldest = Some(oldest.map_or(e.occurred_at_ms, |o| o.min(e.occurred_at_ms)));
     }
     Ok(oldest.map_or(0, |o| now.saturating_sub(o)))
-}
-
-/// Disables an endpoint that failed for longer than `disable_after_secs`,
-/// and raises the `webhook_endpoint_disabled` alert.
-async fn disable_failing(shared: &Shared, id: &str, last_error: &str) -> Result<(), StoreError> {
-    let Some(mut ep) = shared.store.endpoint(id)? else {
-        return Ok(());
-    };
-    if !ep.enabled {
-        return Ok(());
-    }
-    ep.enabled = false;
-    ep.disabled_reason = Some(DisabledReason::FailingTooLong);
-    ep.updated_at_ms = now_ms();
-    shared.store.update_endpoint(&ep)?;
-    shared.store.sync().await?;
-    metrics::webhook_metrics().disabled.inc();
-    let detail = format!(
-        "every attempt failed for over {} s; disabled (enable it with UpdateWebhookEndpoint); last error: {last_error}",
-        shared.cfg.disable_after_secs
-    );
-    crate::alerts::raise_now(
-        &shared.alerts,
-        "webhook_endpoint_disabled",
-        id,
-        detail,
-        &shared.tasks,
-        &shared.shutdown,
-    );
-    Ok(())
 }

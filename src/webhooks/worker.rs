@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::deliver::post;
 use super::metrics::webhook_metrics;
 use super::{backlog_ms, signing, Shared};
-use crate::store::webhooks::{Attempt, Delivery, DeliveryState, WebhookEndpoint};
+use crate::store::webhooks::{Attempt, Delivery, DeliveryState, DisabledReason, WebhookEndpoint};
 use crate::store::StoreError;
 use crate::time::now_ms;
 
@@ -254,10 +254,40 @@ impl AttemptTask {
             .failing_since_ms
             .map(|s| now.saturating_sub(s.max(ep.enabled_at_ms)));
         if failing_for.is_some_and(|f| f >= self.shared.cfg.disable_after_secs * 1000) {
-            super::disable_failing(&self.shared, &ep.id, &outcome.describe()).await?;
+            disable_failing(&self.shared, &ep.id, &outcome.describe()).await?;
         }
         Ok(())
     }
+}
+
+/// Disables an endpoint that failed for longer than `disable_after_secs`,
+/// and raises the `webhook_endpoint_disabled` alert.
+async fn disable_failing(shared: &Shared, id: &str, last_error: &str) -> Result<(), StoreError> {
+    let Some(mut ep) = shared.store.endpoint(id)? else {
+        return Ok(());
+    };
+    if !ep.enabled {
+        return Ok(());
+    }
+    ep.enabled = false;
+    ep.disabled_reason = Some(DisabledReason::FailingTooLong);
+    ep.updated_at_ms = now_ms();
+    shared.store.update_endpoint(&ep)?;
+    shared.store.sync().await?;
+    webhook_metrics().disabled.inc();
+    let detail = format!(
+        "every attempt failed for over {} s; disabled (enable it with UpdateWebhookEndpoint); last error: {last_error}",
+        shared.cfg.disable_after_secs
+    );
+    crate::alerts::raise_now(
+        &shared.alerts,
+        "webhook_endpoint_disabled",
+        id,
+        detail,
+        &shared.tasks,
+        &shared.shutdown,
+    );
+    Ok(())
 }
 
 /// `secs` with ±10 % jitter, so endpoints that failed together do not all

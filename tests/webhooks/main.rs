@@ -7,6 +7,7 @@
 #[path = "../common/daemon.rs"]
 mod harness;
 
+mod declared;
 mod delivery;
 mod faults;
 mod receiver;
