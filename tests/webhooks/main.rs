@@ -10,6 +10,7 @@ mod harness;
 mod declared;
 mod delivery;
 mod faults;
+mod readme;
 mod receiver;
 mod restart;
 mod rotation;
