@@ -7,6 +7,9 @@ mod harness;
 mod network;
 #[path = "../common/proxy.rs"]
 mod proxy;
+#[path = "../webhooks/receiver.rs"]
+mod receiver;
+mod webhook;
 
 use std::time::{Duration, Instant};
 
@@ -32,6 +35,8 @@ fn lnd_env(port: u16, macaroon: &std::path::Path, cert: &std::path::Path) -> Vec
         ("LNPAYD_INVOICES__MIN_EXPIRY_SECS".into(), "1".into()),
         ("LNPAYD_ALERTS__STREAM_DOWN_SECS".into(), "1".into()),
         ("LNPAYD_ALERTS__EVALUATE_INTERVAL_MS".into(), "200".into()),
+        // The webhook step's receiver is on 127.0.0.1.
+        ("LNPAYD_WEBHOOKS__ALLOW_LOOPBACK".into(), "true".into()),
     ]
 }
 
@@ -140,6 +145,12 @@ async fn lnpayd_on_a_real_regtest_network() {
         assert_eq!(paid.amount_received_msat, 2_100_000);
         assert!(!paid.paid_late);
     })
+    .await;
+
+    step(
+        "a real payment reaches a webhook receiver",
+        webhook::a_real_payment_reaches_a_webhook_receiver(&d, &net),
+    )
     .await;
 
     step("an idempotent retry creates one LND invoice", async {

@@ -1,3 +1,4 @@
+#![allow(dead_code)]
 //! The receivers as child processes: bound to 127.0.0.1, killed on drop,
 //! their JSON stdout lines collected for the test to read.
 
