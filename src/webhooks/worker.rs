@@ -49,13 +49,20 @@ impl Worker {
                 Ok(Pass::Stop) if (self.confirm_exit)() => break,
                 Ok(Pass::Stop) => continue,
                 Ok(Pass::More) => continue,
+                Ok(Pass::Idle) => {
+                    // Everything after the cursor is delivered: nothing waits.
+                    webhook_metrics().set_backlog(&id, 0);
+                    gauge_at = Instant::now();
+                    None
+                }
                 Ok(Pass::Wait(next_due)) => next_due,
                 Err(e) => {
                     tracing::error!(endpoint = %id, error = %e, "webhook worker: store error; retrying in 1 s");
                     Some(now_ms() + 1000)
                 }
             };
-            if gauge_at.elapsed() >= GAUGE_EVERY || next_due.is_none() {
+            // A scan of every pending delivery: not after each attempt.
+            if gauge_at.elapsed() >= GAUGE_EVERY {
                 gauge_at = Instant::now();
                 if let Ok(ms) = backlog_ms(self.shared.store.as_ref(), &id) {
                     webhook_metrics().set_backlog(&id, ms);
@@ -94,7 +101,11 @@ impl Worker {
         let now = now_ms();
         let busy = in_flight.lock().expect("in-flight set").len();
         let mut next_due = None;
-        for (at, seq) in store.due(&ep.id, busy + self.shared.cfg.max_in_flight + 1)? {
+        let due = store.due(&ep.id, busy + self.shared.cfg.max_in_flight + 1)?;
+        if due.is_empty() && !more {
+            return Ok(Pass::Idle);
+        }
+        for (at, seq) in due {
             if in_flight.lock().expect("in-flight set").contains(&seq) {
                 continue;
             }
@@ -164,6 +175,8 @@ enum Pass {
     Stop,
     /// The log has more events than one batch: go again now.
     More,
+    /// Nothing pending, nothing in flight.
+    Idle,
     /// Sleep until this time (or something happens).
     Wait(Option<u64>),
 }
