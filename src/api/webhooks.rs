@@ -81,6 +81,28 @@ fn kinds(types: &[i32]) -> Result<Vec<EventKind>, Status> {
         .collect()
 }
 
+/// Bounds on what an endpoint stores: a URL browsers would take, a short note.
+const MAX_URL: usize = 2048;
+const MAX_DESCRIPTION: usize = 500;
+
+fn check_lengths(url: Option<&str>, description: Option<&str>) -> Result<(), Status> {
+    if url.is_some_and(|u| u.len() > MAX_URL) {
+        return Err(invalid(
+            "URL_TOO_LONG",
+            "url",
+            format!("url is at most {MAX_URL} bytes"),
+        ));
+    }
+    if description.is_some_and(|d| d.len() > MAX_DESCRIPTION) {
+        return Err(invalid(
+            "DESCRIPTION_TOO_LONG",
+            "description",
+            format!("description is at most {MAX_DESCRIPTION} bytes"),
+        ));
+    }
+    Ok(())
+}
+
 fn required_id(id: &str, field: &'static str) -> Result<(), Status> {
     if id.is_empty() {
         return Err(invalid("ID_REQUIRED", field, format!("set {field}")));
@@ -158,6 +180,7 @@ pub async fn create(
     if r.url.is_empty() {
         return Err(invalid("URL_REQUIRED", "url", "set url"));
     }
+    check_lengths(Some(&r.url), Some(&r.description))?;
     let ep = app
         .webhooks
         .create(r.url, kinds(&r.event_types)?, r.description)
@@ -195,6 +218,7 @@ pub async fn update(
 ) -> Result<Response<proto::WebhookEndpoint>, Status> {
     let r = req.into_inner();
     required_id(&r.id, "id")?;
+    check_lengths(r.url.as_deref(), r.description.as_deref())?;
     let change = EndpointUpdate {
         url: r.url,
         event_types: r.event_types.map(|t| kinds(&t.types)).transpose()?,
