@@ -30,6 +30,9 @@ const DELIVERY: &[u8] = b"d/";
 const RETRY: &[u8] = b"r/";
 const ATTEMPT: &[u8] = b"a/";
 
+/// `last_success_ms` moves in steps of this.
+const SUCCESS_RESOLUTION_MS: u64 = 1000;
+
 type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
 
 /// `prefix`, the endpoint id and the 0 that ends it.
@@ -248,15 +251,25 @@ impl WebhookStore for SledStore {
             tx.insert(key.as_slice(), encode(d))?;
             tx_index(tx, d)?;
             tx.insert(attempt_key(&d.endpoint_id, d.sequence, a.number), encode(a))?;
-            let mut health: EndpointHealth = tx_json(tx, &health_key)?.unwrap_or_default();
+            let before: EndpointHealth = tx_json(tx, &health_key)?.unwrap_or_default();
+            let mut health = before.clone();
             if a.outcome.is_success() {
                 health.failing_since_ms = None;
-                health.last_success_ms = Some(a.at_ms);
+                // Coarse, so that a stream of successes does not rewrite
+                // (and contend on) this one key with every attempt.
+                if health
+                    .last_success_ms
+                    .is_none_or(|t| a.at_ms >= t + SUCCESS_RESOLUTION_MS)
+                {
+                    health.last_success_ms = Some(a.at_ms);
+                }
             } else {
                 health.failing_since_ms.get_or_insert(a.at_ms);
                 health.last_error = Some(a.outcome.describe());
             }
-            tx.insert(health_key.as_slice(), encode(&health))?;
+            if health != before {
+                tx.insert(health_key.as_slice(), encode(&health))?;
+            }
             Ok(health)
         })
         .map_err(unwrap_tx)
