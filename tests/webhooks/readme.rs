@@ -9,6 +9,9 @@ fn the_readme_shows_the_receivers_the_tests_run() {
         "tests/webhooks/receivers/python/receiver.py",
     ] {
         let code = std::fs::read_to_string(root.join(file)).unwrap();
-        assert!(readme.contains(&code), "README.md does not show {file} as it is");
+        assert!(
+            readme.contains(&code),
+            "README.md does not show {file} as it is"
+        );
     }
 }
