@@ -119,6 +119,19 @@ reasons! {
     ProviderInvoiceMismatch = "PROVIDER_INVOICE_MISMATCH",
     StoreError = "STORE_ERROR",
     ShuttingDown = "SHUTTING_DOWN",
+    // Webhooks.
+    UrlRequired = "URL_REQUIRED",
+    UrlTooLong = "URL_TOO_LONG",
+    InvalidDeliveryState = "INVALID_DELIVERY_STATE",
+    TargetRequired = "TARGET_REQUIRED",
+    WebhookEndpointNotFound = "WEBHOOK_ENDPOINT_NOT_FOUND",
+    WebhookDeliveryNotFound = "WEBHOOK_DELIVERY_NOT_FOUND",
+    WebhookEndpointFromConfig = "WEBHOOK_ENDPOINT_FROM_CONFIG",
+    WebhookUrlInvalid = "WEBHOOK_URL_INVALID",
+    WebhookUrlNotHttps = "WEBHOOK_URL_NOT_HTTPS",
+    WebhookUrlLoopback = "WEBHOOK_URL_LOOPBACK",
+    WebhookUrlPrivateAddress = "WEBHOOK_URL_PRIVATE_ADDRESS",
+    WebhookUrlUnresolvable = "WEBHOOK_URL_UNRESOLVABLE",
 }
 
 impl std::fmt::Display for Reason {

@@ -25,6 +25,7 @@ pub mod store;
 pub mod systemd;
 pub mod tasks;
 pub mod time;
+pub mod webhooks;
 
 /// Code generated from `proto/lnpayd/v1`.
 pub mod proto {

@@ -154,6 +154,7 @@ impl Metrics {
             })
             .set(1);
         registry.register("build_info", "lnpayd's version", build);
+        crate::webhooks::metrics::register(&mut registry);
         Self { registry, ..m }
     }
 

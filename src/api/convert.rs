@@ -106,6 +106,8 @@ pub fn daemon_status(s: DaemonStatus) -> proto::GetStatusResponse {
         last_event_sequence: s.last_event_sequence,
         started_at: Some(to_timestamp(s.started_at_ms)),
         store: Some(super::store_health::status(&s.store)),
+        // Filled by the admin service from the webhook module.
+        webhooks: Vec::new(),
     }
 }
 

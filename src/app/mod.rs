@@ -37,6 +37,8 @@ pub struct App {
     started_at_ms: u64,
     shutdown: CancellationToken,
     tasks: TaskTracker,
+    /// Outgoing webhooks: what the webhook admin RPCs call.
+    webhooks: Arc<crate::webhooks::Webhooks>,
     key_locks: KeyLocks,
 }
 
@@ -51,6 +53,7 @@ impl App {
         dev_mode: bool,
         shutdown: CancellationToken,
         tasks: TaskTracker,
+        webhooks: Arc<crate::webhooks::Webhooks>,
     ) -> Self {
         Self {
             store,
@@ -62,8 +65,14 @@ impl App {
             started_at_ms: now_ms(),
             shutdown,
             tasks,
+            webhooks,
             key_locks: KeyLocks::default(),
         }
+    }
+
+    /// The webhook endpoints, their deliveries and their workers.
+    pub fn webhooks(&self) -> &crate::webhooks::Webhooks {
+        &self.webhooks
     }
 
     /// The store's health as it changes: what `grpc.health.v1` follows.

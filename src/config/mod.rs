@@ -60,6 +60,8 @@ pub struct Config {
     pub metrics: MetricsConfig,
     /// Alert thresholds and the optional webhook.
     pub alerts: AlertsConfig,
+    /// Signed webhooks to backends (`src/webhooks`).
+    pub webhooks: crate::webhooks::WebhooksConfig,
     /// How long in-flight calls get to finish on shutdown.
     pub shutdown_grace_secs: u64,
     /// Async runtime threads; 0 means one per CPU.
@@ -82,6 +84,7 @@ impl Default for Config {
             failover: FailoverConfig::default(),
             metrics: MetricsConfig::default(),
             alerts: AlertsConfig::default(),
+            webhooks: Default::default(),
             shutdown_grace_secs: 10,
             worker_threads: 0,
         }

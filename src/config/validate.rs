@@ -93,6 +93,7 @@ impl Config {
                 "each provider may be listed once (invoices are pinned to it by name)",
             ));
         }
+        errors.extend(self.webhooks.problems());
         errors
     }
 

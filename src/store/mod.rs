@@ -19,7 +19,9 @@ mod health;
 mod keys;
 pub mod memory;
 mod sled_store;
+mod sled_webhooks;
 mod transition;
+pub mod webhooks;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -31,6 +33,7 @@ pub use group_commit::GroupCommit;
 pub use health::StoreHealth;
 pub use memory::MemoryStore;
 pub use sled_store::SledStore;
+pub use webhooks::WebhookStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

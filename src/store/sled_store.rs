@@ -72,6 +72,11 @@ impl SledStore {
         r
     }
 
+    /// For the other trees of this database (`sled_webhooks.rs`).
+    pub(super) fn db(&self) -> &sled::Db {
+        &self.db
+    }
+
     fn get_json<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
         self.tree.get(key)?.map(|v| decode(key, &v)).transpose()
     }
