@@ -23,6 +23,7 @@ pub struct Config {
     pub store: StoreConfig,
     pub invoices: InvoicesConfig,
     pub retention: RetentionConfig,
+    pub events: EventsConfig,
     /// LND, the main provider. Absent: not used.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lnd: Option<LndConfig>,
@@ -92,6 +93,7 @@ impl Default for Config {
             store: StoreConfig::default(),
             invoices: InvoicesConfig::default(),
             retention: RetentionConfig::default(),
+            events: EventsConfig::default(),
             lnd: None,
             daznode: None,
             failover: FailoverConfig::default(),
@@ -135,6 +137,21 @@ impl Default for RetentionConfig {
             idempotency_secs: 24 * 3600,
             audit_secs: 90 * 24 * 3600,
             prune_interval_secs: 3600,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct EventsConfig {
+    /// Open SubscribeEvents and WaitInvoice streams, at most.
+    pub max_streams: usize,
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        Self {
+            max_streams: 10_000,
         }
     }
 }
@@ -420,6 +437,9 @@ impl Config {
                 "retention.idempotency_secs",
                 "idempotency keys are kept at least 86400 s (24 h)".into(),
             );
+        }
+        if self.events.max_streams == 0 {
+            return bad("events.max_streams", "must be at least 1".into());
         }
         if self.retention.prune_interval_secs == 0 {
             return bad("retention.prune_interval_secs", "must be at least 1".into());

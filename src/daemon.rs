@@ -180,6 +180,7 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
         expiry,
         config.limits(),
         config.dev,
+        config.events.max_streams,
         shutdown.clone(),
         tasks.clone(),
     ));

@@ -39,6 +39,8 @@ pub enum Error {
     CursorAhead { after: u64, last: u64 },
     #[error("the daemon is shutting down")]
     ShuttingDown,
+    #[error("{max} event streams are open, the most events.max_streams allows")]
+    StreamLimit { max: usize },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -119,6 +121,7 @@ reasons! {
     ProviderInvoiceMismatch = "PROVIDER_INVOICE_MISMATCH",
     StoreError = "STORE_ERROR",
     ShuttingDown = "SHUTTING_DOWN",
+    StreamLimitReached = "STREAM_LIMIT_REACHED",
 }
 
 impl std::fmt::Display for Reason {
