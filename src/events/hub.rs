@@ -119,7 +119,10 @@ impl Hub {
             let Some(missed) = self.tail.after(cursor, (reg.dispatched - cursor) as usize) else {
                 return Joined::Behind(l, cursor);
             };
-            for e in missed.into_iter().take_while(|e| e.sequence <= reg.dispatched) {
+            for e in missed
+                .into_iter()
+                .take_while(|e| e.sequence <= reg.dispatched)
+            {
                 if !l.filter.matches(&e) {
                     continue;
                 }

@@ -193,7 +193,10 @@ async fn behind_the_tail_reads_the_store_then_rejoins_without_gap_or_duplicate()
         create(&store, n);
     }
     store.sync().await.unwrap();
-    assert!(store.tail().after(0, 1).is_none(), "event 1 is out of the ring");
+    assert!(
+        store.tail().after(0, 1).is_none(),
+        "event 1 is out of the ring"
+    );
     let sub = Sub::new(&store);
     let mut old = sub.all(0);
     let mut mid = sub.all(before - 10);
@@ -305,7 +308,10 @@ fn the_dispatcher_finds_only_the_listeners_an_event_concerns() {
     for n in 5..1_005 {
         reg.remove(n);
     }
-    assert_eq!(sorted(reg.matching(&event(EventKind::InvoicePaid, &b))), [3, 4]);
+    assert_eq!(
+        sorted(reg.matching(&event(EventKind::InvoicePaid, &b))),
+        [3, 4]
+    );
     reg.remove(1);
     assert_eq!(sorted(reg.matching(&created_a)), [4]);
 }

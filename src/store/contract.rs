@@ -249,7 +249,11 @@ pub async fn events_are_gap_free_and_visible_once_synced(store: Arc<dyn Store>) 
     change(&*store, &b.id, Transition::Canceled { at_ms: 1_600 });
     let tail = store.tail();
     let published = |after| tail.after(after, 100).map(|v| v.len());
-    assert_eq!(published(0), Some(0), "the tail shows nothing before a sync");
+    assert_eq!(
+        published(0),
+        Some(0),
+        "the tail shows nothing before a sync"
+    );
     store.sync().await.unwrap();
     assert!(durable.has_changed().unwrap(), "a sync wakes subscribers");
     assert_eq!(*tail.published().borrow(), 4);
