@@ -213,7 +213,9 @@ async fn open_streams(
         let digest = Arc::new(Mutex::new(Digest::default()));
         out.push((unfiltered, digest.clone()));
         let mut client = conns[i % conns.len()].clone();
-        opening.push(tokio::spawn(async move {
+        let (opened, is_open) = tokio::sync::oneshot::channel();
+        opening.push(is_open);
+        readers.push(tokio::spawn(async move {
             let req = SubscribeEventsRequest {
                 after_sequence: start,
                 types: if unfiltered {
@@ -228,21 +230,21 @@ async fn open_streams(
                 .await
                 .expect("stream opens")
                 .into_inner();
-            tokio::spawn(async move {
-                while let Ok(Some(e)) = stream.message().await {
-                    let paid = e.r#type == EventType::InvoicePaid as i32;
-                    digest.lock().unwrap().add(e.sequence, paid, unfiltered);
-                }
-            })
+            let _ = opened.send(());
+            while let Ok(Some(e)) = stream.message().await {
+                let paid = e.r#type == EventType::InvoicePaid as i32;
+                digest.lock().unwrap().add(e.sequence, paid, unfiltered);
+            }
         }));
+        // Opened in waves, so the server is not asked for 10,000 at once.
         if opening.len() == 500 {
             for o in opening.drain(..) {
-                readers.push(o.await.unwrap());
+                o.await.expect("stream opens");
             }
         }
     }
     for o in opening {
-        readers.push(o.await.unwrap());
+        o.await.expect("stream opens");
     }
     (out, readers)
 }
