@@ -315,3 +315,29 @@ fn the_dispatcher_finds_only_the_listeners_an_event_concerns() {
     reg.remove(1);
     assert_eq!(sorted(reg.matching(&created_a)), [4]);
 }
+
+#[tokio::test]
+async fn live_streams_survive_the_ring_moving_past_the_dispatcher() {
+    let store = MemoryStore::new();
+    let sub = Sub::new(&store);
+    let mut live = sub.all(0);
+    let only_paid = EventFilter {
+        kinds: vec![EventKind::InvoicePaid],
+        invoice_id: None,
+    };
+    let mut paid = sub.open(0, only_paid).unwrap();
+    // More than the ring holds is published before the dispatcher runs (this
+    // test's runtime has one thread, and nothing here yields).
+    let n = RING as u64 + 100;
+    let first = create(&store, 1);
+    for i in 2..=n {
+        create(&store, i);
+    }
+    pay(&store, &first);
+    store.sync().await.unwrap();
+    assert!(store.tail().after(0, 1).is_none());
+    expect_run(&mut live, 1, n + 1).await;
+    assert_eq!(next(&mut paid).await.sequence, n + 1);
+    nothing_more(&mut live).await;
+    nothing_more(&mut paid).await;
+}
