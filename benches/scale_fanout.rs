@@ -17,7 +17,8 @@
 //! gap-free; the others exactly the INVOICE_PAID sequences the unfiltered
 //! ones saw. The load runs on its own connection. Knobs: `BENCH_SECONDS`
 //! (10), `BENCH_WARMUP_SECONDS` (2), `BENCH_LEVELS` (`0,1000,10000`),
-//! `BENCH_STREAM_CONNECTIONS` (4), `BENCH_PAYMENTS_PER_SEC` (4).
+//! `BENCH_STREAM_CONNECTIONS` (4), `BENCH_PAYMENTS_PER_SEC` (4),
+//! `BENCH_DELIVERY_TIMEOUT_SECS` (120).
 
 mod common;
 use common::{clk_tck, cpu_model, env_num, loadavg};
@@ -35,7 +36,6 @@ use tonic::transport::Channel;
 const CONCURRENCY: usize = 16;
 const UNFILTERED: usize = 4;
 const SETTLE: Duration = Duration::from_secs(2);
-const DELIVERY_TIMEOUT: Duration = Duration::from_secs(180);
 
 struct Cfg {
     seconds: f64,
@@ -43,6 +43,8 @@ struct Cfg {
     levels: Vec<usize>,
     connections: usize,
     payments_per_sec: f64,
+    /// How long the streams get to receive everything after a window.
+    delivery_timeout: Duration,
 }
 
 impl Cfg {
@@ -63,6 +65,7 @@ impl Cfg {
             levels,
             connections: env_num("BENCH_STREAM_CONNECTIONS", 4),
             payments_per_sec: env_num("BENCH_PAYMENTS_PER_SEC", 4.0),
+            delivery_timeout: Duration::from_secs(env_num("BENCH_DELIVERY_TIMEOUT_SECS", 120)),
         }
     }
 }
@@ -159,7 +162,7 @@ async fn level(cfg: &Cfg, daemon: &Daemon, pid: u32, streams: usize) -> Level {
     payer.await.unwrap();
 
     let end = daemon.last_sequence().await;
-    let (delivered_ok, detail) = check(&digests, streams, start, end).await;
+    let (delivered_ok, detail) = check(&digests, streams, start, end, cfg.delivery_timeout).await;
     // Closes the streams, so the next level starts from none.
     for r in readers {
         r.abort();
@@ -310,11 +313,12 @@ async fn check(
     n: usize,
     start: u64,
     end: u64,
+    timeout: Duration,
 ) -> (bool, String) {
     if n == 0 {
         return (true, "no streams".into());
     }
-    let deadline = Instant::now() + DELIVERY_TIMEOUT;
+    let deadline = Instant::now() + timeout;
     loop {
         let snap: Vec<(bool, Digest)> = digests
             .iter()
@@ -362,7 +366,7 @@ async fn check(
                 .count();
             return (
                 false,
-                format!("{behind} of {n} streams incomplete after {DELIVERY_TIMEOUT:?}"),
+                format!("{behind} of {n} streams incomplete after {timeout:?}"),
             );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
