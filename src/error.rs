@@ -39,6 +39,8 @@ pub enum Error {
     CursorAhead { after: u64, last: u64 },
     #[error("the daemon is shutting down")]
     ShuttingDown,
+    #[error("{max} event streams are open, the most events.max_streams allows")]
+    StreamLimit { max: usize },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -132,6 +134,8 @@ reasons! {
     WebhookUrlLoopback = "WEBHOOK_URL_LOOPBACK",
     WebhookUrlPrivateAddress = "WEBHOOK_URL_PRIVATE_ADDRESS",
     WebhookUrlUnresolvable = "WEBHOOK_URL_UNRESOLVABLE",
+    // Event streams.
+    StreamLimitReached = "STREAM_LIMIT_REACHED",
 }
 
 impl std::fmt::Display for Reason {

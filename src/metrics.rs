@@ -69,6 +69,7 @@ pub struct Metrics {
     pub settlements: Family<SettlementLabels, Counter>,
     pub invoices: Family<InvoiceLabels, Counter>,
     pub subscribers: Gauge,
+    pub streams_refused: Counter,
     circuit: Family<ProviderLabel, Gauge>,
     up: Family<ProviderLabel, Gauge>,
     stream_connected: Family<ProviderLabel, Gauge>,
@@ -91,6 +92,7 @@ impl Metrics {
             settlements: Family::default(),
             invoices: Family::default(),
             subscribers: Gauge::default(),
+            streams_refused: Counter::default(),
             circuit: Family::default(),
             up: Family::default(),
             stream_connected: Family::default(),
@@ -119,8 +121,13 @@ impl Metrics {
         );
         registry.register(
             "event_subscribers",
-            "Open SubscribeEvents streams",
+            "Open event streams (SubscribeEvents and WaitInvoice)",
             m.subscribers.clone(),
+        );
+        registry.register(
+            "event_streams_refused",
+            "Event streams refused because events.max_streams were open",
+            m.streams_refused.clone(),
         );
         registry.register(
             "provider_circuit_state",

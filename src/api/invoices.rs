@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::Stream;
-use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status};
 
@@ -252,9 +251,11 @@ impl proto::invoices_server::Invoices for InvoicesApi {
             kinds,
             invoice_id: Some(r.invoice_id).filter(|s| !s.is_empty()),
         };
-        let rx = self.app.subscribe(r.after_sequence, filter)?;
-        let stream =
-            ReceiverStream::new(rx).map(|item| item.map(convert::event).map_err(Status::from));
+        let events = self.app.subscribe(r.after_sequence, filter)?;
+        let stream = events.map(|item| {
+            item.map(|e| convert::event(Arc::unwrap_or_clone(e)))
+                .map_err(Status::from)
+        });
         Ok(Response::new(Box::pin(stream)))
     }
 }

@@ -26,8 +26,8 @@ pub use providers::{
     LndConfig, ProviderConfig,
 };
 pub use sections::{
-    AlertsConfig, FailoverConfig, InvoicesConfig, LogConfig, LogFormat, MetricsConfig,
-    RetentionConfig, StoreConfig,
+    AlertsConfig, EventsConfig, FailoverConfig, InvoicesConfig, LogConfig, LogFormat,
+    MetricsConfig, RetentionConfig, StoreConfig,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -43,6 +43,7 @@ pub struct Config {
     pub store: StoreConfig,
     pub invoices: InvoicesConfig,
     pub retention: RetentionConfig,
+    pub events: EventsConfig,
     /// The providers in priority order (`[[providers]]`, each with a
     /// `type`). After [`Config::load`] this is the one list the daemon reads:
     /// the `[lnd]` and `[daznode]` sections are folded into it.
@@ -78,6 +79,7 @@ impl Default for Config {
             store: StoreConfig::default(),
             invoices: InvoicesConfig::default(),
             retention: RetentionConfig::default(),
+            events: EventsConfig::default(),
             providers: Vec::new(),
             lnd: None,
             daznode: None,
