@@ -17,6 +17,7 @@ pub(crate) mod contract;
 mod group_commit;
 mod health;
 mod keys;
+mod records;
 pub mod memory;
 mod sled_store;
 mod transition;
