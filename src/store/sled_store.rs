@@ -365,3 +365,5 @@ impl Store for SledStore {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod migrate_tests;

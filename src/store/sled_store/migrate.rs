@@ -80,7 +80,7 @@ pub fn migrate_records(tree: &sled::Tree) -> Result<(), StoreError> {
 }
 
 /// The writes that replace one JSON record under `prefix`.
-fn convert(prefix: &[u8], k: &[u8], v: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+pub(super) fn convert(prefix: &[u8], k: &[u8], v: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
     let one = |value| Ok(vec![(k.to_vec(), value)]);
     match prefix {
         keys::INVOICE => one(records::encode_invoice(&invoice_at(k, v)?)),
