@@ -17,8 +17,8 @@ pub(crate) mod contract;
 mod group_commit;
 mod health;
 mod keys;
-mod records;
 pub mod memory;
+mod records;
 mod sled_store;
 mod transition;
 

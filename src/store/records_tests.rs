@@ -28,7 +28,12 @@ fn invoices_round_trip_and_a_hash_that_is_not_lowercase_hex_is_kept_as_text() {
         assert_eq!(decode_invoice(key, &inv.id, &v).unwrap(), inv);
         let json = serde_json::to_vec(&inv).unwrap();
         assert_eq!(decode_invoice(key, &inv.id, &json).unwrap(), inv);
-        assert!(v.len() * 2 < json.len(), "{} vs {} bytes", v.len(), json.len());
+        assert!(
+            v.len() * 2 < json.len(),
+            "{} vs {} bytes",
+            v.len(),
+            json.len()
+        );
     }
     for odd in ["AB".repeat(32), "abc".into(), String::new()] {
         let mut inv = invoice(1, 1_000, 2_000);

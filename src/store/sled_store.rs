@@ -8,6 +8,7 @@ use sled::transaction::TransactionalTree;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use super::records::{self, StoredEvent};
 use super::transition::{apply, not_applied};
 use super::{keys, Due, StoreHealth};
 use super::{
@@ -15,7 +16,6 @@ use super::{
     Pruned, Store, StoreError, Transition, Transitioned,
 };
 use crate::domain::{AuditEntry, Event, EventKind, Invoice, InvoiceStatus};
-use super::records::{self, StoredEvent};
 use codec::{
     abort, audit_at, audit_removals, audit_writes, idempotency_at, invoice_at, tx_append_event,
     tx_audit, tx_idempotency, tx_invoice, unwrap_tx, TxResult,
@@ -184,7 +184,10 @@ impl Store for SledStore {
 
     fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
         let k = keys::join(keys::IDEMPOTENCY, key.as_bytes());
-        self.tree.get(&k)?.map(|v| idempotency_at(&k, &v)).transpose()
+        self.tree
+            .get(&k)?
+            .map(|v| idempotency_at(&k, &v))
+            .transpose()
     }
 
     fn invoice(&self, id: &str) -> Result<Option<Invoice>, StoreError> {
@@ -364,6 +367,6 @@ impl Store for SledStore {
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod migrate_tests;
+#[cfg(test)]
+mod tests;

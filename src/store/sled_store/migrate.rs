@@ -28,12 +28,7 @@ pub fn migrate_records(tree: &sled::Tree) -> Result<(), StoreError> {
     let started = Instant::now();
     let mut seen = 0usize;
     let mut converted = 0usize;
-    for prefix in [
-        keys::INVOICE,
-        keys::EVENT,
-        keys::AUDIT,
-        keys::IDEMPOTENCY,
-    ] {
+    for prefix in [keys::INVOICE, keys::EVENT, keys::AUDIT, keys::IDEMPOTENCY] {
         let mut from = prefix.to_vec();
         let end = keys::prefix_end(prefix);
         loop {
@@ -80,7 +75,11 @@ pub fn migrate_records(tree: &sled::Tree) -> Result<(), StoreError> {
 }
 
 /// The writes that replace one JSON record under `prefix`.
-pub(super) fn convert(prefix: &[u8], k: &[u8], v: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+pub(super) fn convert(
+    prefix: &[u8],
+    k: &[u8],
+    v: &[u8],
+) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
     let one = |value| Ok(vec![(k.to_vec(), value)]);
     match prefix {
         keys::INVOICE => one(records::encode_invoice(&invoice_at(k, v)?)),

@@ -84,14 +84,16 @@ fn write_legacy(dir: &Path, l: &Legacy) {
     let tree = db.open_tree("lnpayd_v1").unwrap();
     for inv in &l.invoices {
         let id = inv.id.as_bytes();
-        tree.insert(keys::join(keys::INVOICE, id), json(inv)).unwrap();
+        tree.insert(keys::join(keys::INVOICE, id), json(inv))
+            .unwrap();
         tree.insert(keys::join(keys::HASH, inv.payment_hash.as_bytes()), id)
             .unwrap();
         if inv.status == InvoiceStatus::Pending {
             tree.insert(keys::join(keys::PENDING, id), &[][..]).unwrap();
         }
         if let Some(r) = &inv.external_ref {
-            tree.insert(keys::external_ref(r, &inv.id), &[][..]).unwrap();
+            tree.insert(keys::external_ref(r, &inv.id), &[][..])
+                .unwrap();
         }
     }
     let idem = &l.idempotency;
@@ -103,7 +105,8 @@ fn write_legacy(dir: &Path, l: &Legacy) {
     tree.insert(keys::LAST_SEQUENCE, &(l.events.len() as u64).to_be_bytes())
         .unwrap();
     for (n, e) in l.audit.iter().enumerate() {
-        tree.insert(keys::audit(e.at_ms, n as u64), json(e)).unwrap();
+        tree.insert(keys::audit(e.at_ms, n as u64), json(e))
+            .unwrap();
     }
     tree.insert(keys::join(keys::CURSOR, b"lnd"), &7u64.to_be_bytes())
         .unwrap();
@@ -130,7 +133,10 @@ async fn assert_converted(dir: &Path, l: &Legacy) {
         assert_eq!(store.invoice(&inv.id).unwrap().as_ref(), Some(inv));
     }
     let (a, b) = (&l.invoices[0], &l.invoices[1]);
-    assert_eq!(store.invoice_by_external_ref("order-1").unwrap().as_ref(), Some(a));
+    assert_eq!(
+        store.invoice_by_external_ref("order-1").unwrap().as_ref(),
+        Some(a)
+    );
     assert_eq!(
         store.idempotency_record("key-a").unwrap().as_ref(),
         Some(&l.idempotency)
@@ -176,7 +182,10 @@ async fn a_data_dir_of_json_records_is_converted_at_open() {
     assert_converted(dir.path(), &l).await;
     // And again: a converted dir opens as it is.
     let store = SledStore::open(dir.path(), 1 << 20).unwrap();
-    assert_eq!(store.events_after(0, 100).unwrap()[..l.events.len()], l.events);
+    assert_eq!(
+        store.events_after(0, 100).unwrap()[..l.events.len()],
+        l.events
+    );
 }
 
 #[tokio::test]
@@ -202,7 +211,14 @@ async fn a_conversion_a_crash_cut_short_finishes_at_the_next_open() {
 }
 
 /// The records of a data dir of JSON records, read as its release read them.
-fn read_json(dir: &Path) -> (Vec<Invoice>, Vec<Event>, Vec<AuditEntry>, Vec<IdempotencyRecord>) {
+fn read_json(
+    dir: &Path,
+) -> (
+    Vec<Invoice>,
+    Vec<Event>,
+    Vec<AuditEntry>,
+    Vec<IdempotencyRecord>,
+) {
     let db = sled::open(dir).unwrap();
     let tree = db.open_tree("lnpayd_v1").unwrap();
     let all = |prefix| -> Vec<sled::IVec> {
@@ -258,10 +274,18 @@ async fn a_store_written_by_release_06e6c72_opens_converted() {
         invoice_id: Some(b.id.clone()),
         ..page
     };
-    let expected = audit.iter().filter(|x| x.invoice_id.as_ref() == Some(&b.id));
+    let expected = audit
+        .iter()
+        .filter(|x| x.invoice_id.as_ref() == Some(&b.id));
     assert_eq!(store.audit_page(&by_b).unwrap().0.len(), expected.count());
     let key = &idempotency[0];
-    assert_eq!(store.idempotency_record(&key.key).unwrap().as_ref(), Some(key));
+    assert_eq!(
+        store.idempotency_record(&key.key).unwrap().as_ref(),
+        Some(key)
+    );
     let due = store.pending_due(None, u64::MAX, 10).unwrap();
-    assert_eq!(due.iter().map(|d| &d.invoice_id).collect::<Vec<_>>(), [&a.id]);
+    assert_eq!(
+        due.iter().map(|d| &d.invoice_id).collect::<Vec<_>>(),
+        [&a.id]
+    );
 }

@@ -144,10 +144,15 @@ impl SledStore {
                         None => keys::prefix_end(prefix),
                     };
                     let n = prefix.len();
-                    Box::new(self.tree.range(at(&lower)..at(&upper)).rev().map(move |item| {
-                        let (k, _) = item?;
-                        Ok((keys::audit_key_of_index(n, &k), None))
-                    }))
+                    Box::new(
+                        self.tree
+                            .range(at(&lower)..at(&upper))
+                            .rev()
+                            .map(move |item| {
+                                let (k, _) = item?;
+                                Ok((keys::audit_key_of_index(n, &k), None))
+                            }),
+                    )
                 }
                 None => Box::new(self.tree.range(lower..upper).rev().map(|item| {
                     let (k, v) = item?;
