@@ -229,14 +229,14 @@ pub fn encode_event(e: &EventRecord) -> Vec<u8> {
 
 /// A stored event: an older release's full copy, or a record to rebuild.
 pub enum StoredEvent {
-    Full(Event),
+    Full(Box<Event>),
     Delta(EventRecord),
 }
 
 pub fn decode_event(key: &[u8], sequence: u64, v: &[u8]) -> Result<StoredEvent, StoreError> {
     let m: pb::Event = match read(key, v)? {
         Ok(m) => m,
-        Err(json) => return Ok(StoredEvent::Full(json)),
+        Err(json) => return Ok(StoredEvent::Full(Box::new(json))),
     };
     let kind = match enum_value::<pb::EventKind>(key, m.kind)? {
         pb::EventKind::Created => EventKind::InvoiceCreated,

@@ -77,7 +77,7 @@ fn events_keep_what_changed_and_rebuild_the_invoice_as_it_was() {
         let StoredEvent::Full(old) = decode_event(b"e/", e.sequence, &json).unwrap() else {
             panic!("a JSON event is a full copy");
         };
-        assert_eq!(old, e);
+        assert_eq!(*old, e);
     }
 }
 

@@ -109,7 +109,7 @@ impl SledStore {
         let seq = keys::u64_value(&key[keys::EVENT.len()..])
             .ok_or_else(|| records::corrupt(key, "not an event key"))?;
         let rec = match records::decode_event(key, seq, v)? {
-            StoredEvent::Full(e) => return Ok(e),
+            StoredEvent::Full(e) => return Ok(*e),
             StoredEvent::Delta(rec) => rec,
         };
         let current = match last.take().filter(|i| i.id == rec.invoice_id) {

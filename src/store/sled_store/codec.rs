@@ -8,6 +8,8 @@ use crate::store::records::{self, EventRecord};
 use crate::store::{keys, IdempotencyRecord, StoreError};
 
 pub type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+/// Keys and values to write together.
+pub type Writes = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// The invoice under `key` (`i/<id>`).
 pub fn invoice_at(key: &[u8], v: &[u8]) -> Result<Invoice, StoreError> {
@@ -30,7 +32,7 @@ pub fn audit_at(key: &[u8], v: &[u8]) -> Result<AuditEntry, StoreError> {
 
 /// Every key an audit entry is written under: the entry, then its index
 /// entries (by invoice, by provider), which are empty.
-pub fn audit_writes(key: Vec<u8>, e: &AuditEntry) -> Vec<(Vec<u8>, Vec<u8>)> {
+pub fn audit_writes(key: Vec<u8>, e: &AuditEntry) -> Writes {
     let mut out = Vec::with_capacity(3);
     if let Some(id) = &e.invoice_id {
         out.push((keys::audit_index(keys::AUDIT_BY_INVOICE, id, &key), vec![]));

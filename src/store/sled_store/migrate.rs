@@ -9,7 +9,7 @@
 
 use std::time::Instant;
 
-use super::codec::{audit_at, audit_writes, idempotency_at, invoice_at};
+use super::codec::{audit_at, audit_writes, idempotency_at, invoice_at, Writes};
 use crate::store::records::{self, EventRecord, Format, StoredEvent};
 use crate::store::{keys, StoreError};
 
@@ -75,11 +75,7 @@ pub fn migrate_records(tree: &sled::Tree) -> Result<(), StoreError> {
 }
 
 /// The writes that replace one JSON record under `prefix`.
-pub(super) fn convert(
-    prefix: &[u8],
-    k: &[u8],
-    v: &[u8],
-) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+pub(super) fn convert(prefix: &[u8], k: &[u8], v: &[u8]) -> Result<Writes, StoreError> {
     let one = |value| Ok(vec![(k.to_vec(), value)]);
     match prefix {
         keys::INVOICE => one(records::encode_invoice(&invoice_at(k, v)?)),

@@ -5,6 +5,10 @@ use super::SledStore;
 use crate::domain::{AuditEntry, Invoice, InvoiceStatus};
 use crate::store::{keys, AuditCursor, AuditQuery, Due, ListQuery, Store, StoreError};
 
+/// Audit keys, newest first, each with its value when the scan read it.
+type AuditKeys<'a> =
+    Box<dyn Iterator<Item = Result<(Vec<u8>, Option<sled::IVec>), StoreError>> + 'a>;
+
 impl SledStore {
     pub(super) fn scan_list(&self, q: &ListQuery) -> Result<(Vec<Invoice>, bool), StoreError> {
         match q.status {
@@ -134,31 +138,30 @@ impl SledStore {
         };
         // The audit keys in [lower, upper), newest first, with their value
         // when the scan read it.
-        let keys: Box<dyn Iterator<Item = Result<(Vec<u8>, Option<sled::IVec>), StoreError>>> =
-            match &index {
-                Some(prefix) => {
-                    // The audit key's tail after the index's prefix; the
-                    // end of the whole log is the end of the index's part.
-                    let at = |k: &[u8]| match k.strip_prefix(keys::AUDIT) {
-                        Some(tail) => keys::join(prefix, tail),
-                        None => keys::prefix_end(prefix),
-                    };
-                    let n = prefix.len();
-                    Box::new(
-                        self.tree
-                            .range(at(&lower)..at(&upper))
-                            .rev()
-                            .map(move |item| {
-                                let (k, _) = item?;
-                                Ok((keys::audit_key_of_index(n, &k), None))
-                            }),
-                    )
-                }
-                None => Box::new(self.tree.range(lower..upper).rev().map(|item| {
-                    let (k, v) = item?;
-                    Ok((k.to_vec(), Some(v)))
-                })),
-            };
+        let keys: AuditKeys<'_> = match &index {
+            Some(prefix) => {
+                // The audit key's tail after the index's prefix; the
+                // end of the whole log is the end of the index's part.
+                let at = |k: &[u8]| match k.strip_prefix(keys::AUDIT) {
+                    Some(tail) => keys::join(prefix, tail),
+                    None => keys::prefix_end(prefix),
+                };
+                let n = prefix.len();
+                Box::new(
+                    self.tree
+                        .range(at(&lower)..at(&upper))
+                        .rev()
+                        .map(move |item| {
+                            let (k, _) = item?;
+                            Ok((keys::audit_key_of_index(n, &k), None))
+                        }),
+                )
+            }
+            None => Box::new(self.tree.range(lower..upper).rev().map(|item| {
+                let (k, v) = item?;
+                Ok((k.to_vec(), Some(v)))
+            })),
+        };
         let mut out = Vec::with_capacity(q.limit.min(1024));
         for item in keys {
             let (k, v) = item?;
