@@ -18,6 +18,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ],
             &["proto"],
         )?;
+    // The store's on-disk records: messages only, and kept out of the
+    // descriptor set above, so reflection does not offer them.
+    tonic_build::configure()
+        .build_client(false)
+        .build_server(false)
+        .compile_protos(&["proto/lnpayd/store/v1/records.proto"], &["proto"])?;
     println!("cargo:rerun-if-changed=proto");
     external_lnd();
     Ok(())

@@ -24,6 +24,8 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
+    /// sled's page cache: most of the daemon's resident memory, which is
+    /// about this plus 40–60 MB however many invoices are stored.
     pub cache_mb: u64,
 }
 
@@ -58,7 +60,7 @@ impl Default for LogConfig {
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        Self { cache_mb: 256 }
+        Self { cache_mb: 64 }
     }
 }
 

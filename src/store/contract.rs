@@ -29,6 +29,8 @@ macro_rules! store_contract {
                 prune_drops_old_keys_and_audit,
                 list_filters_and_pages,
                 due_index_holds_exactly_the_pending,
+                events_read_back_as_they_were_written,
+                audit_filters_page_and_forget_what_is_pruned,
             );
         }
     };
@@ -277,6 +279,52 @@ pub async fn events_are_gap_free_and_visible_once_synced(store: Arc<dyn Store>) 
     assert_eq!(store.events_after(3, 100).unwrap()[0].sequence, 4);
     assert!(store.events_after(4, 100).unwrap().is_empty());
     assert!(store.events_after(40, 100).unwrap().is_empty());
+}
+
+/// An event read back holds its invoice as it was at that event, not as it
+/// is now: every kind, a late payment, an amount received other than asked.
+pub async fn events_read_back_as_they_were_written(store: Arc<dyn Store>) {
+    let (mut a, b, c) = (
+        invoice(1, 1_000, 2_000),
+        invoice(2, 1_001, 2_000),
+        invoice(3, 1_002, 2_000),
+    );
+    a.metadata = [("k".to_string(), "v".to_string())].into();
+    a.external_ref = Some("ref".into());
+    let mut written = Vec::new();
+    for inv in [&a, &b, &c] {
+        match store.insert_invoice(inv, None, &[]).unwrap() {
+            Inserted::New(e) => written.push(*e),
+            Inserted::KeyTaken(_) => unreachable!(),
+        }
+    }
+    let pay = |amount, at_ms| Transition::Paid {
+        amount_received_msat: amount,
+        at_ms,
+    };
+    for (id, t) in [
+        (&b.id, Transition::Canceled { at_ms: 1_500 }),
+        (&a.id, Transition::Expired { at_ms: 2_001 }),
+        (&b.id, pay(1_200, 1_600)),
+        (&a.id, pay(900, 1_999)),
+        (&c.id, pay(1_000, 2_500)),
+    ] {
+        match change(&*store, id, t) {
+            Transitioned::Applied(e) => written.push(e),
+            other => panic!("{t:?} on {id}: {other:?}"),
+        }
+    }
+    store.sync().await.unwrap();
+    let read = store.events_after(0, 100).unwrap();
+    assert_eq!(read, written);
+    assert!(read[5].invoice.paid_late && !read[6].invoice.paid_late);
+    assert_eq!(read[6].invoice.amount_received_msat, 900);
+    assert_eq!(read[0].invoice.status, InvoiceStatus::Pending);
+    assert_eq!(read[0].invoice.amount_received_msat, 0);
+    // Read one at a time too (no page-level reuse of the invoice).
+    for e in &written {
+        assert_eq!(&store.events_after(e.sequence - 1, 1).unwrap()[0], e);
+    }
 }
 
 pub async fn cursors_move_with_their_transition(store: Arc<dyn Store>) {

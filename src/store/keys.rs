@@ -1,21 +1,35 @@
 //! Key layout of the single sled tree. One tree keeps every multi-key change a
 //! single-tree transaction; the prefixes are the namespaces.
 //!
+//! Records are a format byte and a prost message (`store/records.rs`); JSON
+//! in data dirs an older release wrote, until the migration at open converts
+//! them.
+//!
 //! | prefix | key                         | value                  |
 //! |--------|-----------------------------|------------------------|
-//! | `i/`   | invoice id (time-sortable)  | Invoice (JSON)         |
+//! | `i/`   | invoice id (time-sortable)  | Invoice                |
 //! | `h/`   | payment hash (hex)          | invoice id             |
 //! | `k/`   | idempotency key             | IdempotencyRecord      |
 //! | `r/`   | external ref, 0, invoice id | empty                  |
 //! | `p/`   | invoice id of a PENDING one | empty                  |
 //! | `d/`   | expiry ms BE, id (PENDING)  | empty                  |
 //! | `s/`   | status code, invoice id     | empty                  |
-//! | `e/`   | sequence (u64 big-endian)   | Event (JSON)           |
-//! | `a/`   | time ms BE, unique id BE    | AuditEntry (JSON)      |
-//! | `c/`   | cursor name                 | u64 big-endian         |
+//! | `e/`   | sequence (u64 big-endian)   | Event (what changed)   |
+//! | `a/`   | time ms BE, unique id BE    | AuditEntry             |
+//! | `ai/`  | invoice id, 0, audit key tail | empty                |
+//! | `ap/`  | provider, 0, audit key tail | empty                  |
+//! | `c/`   | cursor name                 | u64 BE, anchor bytes   |
 //! | `m/seq`|                             | last sequence, u64 BE  |
 //! | `m/due`|                             | empty: `d/` is complete |
 //! | `m/status`|                          | empty: `s/` is complete |
+//! | `m/format`|                          | format byte: every record is in it, `ai/` and `ap/` complete |
+//!
+//! The invoice ids are the creation-time index: `i/` lists by time, and
+//! `s/` by status and time, so a time range is a key range in both.
+//!
+//! These are the prefixes this module owns ([`OWNED`]); other parts of the
+//! daemon (webhooks) keep theirs in trees of their own, and nothing here,
+//! migrations included, reads or writes those.
 
 use crate::domain::InvoiceStatus;
 
@@ -55,6 +69,58 @@ pub fn audit(at_ms: u64, unique: u64) -> Vec<u8> {
     let mut k = join(AUDIT, &at_ms.to_be_bytes());
     k.extend_from_slice(&unique.to_be_bytes());
     k
+}
+
+pub const AUDIT_BY_INVOICE: &[u8] = b"ai/";
+pub const AUDIT_BY_PROVIDER: &[u8] = b"ap/";
+/// The format every record is in once the migration at open has finished.
+pub const FORMAT: &[u8] = b"m/format";
+
+/// Every prefix the store owns (see the module doc).
+#[cfg_attr(not(test), allow(dead_code))]
+pub const OWNED: &[&[u8]] = &[
+    INVOICE,
+    HASH,
+    IDEMPOTENCY,
+    EXTERNAL_REF,
+    PENDING,
+    DUE,
+    STATUS,
+    EVENT,
+    AUDIT,
+    AUDIT_BY_INVOICE,
+    AUDIT_BY_PROVIDER,
+    CURSOR,
+    LAST_SEQUENCE,
+    DUE_INDEX_BUILT,
+    STATUS_INDEX_BUILT,
+    FORMAT,
+];
+
+/// Where an index of the audit log by `value` (an invoice id or a provider
+/// name) starts; the 0 keeps `inv_1` apart from `inv_10`.
+pub fn audit_index_prefix(index: &[u8], value: &str) -> Vec<u8> {
+    let mut k = join(index, value.as_bytes());
+    k.push(0);
+    k
+}
+
+/// The index entry for the audit entry under `audit_key`.
+pub fn audit_index(index: &[u8], value: &str, audit_key: &[u8]) -> Vec<u8> {
+    let mut k = audit_index_prefix(index, value);
+    k.extend_from_slice(&audit_key[AUDIT.len()..]);
+    k
+}
+
+/// The audit entry's key an index entry points at.
+pub fn audit_key_of_index(prefix_len: usize, index_key: &[u8]) -> Vec<u8> {
+    join(AUDIT, &index_key[prefix_len..])
+}
+
+/// The time in an audit entry's key.
+pub fn audit_time(audit_key: &[u8]) -> Option<u64> {
+    let (at, _) = audit_key.strip_prefix(AUDIT)?.split_first_chunk::<8>()?;
+    Some(u64::from_be_bytes(*at))
 }
 
 pub const STATUS: &[u8] = b"s/";
@@ -134,6 +200,15 @@ pub fn id_floor(prefix: &[u8], ms: u64) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn owned_prefixes_do_not_overlap_so_a_scan_of_one_never_reads_another() {
+        for a in OWNED {
+            for b in OWNED {
+                assert!(a == b || !b.starts_with(a), "{a:?} covers {b:?}");
+            }
+        }
+    }
 
     #[test]
     fn cursors_round_trip_and_read_the_anchorless_format() {

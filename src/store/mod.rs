@@ -20,6 +20,7 @@ mod group_commit;
 mod health;
 mod keys;
 pub mod memory;
+mod records;
 mod sled_store;
 mod sled_webhooks;
 pub mod tail;

@@ -4,11 +4,11 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use serde::de::DeserializeOwned;
 use sled::transaction::TransactionalTree;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use super::records::{self, StoredEvent};
 use super::transition::{apply, not_applied};
 use super::{keys, Due, StoreHealth, Tail};
 use super::{
@@ -17,11 +17,13 @@ use super::{
 };
 use crate::domain::{AuditEntry, Event, EventKind, Invoice, InvoiceStatus};
 use codec::{
-    abort, build_due_index, build_status_index, decode, encode, tx_append_event, tx_audit, tx_json,
-    unwrap_tx, TxResult,
+    abort, audit_at, audit_removals, audit_writes, idempotency_at, invoice_at, tx_append_event,
+    tx_audit, tx_idempotency, tx_invoice, unwrap_tx, TxResult,
 };
+use migrate::{build_due_index, build_status_index, migrate_records};
 
 mod codec;
+mod migrate;
 mod scan;
 
 pub struct SledStore {
@@ -34,18 +36,30 @@ pub struct SledStore {
 }
 
 impl SledStore {
-    /// Opens (or creates) the store under `dir`. The returned task flushes
-    /// for group commit; run it until shutdown.
+    /// Opens (or creates) the store under `dir`, converting a data dir an
+    /// older release wrote (see `migrate.rs`). The returned task flushes for
+    /// group commit; run it until shutdown.
+    ///
+    /// `cache_bytes` bounds sled's page cache, the bulk of the daemon's
+    /// memory: resident memory is about this plus 40–60 MB, whatever the
+    /// number of invoices stored (see BENCHMARKS.md, "Store at scale").
+    /// sled's other settings stay at its defaults, which suit this load:
+    /// `Mode::LowSpace` (segments are rewritten early, keeping the disk
+    /// close to the live data), 512 KiB segments, and a background flush
+    /// every 500 ms, which only matters for the writes no `sync()` waits
+    /// for (cursors alone, audit lines alone).
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<Arc<Self>, StoreError> {
         let db = sled::Config::new()
             .path(dir)
             .cache_capacity(cache_bytes)
+            .mode(sled::Mode::LowSpace)
             .open()?;
         let tree = db.open_tree("lnpayd_v1")?;
         let last_seq = tree
             .get(keys::LAST_SEQUENCE)?
             .and_then(|v| keys::u64_value(&v))
             .unwrap_or(0);
+        migrate_records(&tree)?;
         build_due_index(&tree)?;
         build_status_index(&tree)?;
         let commit = GroupCommit::new(db.clone(), last_seq);
@@ -77,15 +91,40 @@ impl SledStore {
         &self.db
     }
 
-    fn get_json<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
-        self.tree.get(key)?.map(|v| decode(key, &v)).transpose()
+    fn invoice_at_key(&self, key: &[u8]) -> Result<Option<Invoice>, StoreError> {
+        self.tree.get(key)?.map(|v| invoice_at(key, &v)).transpose()
     }
 
     fn invoice_via_index(&self, index_key: &[u8]) -> Result<Option<Invoice>, StoreError> {
         match self.tree.get(index_key)? {
-            Some(id) => self.get_json(&keys::join(keys::INVOICE, &id)),
+            Some(id) => self.invoice_at_key(&keys::join(keys::INVOICE, &id)),
             None => Ok(None),
         }
+    }
+
+    /// A stored event, its invoice as it was then. `last` is the invoice
+    /// the previous event of a page was rebuilt from: events of one invoice
+    /// often come together.
+    fn event_at(
+        &self,
+        key: &[u8],
+        v: &[u8],
+        last: &mut Option<Invoice>,
+    ) -> Result<Event, StoreError> {
+        let seq = keys::u64_value(&key[keys::EVENT.len()..])
+            .ok_or_else(|| records::corrupt(key, "not an event key"))?;
+        let rec = match records::decode_event(key, seq, v)? {
+            StoredEvent::Full(e) => return Ok(*e),
+            StoredEvent::Delta(rec) => rec,
+        };
+        let current = match last.take().filter(|i| i.id == rec.invoice_id) {
+            Some(inv) => inv,
+            None => self
+                .invoice(&rec.invoice_id)?
+                .ok_or_else(|| records::corrupt(key, "the event's invoice is not stored"))?,
+        };
+        *last = Some(current.clone());
+        Ok(rec.rebuild(current))
     }
 
     fn append_locked<T: Appended>(
@@ -144,10 +183,10 @@ impl Store for SledStore {
         self.append_locked(|tx| {
             if let Some(rec) = idempotency {
                 let key = keys::join(keys::IDEMPOTENCY, rec.key.as_bytes());
-                if let Some(existing) = tx_json::<IdempotencyRecord>(tx, &key)? {
+                if let Some(existing) = tx_idempotency(tx, &key)? {
                     return Ok((Inserted::KeyTaken(existing), None));
                 }
-                tx.insert(key, encode(rec))?;
+                tx.insert(key, records::encode_idempotency(rec))?;
             }
             let hash_key = keys::join(keys::HASH, invoice.payment_hash.as_bytes());
             if tx.get(&hash_key)?.is_some() {
@@ -158,7 +197,7 @@ impl Store for SledStore {
             tx.insert(hash_key, invoice.id.as_bytes())?;
             tx.insert(
                 keys::join(keys::INVOICE, invoice.id.as_bytes()),
-                encode(invoice),
+                records::encode_invoice(invoice),
             )?;
             tx.insert(keys::join(keys::PENDING, invoice.id.as_bytes()), &[][..])?;
             tx.insert(keys::due(invoice.expires_at_ms, &invoice.id), &[][..])?;
@@ -181,11 +220,15 @@ impl Store for SledStore {
     }
 
     fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
-        self.get_json(&keys::join(keys::IDEMPOTENCY, key.as_bytes()))
+        let k = keys::join(keys::IDEMPOTENCY, key.as_bytes());
+        self.tree
+            .get(&k)?
+            .map(|v| idempotency_at(&k, &v))
+            .transpose()
     }
 
     fn invoice(&self, id: &str) -> Result<Option<Invoice>, StoreError> {
-        self.get_json(&keys::join(keys::INVOICE, id.as_bytes()))
+        self.invoice_at_key(&keys::join(keys::INVOICE, id.as_bytes()))
     }
 
     fn invoice_by_hash(&self, payment_hash: &str) -> Result<Option<Invoice>, StoreError> {
@@ -234,7 +277,7 @@ impl Store for SledStore {
     ) -> Result<Transitioned, StoreError> {
         let inv_key = keys::join(keys::INVOICE, invoice_id.as_bytes());
         self.append_locked(|tx| {
-            let Some(mut inv) = tx_json::<Invoice>(tx, &inv_key)? else {
+            let Some(mut inv) = tx_invoice(tx, &inv_key)? else {
                 return abort(StoreError::Corrupt {
                     key: invoice_id.to_string(),
                     detail: "transition on an invoice that is not stored".into(),
@@ -250,7 +293,7 @@ impl Store for SledStore {
             let Some(kind) = apply(&mut inv, change) else {
                 return Ok((not_applied(inv, change), None));
             };
-            tx.insert(inv_key.as_slice(), encode(&inv))?;
+            tx.insert(inv_key.as_slice(), records::encode_invoice(&inv))?;
             tx.remove(keys::status(before, invoice_id))?;
             tx.insert(keys::status(inv.status, invoice_id), &[][..])?;
             if before == InvoiceStatus::Pending {
@@ -270,12 +313,13 @@ impl Store for SledStore {
             return Ok(Vec::new());
         }
         let range = keys::event(after + 1)..=keys::event(durable);
+        let mut last = None;
         self.tree
             .range(range)
             .take(limit)
             .map(|item| {
                 let (k, v) = item?;
-                decode(&k, &v)
+                self.event_at(&k, &v, &mut last)
             })
             .collect()
     }
@@ -312,7 +356,9 @@ impl Store for SledStore {
         let mut batch = sled::Batch::default();
         for e in entries {
             let unique = self.wrote(self.db.generate_id().map_err(StoreError::from))?;
-            batch.insert(keys::audit(e.at_ms, unique), encode(e));
+            for (k, v) in audit_writes(keys::audit(e.at_ms, unique), e) {
+                batch.insert(k, v);
+            }
         }
         self.wrote(self.tree.apply_batch(batch).map_err(StoreError::from))
     }
@@ -330,12 +376,15 @@ impl Store for SledStore {
             .tree
             .range(keys::join(keys::AUDIT, &[])..keys::audit(audit_before_ms, 0))
         {
-            batch.remove(item?.0);
+            let (k, v) = item?;
+            for key in audit_removals(&k, &audit_at(&k, &v)?) {
+                batch.remove(key);
+            }
             pruned.audit_entries += 1;
         }
         for item in self.tree.scan_prefix(keys::IDEMPOTENCY) {
             let (k, v) = item?;
-            let rec: IdempotencyRecord = decode(&k, &v)?;
+            let rec = idempotency_at(&k, &v)?;
             if rec.created_at_ms < keys_before_ms {
                 batch.remove(k);
                 pruned.idempotency_keys += 1;
@@ -358,5 +407,7 @@ impl Store for SledStore {
     }
 }
 
+#[cfg(test)]
+mod migrate_tests;
 #[cfg(test)]
 mod tests;

@@ -60,6 +60,76 @@ pub async fn audit_pages_newest_first_with_filters(store: Arc<dyn Store>) {
     assert_eq!((at, more), (vec![1_004, 1_003], true));
 }
 
+/// Filtered pages through many entries that do not match, with time bounds,
+/// and nothing pruned comes back through a filter.
+pub async fn audit_filters_page_and_forget_what_is_pruned(store: Arc<dyn Store>) {
+    let entries: Vec<_> = (0..60u64)
+        .map(|i| {
+            let inv = format!("inv_{}", i % 10);
+            let provider = if i % 20 == 0 { "rare" } else { "lnd" };
+            audit(1_000 + i, Some(&inv), Some(provider))
+        })
+        .collect();
+    store.append_audit(&entries).unwrap();
+    let at = |q: &AuditQuery| {
+        let (rows, more) = store.audit_page(q).unwrap();
+        let at: Vec<u64> = rows.iter().map(|(_, e)| e.at_ms).collect();
+        (at, more, rows.last().map(|(c, _)| c.clone()))
+    };
+    let by_invoice = AuditQuery {
+        invoice_id: Some("inv_1".into()),
+        limit: 2,
+        ..Default::default()
+    };
+    let (first, more, last) = at(&by_invoice);
+    assert_eq!((first, more), (vec![1_051, 1_041], true));
+    let (next, more, _) = at(&AuditQuery {
+        before: last,
+        ..by_invoice.clone()
+    });
+    assert_eq!((next, more), (vec![1_031, 1_021], true));
+    let (bounded, more, _) = at(&AuditQuery {
+        since_ms: Some(1_011),
+        until_ms: Some(1_041),
+        limit: 10,
+        ..by_invoice.clone()
+    });
+    assert_eq!((bounded, more), (vec![1_031, 1_021, 1_011], false));
+    let rare = AuditQuery {
+        provider: Some("rare".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(at(&rare).0, vec![1_040, 1_020, 1_000]);
+    let both = AuditQuery {
+        invoice_id: Some("inv_0".into()),
+        ..rare.clone()
+    };
+    assert_eq!(at(&both).0, vec![1_040, 1_020, 1_000]);
+    let none = AuditQuery {
+        invoice_id: Some("inv_1".into()),
+        ..rare.clone()
+    };
+    assert_eq!(at(&none), (vec![], false, None));
+    let unknown = AuditQuery {
+        invoice_id: Some("inv_".into()),
+        ..Default::default()
+    };
+    assert_eq!(at(&unknown).0, Vec::<u64>::new(), "an id, not a prefix");
+
+    store.prune(0, 1_021).unwrap();
+    assert_eq!(at(&rare).0, vec![1_040]);
+    assert_eq!(
+        at(&AuditQuery {
+            limit: 10,
+            ..by_invoice
+        })
+        .0,
+        vec![1_051, 1_041, 1_031, 1_021],
+        "until 1021, exclusive"
+    );
+}
+
 pub async fn prune_drops_old_keys_and_audit(store: Arc<dyn Store>) {
     for (n, at) in [(1u64, 1_000u64), (2, 2_000), (3, 3_000)] {
         let inv = invoice(n, at, 9_000);

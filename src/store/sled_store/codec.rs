@@ -1,76 +1,55 @@
-//! Record encoding and the pieces every sled transaction is built from.
+//! Typed reads and writes of records, and the pieces every sled transaction
+//! is built from.
 
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 
 use crate::domain::{AuditEntry, Event, EventKind, Invoice};
-use crate::store::{keys, StoreError};
+use crate::store::records::{self, EventRecord};
+use crate::store::{keys, IdempotencyRecord, StoreError};
 
 pub type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+/// Keys and values to write together.
+pub type Writes = Vec<(Vec<u8>, Vec<u8>)>;
 
-/// Data dirs written before the due index existed: index every pending
-/// invoice once, in one batch with the marker, so a crash mid-way rebuilds it.
-pub fn build_due_index(tree: &sled::Tree) -> Result<(), StoreError> {
-    if tree.contains_key(keys::DUE_INDEX_BUILT)? {
-        return Ok(());
-    }
-    let mut batch = sled::Batch::default();
-    let mut count = 0usize;
-    for item in tree.scan_prefix(keys::PENDING) {
-        let (k, _) = item?;
-        let id = &k[keys::PENDING.len()..];
-        let inv_key = keys::join(keys::INVOICE, id);
-        if let Some(v) = tree.get(&inv_key)? {
-            let inv: Invoice = decode(&inv_key, &v)?;
-            batch.insert(keys::due(inv.expires_at_ms, &inv.id), &[][..]);
-            count += 1;
-        }
-    }
-    batch.insert(keys::DUE_INDEX_BUILT, &[][..]);
-    tree.apply_batch(batch)?;
-    tracing::info!(
-        pending = count,
-        "built the expiry index of an older data dir"
-    );
-    Ok(())
+/// The invoice under `key` (`i/<id>`).
+pub fn invoice_at(key: &[u8], v: &[u8]) -> Result<Invoice, StoreError> {
+    let id = std::str::from_utf8(&key[keys::INVOICE.len()..])
+        .map_err(|_| records::corrupt(key, "invoice id is not UTF-8"))?;
+    records::decode_invoice(key, id, v)
 }
 
-/// Data dirs written before the status index existed: index every invoice
-/// once, in bounded batches, the marker last, so a crash mid-way rebuilds it.
-pub fn build_status_index(tree: &sled::Tree) -> Result<(), StoreError> {
-    if tree.contains_key(keys::STATUS_INDEX_BUILT)? {
-        return Ok(());
-    }
-    let mut batch = sled::Batch::default();
-    let mut count = 0usize;
-    for item in tree.scan_prefix(keys::INVOICE) {
-        let (k, v) = item?;
-        let inv: Invoice = decode(&k, &v)?;
-        batch.insert(keys::status(inv.status, &inv.id), &[][..]);
-        count += 1;
-        if count % 10_000 == 0 {
-            tree.apply_batch(std::mem::take(&mut batch))?;
-        }
-    }
-    batch.insert(keys::STATUS_INDEX_BUILT, &[][..]);
-    tree.apply_batch(batch)?;
-    tracing::info!(
-        invoices = count,
-        "built the status index of an older data dir"
-    );
-    Ok(())
+/// The idempotency record under `key` (`k/<name>`).
+pub fn idempotency_at(key: &[u8], v: &[u8]) -> Result<IdempotencyRecord, StoreError> {
+    let name = String::from_utf8_lossy(&key[keys::IDEMPOTENCY.len()..]);
+    records::decode_idempotency(key, &name, v)
 }
 
-pub fn encode<T: Serialize>(v: &T) -> Vec<u8> {
-    serde_json::to_vec(v).expect("store records always serialise")
+/// The audit entry under `key` (`a/<time><unique>`).
+pub fn audit_at(key: &[u8], v: &[u8]) -> Result<AuditEntry, StoreError> {
+    let at = keys::audit_time(key).ok_or_else(|| records::corrupt(key, "not an audit key"))?;
+    records::decode_audit(key, at, v)
 }
 
-pub fn decode<T: DeserializeOwned>(key: &[u8], v: &[u8]) -> Result<T, StoreError> {
-    serde_json::from_slice(v).map_err(|e| StoreError::Corrupt {
-        key: String::from_utf8_lossy(key).into_owned(),
-        detail: e.to_string(),
-    })
+/// Every key an audit entry is written under: the entry, then its index
+/// entries (by invoice, by provider), which are empty.
+pub fn audit_writes(key: Vec<u8>, e: &AuditEntry) -> Writes {
+    let mut out = Vec::with_capacity(3);
+    if let Some(id) = &e.invoice_id {
+        out.push((keys::audit_index(keys::AUDIT_BY_INVOICE, id, &key), vec![]));
+    }
+    if let Some(p) = &e.provider {
+        out.push((keys::audit_index(keys::AUDIT_BY_PROVIDER, p, &key), vec![]));
+    }
+    out.push((key, records::encode_audit(e)));
+    out
+}
+
+/// The keys to remove with the audit entry under `key`.
+pub fn audit_removals(key: &[u8], e: &AuditEntry) -> Vec<Vec<u8>> {
+    audit_writes(key.to_vec(), e)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect()
 }
 
 pub fn unwrap_tx(e: TransactionError<StoreError>) -> StoreError {
@@ -84,14 +63,22 @@ pub fn abort<T>(e: StoreError) -> TxResult<T> {
     Err(ConflictableTransactionError::Abort(e))
 }
 
-pub fn tx_json<T: DeserializeOwned>(tx: &TransactionalTree, key: &[u8]) -> TxResult<Option<T>> {
+pub fn tx_invoice(tx: &TransactionalTree, key: &[u8]) -> TxResult<Option<Invoice>> {
     match tx.get(key)? {
-        Some(v) => decode(key, &v).map(Some).or_else(abort),
+        Some(v) => invoice_at(key, &v).map(Some).or_else(abort),
         None => Ok(None),
     }
 }
 
-/// Appends an event with the next sequence. Only called under the append lock.
+pub fn tx_idempotency(tx: &TransactionalTree, key: &[u8]) -> TxResult<Option<IdempotencyRecord>> {
+    match tx.get(key)? {
+        Some(v) => idempotency_at(key, &v).map(Some).or_else(abort),
+        None => Ok(None),
+    }
+}
+
+/// Appends an event with the next sequence: on disk only what changed, to
+/// the caller the whole event. Only called under the append lock.
 pub fn tx_append_event(
     tx: &TransactionalTree,
     kind: EventKind,
@@ -108,13 +95,18 @@ pub fn tx_append_event(
         occurred_at_ms: at_ms,
         invoice: invoice.clone(),
     };
-    tx.insert(keys::event(event.sequence), encode(&event))?;
+    tx.insert(
+        keys::event(event.sequence),
+        records::encode_event(&EventRecord::of(&event)),
+    )?;
     tx.insert(keys::LAST_SEQUENCE, &event.sequence.to_be_bytes())?;
     Ok(event)
 }
 
 pub fn tx_audit(tx: &TransactionalTree, entry: &AuditEntry) -> TxResult<()> {
     let unique = tx.generate_id()?;
-    tx.insert(keys::audit(entry.at_ms, unique), encode(entry))?;
+    for (k, v) in audit_writes(keys::audit(entry.at_ms, unique), entry) {
+        tx.insert(k, v)?;
+    }
     Ok(())
 }

@@ -1,9 +1,13 @@
 //! The range scans behind listing, the due index and the audit log.
 
-use super::codec::decode;
+use super::codec::{audit_at, invoice_at};
 use super::SledStore;
 use crate::domain::{AuditEntry, Invoice, InvoiceStatus};
 use crate::store::{keys, AuditCursor, AuditQuery, Due, ListQuery, Store, StoreError};
+
+/// Audit keys, newest first, each with its value when the scan read it.
+type AuditKeys<'a> =
+    Box<dyn Iterator<Item = Result<(Vec<u8>, Option<sled::IVec>), StoreError>> + 'a>;
 
 impl SledStore {
     pub(super) fn scan_list(&self, q: &ListQuery) -> Result<(Vec<Invoice>, bool), StoreError> {
@@ -56,7 +60,7 @@ impl SledStore {
         let mut out = Vec::with_capacity(q.limit.min(512));
         for item in self.tree.range(lower..upper).rev() {
             let (k, v) = item?;
-            let inv: Invoice = decode(&k, &v)?;
+            let inv = invoice_at(&k, &v)?;
             if out.len() == q.limit {
                 return Ok((out, true));
             }
@@ -110,6 +114,9 @@ impl SledStore {
         Ok(out)
     }
 
+    /// Newest first. With an invoice or a provider the page is read through
+    /// that index (the invoice's when both are given: it holds a handful of
+    /// entries), so a page costs the page however rare the match.
     pub(super) fn scan_audit(
         &self,
         q: &AuditQuery,
@@ -121,10 +128,52 @@ impl SledStore {
         if let Some(AuditCursor(before)) = &q.before {
             upper = upper.min(before.clone());
         }
+        if lower >= upper {
+            return Ok((vec![], false));
+        }
+        let index = match (&q.invoice_id, &q.provider) {
+            (Some(id), _) => Some(keys::audit_index_prefix(keys::AUDIT_BY_INVOICE, id)),
+            (None, Some(p)) => Some(keys::audit_index_prefix(keys::AUDIT_BY_PROVIDER, p)),
+            (None, None) => None,
+        };
+        // The audit keys in [lower, upper), newest first, with their value
+        // when the scan read it.
+        let keys: AuditKeys<'_> = match &index {
+            Some(prefix) => {
+                // The audit key's tail after the index's prefix; the
+                // end of the whole log is the end of the index's part.
+                let at = |k: &[u8]| match k.strip_prefix(keys::AUDIT) {
+                    Some(tail) => keys::join(prefix, tail),
+                    None => keys::prefix_end(prefix),
+                };
+                let n = prefix.len();
+                Box::new(
+                    self.tree
+                        .range(at(&lower)..at(&upper))
+                        .rev()
+                        .map(move |item| {
+                            let (k, _) = item?;
+                            Ok((keys::audit_key_of_index(n, &k), None))
+                        }),
+                )
+            }
+            None => Box::new(self.tree.range(lower..upper).rev().map(|item| {
+                let (k, v) = item?;
+                Ok((k.to_vec(), Some(v)))
+            })),
+        };
         let mut out = Vec::with_capacity(q.limit.min(1024));
-        for item in self.tree.range(lower..upper).rev() {
+        for item in keys {
             let (k, v) = item?;
-            let e: AuditEntry = decode(&k, &v)?;
+            let v = match v {
+                Some(v) => v,
+                // Pruned between the index read and this one.
+                None => match self.tree.get(&k)? {
+                    Some(v) => v,
+                    None => continue,
+                },
+            };
+            let e = audit_at(&k, &v)?;
             if q.invoice_id
                 .as_ref()
                 .is_some_and(|id| e.invoice_id.as_ref() != Some(id))
@@ -137,7 +186,7 @@ impl SledStore {
             if out.len() == q.limit {
                 return Ok((out, true));
             }
-            out.push((AuditCursor(k.to_vec()), e));
+            out.push((AuditCursor(k), e));
         }
         Ok((out, false))
     }

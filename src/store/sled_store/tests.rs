@@ -77,7 +77,10 @@ fn a_data_dir_from_before_the_indexes_gets_them_at_open() {
     let mut b_paid = b.clone();
     b_paid.status = InvoiceStatus::Paid;
     let b_key = keys::join(keys::INVOICE, b.id.as_bytes());
-    store.tree.insert(b_key, encode(&b_paid)).unwrap();
+    store
+        .tree
+        .insert(b_key, records::encode_invoice(&b_paid))
+        .unwrap();
     assert_eq!(listed(&store, InvoiceStatus::Pending), vec![a.id.clone()]);
     assert_eq!(due_ids(&store), vec![a.id]);
     assert!(!store

@@ -1,0 +1,375 @@
+//! The store at scale: the release lnpayd (`--dev`) driven to N stored
+//! invoices, then measured as an operator would see it.
+//!
+//! ```text
+//! cargo bench --bench scale_store                  # N = 1,000,000
+//! cargo bench --bench scale_store -- --quick       # N = 50,000
+//! cargo bench --bench scale_store -- --quick --compare /tmp/lnpayd-main
+//! ```
+//!
+//! Reports: create throughput per tenth of the run (per 100k at 1M); bytes
+//! on disk per invoice (each with its CREATED event and audit lines); RSS at
+//! N, and 5 s after a restart; restart-to-serving time; GetInvoice (by id, by
+//! external_ref) and ListInvoices (no filter, each status filter, a time
+//! range, status + time range, a status 5 invoices of N have) p50/p99 at c=8.
+//!
+//! `--compare PATH` first runs the same measurements against the lnpayd
+//! binary at PATH (say, a release build of main before a change), in a child
+//! of this bench, so both appear in one run on the same machine state.
+//!
+//! Knobs: `--n N` (overrides the size), `SCALE_CONCURRENCY` (creates in
+//! flight, default 64), `SCALE_QUERIES` (requests per read measurement,
+//! default 2,000). Data dirs live under `target/tmp` (the same disk as the
+//! build) and are removed at the end.
+
+mod common;
+use common::{cpu_model, env_num, loadavg};
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lnpayd::proto::get_invoice_request::Lookup;
+use lnpayd::proto::{
+    CreateInvoiceRequest, GetInvoiceRequest, InvoiceStatus, ListInvoicesRequest,
+    SimulatePaymentRequest,
+};
+use testkit::daemon::{create_req, Daemon, Invoices};
+
+/// Invoices paid: the rare status ListInvoices must find without a scan.
+const PAID: usize = 5;
+const READERS: usize = 8;
+const PAGE: u32 = 50;
+
+struct Args {
+    n: usize,
+    compare: Option<PathBuf>,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        n: 1_000_000,
+        compare: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--quick" => a.n = 50_000,
+            "--n" => a.n = it.next().and_then(|v| v.parse().ok()).expect("--n N"),
+            "--compare" => a.compare = Some(it.next().expect("--compare PATH").into()),
+            _ => {} // cargo's own (--bench)
+        }
+    }
+    a
+}
+
+fn main() {
+    let a = args();
+    let bin = std::env::var_os("SCALE_BIN").map(PathBuf::from);
+    if let Some(old) = &a.compare {
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--n", &a.n.to_string()])
+            .env("SCALE_BIN", old)
+            .status()
+            .expect("run the comparison");
+        assert!(status.success(), "the comparison run failed");
+    }
+    let label = match &bin {
+        Some(p) => {
+            testkit::daemon::set_lnpayd_bin(p);
+            p.display().to_string()
+        }
+        None => "this tree's release build".into(),
+    };
+    println!("\n## scale_store: N = {}, binary: {label}", a.n);
+    println!("cpu: {} x{}, load {}", cpu_model(), num_cpus(), loadavg());
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(run(a.n));
+}
+
+fn num_cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+async fn run(n: usize) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tmp");
+    std::fs::create_dir_all(&root).unwrap();
+    let tmp = tempfile::tempdir_in(root).unwrap();
+    let mut daemon = Daemon::start(tmp.path(), &[], &[]);
+
+    let ids = create_all(&daemon, n).await;
+    let admin = daemon.admin().await;
+    for i in 0..PAID {
+        let id = ids[(i + 1) * n / (PAID + 1)].clone();
+        let req = SimulatePaymentRequest { id, amount_msat: 0 };
+        admin.clone().simulate_payment(req).await.expect("pay");
+    }
+    // The group commit has written everything; let sled's background flush
+    // settle before the disk is measured.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let disk = dir_bytes(&daemon.datadir.join("store"));
+    println!(
+        "disk: {} MB, {:.0} bytes per invoice",
+        disk / 1_000_000,
+        disk as f64 / n as f64
+    );
+    println!("RSS at N: {} MB", rss_mb(&daemon.datadir));
+    reads(&daemon, &ids).await;
+
+    daemon.terminate();
+    let started = Instant::now();
+    daemon = Daemon::start(tmp.path(), &[], &[]);
+    let restart = started.elapsed();
+    let mut client = daemon.invoices().await;
+    let req = GetInvoiceRequest {
+        lookup: Some(Lookup::Id(ids[n / 2].clone())),
+    };
+    client.get_invoice(req).await.expect("serves after restart");
+    println!(
+        "restart to serving: {:.2} s (spawn to ready line; then one GetInvoice answered in {:.2} s total)",
+        restart.as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    println!("RSS 5 s after the restart: {} MB", rss_mb(&daemon.datadir));
+    reads(&daemon, &ids).await;
+    daemon.terminate();
+}
+
+/// Creates `n` invoices, `SCALE_CONCURRENCY` in flight, and prints the
+/// throughput of each tenth. Each has an external_ref `scale-<i>`.
+async fn create_all(daemon: &Daemon, n: usize) -> Vec<String> {
+    let concurrency = env_num("SCALE_CONCURRENCY", 64usize);
+    let step = (n / 10).max(1);
+    let next = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicUsize::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    let clients: Vec<Invoices> = {
+        let mut v = Vec::new();
+        for _ in 0..4 {
+            v.push(daemon.invoices().await);
+        }
+        v
+    };
+    for t in 0..concurrency {
+        let mut client = clients[t % clients.len()].clone();
+        let (next, done) = (next.clone(), done.clone());
+        tasks.spawn(async move {
+            let mut made = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    return made;
+                }
+                let req = CreateInvoiceRequest {
+                    external_ref: format!("scale-{i}"),
+                    ..create_req(1_000, "lnpayd scale benchmark invoice")
+                };
+                let inv = client.create_invoice(req).await.expect("create");
+                made.push((i, inv.into_inner().id));
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+    }
+    println!("| invoices stored | create/s in this tenth |");
+    println!("|---|---|");
+    let mut mark = (Instant::now(), 0usize);
+    while mark.1 < n {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let d = done.load(Ordering::Relaxed);
+        if d >= mark.1 + step || d == n {
+            let rate = (d - mark.1) as f64 / mark.0.elapsed().as_secs_f64();
+            println!("| {d} | {rate:.0} |");
+            mark = (Instant::now(), d);
+        }
+    }
+    let mut ids = vec![String::new(); n];
+    while let Some(made) = tasks.join_next().await {
+        for (i, id) in made.unwrap() {
+            ids[i] = id;
+        }
+    }
+    ids
+}
+
+/// p50/p99 of GetInvoice and of ListInvoices with each filter, at c=8.
+async fn reads(daemon: &Daemon, ids: &[String]) {
+    let queries = env_num("SCALE_QUERIES", 2_000usize);
+    let client = daemon.invoices().await;
+    let n = ids.len();
+    let ids = Arc::new(ids.to_vec());
+    // Creation times come from the ids (UUIDv7): a window of 1% of the run.
+    let first = created_ms(&ids[0]);
+    let span = created_ms(&ids[n - 1]).saturating_sub(first).max(100);
+    let window = move |seed: usize| {
+        let start = first + (seed as u64 * 7_919) % span;
+        (start, start + span / 100)
+    };
+    println!("| read (c={READERS}, {queries} requests) | p50 ms | p99 ms | rows/page |");
+    println!("|---|---|---|---|");
+    let by_id = move |i: usize| Lookup::Id(ids[(i * 104_729) % n].clone());
+    measure("GetInvoice by id", queries, &client, move |c, i| {
+        let lookup = by_id(i);
+        Box::pin(async move { get(c, lookup).await })
+    })
+    .await;
+    measure(
+        "GetInvoice by external_ref",
+        queries,
+        &client,
+        move |c, i| {
+            let lookup = Lookup::ExternalRef(format!("scale-{}", (i * 104_729) % n));
+            Box::pin(async move { get(c, lookup).await })
+        },
+    )
+    .await;
+    let lists: [(&str, Option<InvoiceStatus>, bool); 6] = [
+        ("ListInvoices, no filter", None, false),
+        (
+            "ListInvoices status=PENDING",
+            Some(InvoiceStatus::Pending),
+            false,
+        ),
+        (
+            "ListInvoices status=PAID (5 of N)",
+            Some(InvoiceStatus::Paid),
+            false,
+        ),
+        ("ListInvoices time range (1%)", None, true),
+        (
+            "ListInvoices PENDING + time range",
+            Some(InvoiceStatus::Pending),
+            true,
+        ),
+        (
+            "ListInvoices PAID + time range",
+            Some(InvoiceStatus::Paid),
+            true,
+        ),
+    ];
+    for (name, status, ranged) in lists {
+        let queries = queries / 4;
+        measure(name, queries, &client, move |mut c, i| {
+            let mut req = ListInvoicesRequest {
+                status: status.map_or(0, |s| s as i32),
+                page_size: PAGE,
+                ..Default::default()
+            };
+            if ranged {
+                let (from, to) = window(i);
+                req.created_after = Some(timestamp(from));
+                req.created_before = Some(timestamp(to));
+            }
+            Box::pin(async move {
+                let page = c.list_invoices(req).await.expect("list").into_inner();
+                page.invoices.len()
+            })
+        })
+        .await;
+    }
+}
+
+type Call = std::pin::Pin<Box<dyn std::future::Future<Output = usize> + Send>>;
+
+/// Runs `queries` calls of `call`, READERS at a time, and prints p50/p99.
+async fn measure(
+    name: &str,
+    queries: usize,
+    client: &Invoices,
+    call: impl Fn(Invoices, usize) -> Call + Send + Sync + 'static,
+) {
+    let call = Arc::new(call);
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..READERS {
+        let (client, call, next) = (client.clone(), call.clone(), next.clone());
+        tasks.spawn(async move {
+            let mut out = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= queries {
+                    return out;
+                }
+                let t = Instant::now();
+                let rows = call(client.clone(), i).await;
+                out.push((t.elapsed(), rows));
+            }
+        });
+    }
+    let mut all = Vec::new();
+    while let Some(r) = tasks.join_next().await {
+        all.extend(r.unwrap());
+    }
+    let rows = all.iter().map(|(_, r)| r).sum::<usize>() as f64 / all.len() as f64;
+    let mut lat: Vec<Duration> = all.into_iter().map(|(d, _)| d).collect();
+    lat.sort();
+    let at = |q: f64| lat[((lat.len() as f64 * q).ceil() as usize).clamp(1, lat.len()) - 1];
+    println!(
+        "| {name} | {:.2} | {:.2} | {rows:.1} |",
+        at(0.50).as_secs_f64() * 1e3,
+        at(0.99).as_secs_f64() * 1e3
+    );
+}
+
+async fn get(mut c: Invoices, lookup: Lookup) -> usize {
+    let req = GetInvoiceRequest {
+        lookup: Some(lookup),
+    };
+    c.get_invoice(req).await.expect("get");
+    1
+}
+
+fn created_ms(id: &str) -> u64 {
+    u64::from_str_radix(&id[4..16], 16).expect("a UUIDv7 invoice id")
+}
+
+fn timestamp(ms: u64) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: (ms / 1000) as i64,
+        nanos: ((ms % 1000) * 1_000_000) as i32,
+    }
+}
+
+/// Bytes the store's files take on disk (allocated blocks, as `du`).
+fn dir_bytes(dir: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let meta = entry.metadata().unwrap();
+        total += if meta.is_dir() {
+            dir_bytes(&entry.path())
+        } else {
+            meta.blocks() * 512
+        };
+    }
+    total
+}
+
+/// The resident memory of the lnpayd serving `datadir`, found through /proc
+/// by its command line.
+fn rss_mb(datadir: &Path) -> u64 {
+    let needle = datadir.to_string_lossy().to_string();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let path = entry.path();
+        let Ok(cmd) = std::fs::read(path.join("cmdline")) else {
+            continue;
+        };
+        let cmd = String::from_utf8_lossy(&cmd);
+        if !cmd.contains("lnpayd") || !cmd.split('\0').any(|a| a == needle) {
+            continue;
+        }
+        let status = std::fs::read_to_string(path.join("status")).unwrap_or_default();
+        if let Some(kb) = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            return kb / 1024;
+        }
+    }
+    panic!("no lnpayd process serving {needle}");
+}
