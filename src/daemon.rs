@@ -70,8 +70,8 @@ fn datadir_error(path: &Path) -> impl FnOnce(std::io::Error) -> DaemonError + '_
 }
 
 /// Called on SIGHUP to re-read the configuration and apply its log level;
-/// returns the level now in force.
-pub type ReloadLogLevel = Box<dyn Fn() -> Result<String, String> + Send + Sync>;
+/// returns the configuration read (the daemon reloads its catalog from it).
+pub type ReloadLogLevel = Box<dyn Fn() -> Result<Config, String> + Send + Sync>;
 
 pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(), DaemonError> {
     let signals = Signals::install().map_err(DaemonError::Signals)?;
@@ -163,16 +163,21 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
         prune_loop(store.clone(), config.clone(), shutdown.clone()),
     );
 
-    let app = Arc::new(App::new(
-        store.clone(),
-        router.clone(),
-        settler,
-        expiry,
-        config.limits(),
-        config.dev,
-        shutdown.clone(),
-        tasks.tracker(),
-    ));
+    let commerce = crate::checkout::commerce(&config);
+    let catalog = commerce.catalog.clone();
+    let app = Arc::new(
+        App::new(
+            store.clone(),
+            router.clone(),
+            settler,
+            expiry,
+            config.limits(),
+            config.dev,
+            shutdown.clone(),
+            tasks.tracker(),
+        )
+        .with_commerce(commerce),
+    );
 
     let listener =
         TcpListener::bind(config.listen)
@@ -227,6 +232,7 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
         signals,
         shutdown.clone(),
         tokens,
+        catalog,
         reload_log_level,
     ));
     let served = server.await;
@@ -303,6 +309,7 @@ async fn wait_for_signal(
     signals: Signals,
     shutdown: CancellationToken,
     tokens: Arc<Tokens>,
+    catalog: Arc<crate::catalog::Catalog>,
     reload_log_level: ReloadLogLevel,
 ) {
     let Signals {
@@ -316,8 +323,14 @@ async fn wait_for_signal(
             _ = int.recv() => { tracing::info!("SIGINT: shutting down"); break; }
             _ = hup.recv() => {
                 match reload_log_level() {
-                    Ok(level) => tracing::info!(%level, "SIGHUP: log level reloaded"),
-                    Err(e) => tracing::error!(error = %e, "SIGHUP: configuration not reloaded; the log level is unchanged"),
+                    Ok(fresh) => {
+                        tracing::info!(level = %fresh.log.level, "SIGHUP: log level reloaded");
+                        // Validated by the load: a bad catalog fails the whole reload above.
+                        let products = crate::catalog::products_from_config(&fresh.products).unwrap_or_default();
+                        tracing::info!(products = products.len(), "SIGHUP: catalog reloaded");
+                        catalog.replace(products);
+                    }
+                    Err(e) => tracing::error!(error = %e, "SIGHUP: configuration not reloaded; the log level and catalog are unchanged"),
                 }
                 match tokens.reload() {
                     Ok(()) => tracing::info!("SIGHUP: tokens reloaded"),

@@ -30,6 +30,12 @@ pub struct InvoicesApi {
     pub app: Arc<App>,
 }
 
+impl InvoicesApi {
+    fn links(&self) -> &crate::checkout::Links {
+        &self.app.commerce().links
+    }
+}
+
 fn required_id(id: String) -> Result<String, Status> {
     if id.is_empty() {
         return Err(invalid(Reason::IdRequired, "id", "set id"));
@@ -76,6 +82,9 @@ impl proto::invoices_server::Invoices for InvoicesApi {
             idempotency_key: r.idempotency_key,
             external_ref: r.external_ref,
             customer_email: r.customer_email,
+            product_id: r.product_id,
+            quantity: r.quantity,
+            success_url: (!r.success_url.is_empty()).then_some(r.success_url),
             ..Default::default()
         };
         match r.amount {
@@ -93,7 +102,7 @@ impl proto::invoices_server::Invoices for InvoicesApi {
             .create_invoice(p, rid)
             .await
             .map_err(|e| for_role(e, role))?;
-        Ok(Response::new(convert::invoice(inv)))
+        Ok(Response::new(convert::invoice(inv, self.links())))
     }
 
     async fn get_invoice(
@@ -114,6 +123,7 @@ impl proto::invoices_server::Invoices for InvoicesApi {
         };
         Ok(Response::new(convert::invoice(
             self.app.get_invoice(&lookup)?,
+            self.links(),
         )))
     }
 
@@ -179,7 +189,10 @@ impl proto::invoices_server::Invoices for InvoicesApi {
             _ => String::new(),
         };
         Ok(Response::new(proto::ListInvoicesResponse {
-            invoices: invoices.into_iter().map(convert::invoice).collect(),
+            invoices: invoices
+                .into_iter()
+                .map(|i| convert::invoice(i, self.links()))
+                .collect(),
             next_page_token,
         }))
     }
@@ -196,7 +209,7 @@ impl proto::invoices_server::Invoices for InvoicesApi {
             .cancel_invoice(&id, rid)
             .await
             .map_err(|e| for_role(e, role))?;
-        Ok(Response::new(convert::invoice(inv)))
+        Ok(Response::new(convert::invoice(inv, self.links())))
     }
 
     async fn wait_invoice(
@@ -222,6 +235,7 @@ impl proto::invoices_server::Invoices for InvoicesApi {
         let deadline = tokio::time::Instant::now() + wait;
         Ok(Response::new(convert::invoice(
             self.app.wait_invoice(&id, deadline).await?,
+            self.links(),
         )))
     }
 
@@ -253,8 +267,11 @@ impl proto::invoices_server::Invoices for InvoicesApi {
             invoice_id: Some(r.invoice_id).filter(|s| !s.is_empty()),
         };
         let rx = self.app.subscribe(r.after_sequence, filter)?;
-        let stream =
-            ReceiverStream::new(rx).map(|item| item.map(convert::event).map_err(Status::from));
+        let links = self.links().clone();
+        let stream = ReceiverStream::new(rx).map(move |item| {
+            item.map(|e| convert::event(e, &links))
+                .map_err(Status::from)
+        });
         Ok(Response::new(Box::pin(stream)))
     }
 }

@@ -3,8 +3,10 @@
 
 mod create;
 mod operate;
+mod sell;
 
 pub use operate::DaemonStatus;
+pub use sell::{Commerce, MAX_QUANTITY};
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -38,6 +40,7 @@ pub struct App {
     shutdown: CancellationToken,
     tasks: TaskTracker,
     key_locks: KeyLocks,
+    commerce: Commerce,
 }
 
 impl App {
@@ -63,7 +66,18 @@ impl App {
             shutdown,
             tasks,
             key_locks: KeyLocks::default(),
+            commerce: Commerce::default(),
         }
+    }
+
+    /// The catalog, its rates and the checkout links (none by default).
+    pub fn with_commerce(mut self, commerce: Commerce) -> Self {
+        self.commerce = commerce;
+        self
+    }
+
+    pub fn commerce(&self) -> &Commerce {
+        &self.commerce
     }
 
     /// The store's health as it changes: what `grpc.health.v1` follows.
