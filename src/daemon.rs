@@ -217,7 +217,13 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
     } else {
         None
     };
-    let server = tokio::spawn(api::serve(app, tokens.clone(), listener, shutdown.clone()));
+    let server = tokio::spawn(api::serve(
+        app,
+        tokens.clone(),
+        listener,
+        api::rate_limit::ApiLimits::new(&config.rate_limit),
+        shutdown.clone(),
+    ));
 
     let workers = tokio::runtime::Handle::current().metrics().num_workers();
     tracing::info!(%addr, metrics = ?metrics_addr, datadir = %datadir.display(), dev = config.dev, workers, "lnpayd ready");

@@ -5,6 +5,7 @@ use testkit::daemon as harness;
 
 mod catalog;
 mod fixture;
+mod limits;
 
 use std::path::{Path, PathBuf};
 
