@@ -163,7 +163,12 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
         prune_loop(store.clone(), config.clone(), shutdown.clone()),
     );
 
-    let commerce = crate::checkout::commerce(&config);
+    // Bound before the app exists: links to the page name its address.
+    let checkout = crate::checkout::bind(&config)
+        .await
+        .map_err(|(addr, source)| DaemonError::Listen { addr, source })?;
+    let checkout_addr = checkout.as_ref().map(|(_, a)| *a);
+    let commerce = crate::checkout::commerce(&config, checkout_addr);
     let catalog = commerce.catalog.clone();
     let app = Arc::new(
         App::new(
@@ -217,6 +222,18 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
     } else {
         None
     };
+    if let Some((l, _)) = checkout {
+        tasks.spawn(
+            "checkout",
+            crate::checkout::server::serve(
+                l,
+                app.clone(),
+                config.rate_limit.checkout,
+                shutdown.clone(),
+                tasks.tracker(),
+            ),
+        );
+    }
     let server = tokio::spawn(api::serve(
         app,
         tokens.clone(),
@@ -227,7 +244,7 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
 
     let workers = tokio::runtime::Handle::current().metrics().num_workers();
     tracing::info!(%addr, metrics = ?metrics_addr, datadir = %datadir.display(), dev = config.dev, workers, "lnpayd ready");
-    announce(&config, addr, metrics_addr);
+    announce(&config, addr, metrics_addr, checkout_addr);
     crate::systemd::notify_ready();
     tasks.spawn(
         "systemd_watchdog",
@@ -267,7 +284,12 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
 }
 
 /// The line tests and scripts wait for, and, in dev mode, where to start.
-fn announce(config: &Config, addr: std::net::SocketAddr, metrics: Option<std::net::SocketAddr>) {
+fn announce(
+    config: &Config,
+    addr: std::net::SocketAddr,
+    metrics: Option<std::net::SocketAddr>,
+    checkout: Option<std::net::SocketAddr>,
+) {
     let mut out = std::io::stdout().lock();
     if config.dev {
         let dir = config.datadir.display();
@@ -281,11 +303,14 @@ fn announce(config: &Config, addr: std::net::SocketAddr, metrics: Option<std::ne
              -d '{{\"amount_sat\": 1000, \"description\": \"coffee\"}}' {addr} lnpayd.v1.Invoices/CreateInvoice"
         );
     }
-    match metrics {
-        Some(m) => writeln!(out, "lnpayd ready: grpc={addr} metrics={m}"),
-        None => writeln!(out, "lnpayd ready: grpc={addr}"),
+    let mut ready = format!("lnpayd ready: grpc={addr}");
+    if let Some(m) = metrics {
+        ready.push_str(&format!(" metrics={m}"));
     }
-    .ok();
+    if let Some(c) = checkout {
+        ready.push_str(&format!(" checkout=http://{c}"));
+    }
+    writeln!(out, "{ready}").ok();
     let _ = out.flush();
 }
 

@@ -1,15 +1,45 @@
 //! Payment links and the hosted checkout page: what a shop shows a payer
 //! instead of rendering its own QR code and waiting page.
 
+mod page;
+pub mod server;
+
+use std::net::SocketAddr;
+
 /// The catalog, its rate sources and the links, as the configuration sets them.
-pub fn commerce(config: &crate::config::Config) -> crate::app::Commerce {
+/// The page's listener: `[checkout] listen`, or 127.0.0.1 on a free port
+/// in dev mode; None when checkout is off.
+pub async fn bind(
+    config: &crate::config::Config,
+) -> Result<Option<(tokio::net::TcpListener, SocketAddr)>, (SocketAddr, std::io::Error)> {
+    let dev = || "127.0.0.1:0".parse().expect("valid address");
+    let Some(addr) = config.checkout.listen.or_else(|| config.dev.then(dev)) else {
+        return Ok(None);
+    };
+    let l = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| (addr, e))?;
+    let bound = l.local_addr().map_err(|e| (addr, e))?;
+    Ok(Some((l, bound)))
+}
+
+/// `public_url` defaults to the listener's own address (dev mode, tests).
+pub fn commerce(
+    config: &crate::config::Config,
+    listening: Option<SocketAddr>,
+) -> crate::app::Commerce {
+    let public_url = config
+        .checkout
+        .public_url
+        .clone()
+        .or_else(|| listening.map(|a| format!("http://{a}")));
     let products = crate::catalog::products_from_config(&config.products)
         .expect("Config::load validated the catalog");
     crate::app::Commerce {
         catalog: std::sync::Arc::new(crate::catalog::Catalog::new(products)),
         rates: std::sync::Arc::new(crate::rates::Rates::new(config.rates.clone())),
         links: Links::new(
-            config.checkout.public_url.as_deref(),
+            public_url.as_deref(),
             &config.checkout.allowed_redirect_origins,
         ),
     }

@@ -3,6 +3,7 @@
 
 use testkit::daemon as harness;
 
+mod browser;
 mod catalog;
 mod fixture;
 mod limits;
