@@ -7,21 +7,50 @@ pub mod server;
 use std::net::SocketAddr;
 
 /// The catalog, its rate sources and the links, as the configuration sets them.
-/// The page's listener: `[checkout] listen`, or 127.0.0.1 on a free port
-/// in dev mode; None when checkout is off.
+/// The page's listener: `[checkout] listen`, or in dev mode 127.0.0.1 on
+/// the port it had last time (kept in the data dir, so links handed out
+/// before a restart still open), else a free one. None when checkout is off.
 pub async fn bind(
     config: &crate::config::Config,
 ) -> Result<Option<(tokio::net::TcpListener, SocketAddr)>, (SocketAddr, std::io::Error)> {
-    let dev = || "127.0.0.1:0".parse().expect("valid address");
-    let Some(addr) = config.checkout.listen.or_else(|| config.dev.then(dev)) else {
-        return Ok(None);
+    let bound = |l: tokio::net::TcpListener, addr| {
+        let a = l.local_addr().map_err(|e| (addr, e))?;
+        Ok(Some((l, a)))
     };
-    let l = tokio::net::TcpListener::bind(addr)
+    if let Some(addr) = config.checkout.listen {
+        let l = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| (addr, e))?;
+        return bound(l, addr);
+    }
+    if !config.dev {
+        return Ok(None);
+    }
+    let remembered = config.datadir.join(DEV_ADDR_FILE);
+    let last: Option<SocketAddr> = std::fs::read_to_string(&remembered)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .filter(|a: &SocketAddr| a.ip().is_loopback());
+    if let Some(addr) = last {
+        if let Ok(l) = tokio::net::TcpListener::bind(addr).await {
+            return bound(l, addr);
+        }
+    }
+    let any: SocketAddr = "127.0.0.1:0".parse().expect("valid address");
+    let l = tokio::net::TcpListener::bind(any)
         .await
-        .map_err(|e| (addr, e))?;
-    let bound = l.local_addr().map_err(|e| (addr, e))?;
-    Ok(Some((l, bound)))
+        .map_err(|e| (any, e))?;
+    let result = bound(l, any)?;
+    if let Some((_, a)) = &result {
+        if let Err(e) = std::fs::write(&remembered, a.to_string()) {
+            tracing::warn!(error = %e, "cannot remember the dev checkout address");
+        }
+    }
+    Ok(result)
 }
+
+/// Where dev mode keeps its checkout address between runs.
+const DEV_ADDR_FILE: &str = "checkout.addr";
 
 /// `public_url` defaults to the listener's own address (dev mode, tests).
 pub fn commerce(

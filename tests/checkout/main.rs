@@ -7,6 +7,7 @@ mod browser;
 mod catalog;
 mod fixture;
 mod limits;
+mod page;
 
 use std::path::{Path, PathBuf};
 
