@@ -18,7 +18,6 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -30,6 +29,8 @@ use crate::error::Error;
 use crate::events::EventFilter;
 
 type Body = UnsyncBoxBody<Bytes, Infallible>;
+
+const KEEPALIVE: Duration = Duration::from_secs(15);
 
 /// Scripts and styles from this origin only, no inline code, no framing, no
 /// forms, no plugins: the page needs nothing more.
@@ -72,6 +73,13 @@ fn not_found() -> Response<Body> {
 fn invoice_id(s: &str) -> Option<&str> {
     let hex = s.strip_prefix("inv_")?;
     (hex.len() == 32 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))).then_some(s)
+}
+
+fn status_frame(s: InvoiceStatus) -> Result<Frame<Bytes>, Infallible> {
+    Ok(Frame::data(Bytes::from(format!(
+        "event: status\ndata: {}\n\n",
+        page::status_name(s)
+    ))))
 }
 
 struct Checkout {
@@ -150,34 +158,32 @@ impl Checkout {
     /// `event: status` with the status name, now and on every change, until
     /// the invoice leaves PENDING.
     fn events(&self, id: &str, now: InvoiceStatus, after: u64) -> Response<Body> {
-        let frame = |s: InvoiceStatus| {
-            Ok::<_, Infallible>(Frame::data(Bytes::from(format!(
-                "event: status\ndata: {}\n\n",
-                page::status_name(s)
-            ))))
-        };
-        let first = futures::stream::once(async move { frame(now) });
+        let first = futures::stream::once(async move { status_frame(now) });
         let live = if now == InvoiceStatus::Pending {
             let filter = EventFilter {
                 kinds: Vec::new(),
                 invoice_id: Some(id.to_string()),
             };
             match self.app.subscribe(after, filter) {
-                Ok(rx) => ReceiverStream::new(rx)
-                    .take_while(|e| {
-                        // An error ends the stream; EventSource reconnects and reads the state again.
-                        futures::future::ready(e.is_ok())
-                    })
-                    .filter_map(|e| async move { e.ok() })
-                    .map(|e| e.invoice.status)
-                    .scan(false, |done, s| {
-                        // Up to and including the first status that is final.
-                        let out = (!*done).then_some(s);
-                        *done = s != InvoiceStatus::Pending;
-                        futures::future::ready(out)
-                    })
-                    .map(frame)
-                    .boxed(),
+                // Up to and including the first final status. An error ends
+                // the stream: EventSource reconnects and reads the state again.
+                // A comment every KEEPALIVE keeps proxies from closing an idle stream.
+                Ok(rx) => futures::stream::unfold(Some(rx), |rx| async move {
+                    let mut rx = rx?;
+                    tokio::select! {
+                        e = rx.recv() => match e {
+                            Some(Ok(e)) => {
+                                let s = e.invoice.status;
+                                Some((status_frame(s), (s == InvoiceStatus::Pending).then_some(rx)))
+                            }
+                            _ => None,
+                        },
+                        _ = tokio::time::sleep(KEEPALIVE) => {
+                            Some((Ok(Frame::data(Bytes::from_static(b": keepalive\n\n"))), Some(rx)))
+                        }
+                    }
+                })
+                .boxed(),
                 Err(_) => futures::stream::empty().boxed(),
             }
         } else {

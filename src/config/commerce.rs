@@ -196,3 +196,46 @@ impl super::Config {
         errors
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::Config;
+    use super::*;
+
+    #[test]
+    fn every_bad_commerce_key_is_named() {
+        let mut c = Config {
+            products: vec![ProductConfig {
+                id: "x y".into(),
+                name: "X".into(),
+                amount: Some("1.001".into()),
+                currency: Some("eur".into()),
+                ..Default::default()
+            }],
+            ..Config::default()
+        };
+        c.rates.min_sources = 4;
+        c.rates.cache_secs = 600;
+        c.checkout.public_url = Some("ftp://pay.example".into());
+        c.checkout.allowed_redirect_origins = vec!["shop.example".into()];
+        c.rate_limit.invoice = Some(Quota {
+            per_second: 0,
+            burst: 1,
+        });
+        let keys: Vec<String> = c.commerce_problems().into_iter().map(|p| p.key).collect();
+        assert_eq!(
+            keys,
+            [
+                "products[0].id",
+                "products[0].amount",
+                "products[0].currency",
+                "rates.min_sources",
+                "rates.cache_secs",
+                "checkout.public_url",
+                "checkout.allowed_redirect_origins[0]",
+                "rate_limit.invoice",
+            ]
+        );
+        assert!(Config::default().commerce_problems().is_empty());
+    }
+}

@@ -176,6 +176,19 @@ async fn a_eur_price_uses_the_median_of_the_sources_and_a_stale_rate_is_refused(
         .all(|s| !s.ok && s.last_error.contains("503")));
     // The sat product still sells.
     inv.create_invoice(by_product("dazbox", 1)).await.unwrap();
+
+    let metrics = reqwest::get(format!("http://{}/metrics", d.metrics.as_ref().unwrap()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for sample in [
+        r#"lnpayd_exchange_rate_fetches_total{name="kraken",outcome="ok"}"#,
+        r#"lnpayd_exchange_rate_fetches_total{name="coinbase",outcome="error"}"#,
+    ] {
+        assert!(metrics.contains(sample), "{sample} missing:\n{metrics}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
