@@ -6,6 +6,7 @@ for a line on stdin (the test has paid the invoice) and checks that the
 page turns paid and redirects to SUCCESS_URL within 2 s without a reload.
 Exits non-zero with a message on any failure.
 """
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -87,6 +88,7 @@ def main():
         print("OK", flush=True)
     finally:
         driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 if __name__ == "__main__":
