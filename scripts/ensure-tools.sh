@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install/verify the external tools lnpayd's tests and benchmarks need.
-# Usage: scripts/ensure-tools.sh protoc|grpcurl|lnbits|promparser|browser|all
+# Usage: scripts/ensure-tools.sh protoc|grpcurl|lnbits|promparser|webhooks|browser|all
 # Everything goes under <repo>/.tools/ (protoc may come from apt: see README).
 set -euo pipefail
 
@@ -12,6 +12,9 @@ PROMPARSER_SPEC="prometheus-client==0.26.0"
 # The checkout page's browser test: Debian's Chromium and chromedriver,
 # zbarimg to read the QR code off a screenshot, Selenium to drive them.
 SELENIUM_SPEC="selenium==4.27.1"
+# Standard Webhooks' own verifiers, for the receivers tests/webhooks runs
+# (Python from PyPI; the npm one is pinned by tests/webhooks/receivers/node/package-lock.json).
+WEBHOOKS_PY_SPEC="standardwebhooks==1.1.0"
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 TOOLS="$REPO/.tools"
@@ -177,9 +180,37 @@ ensure_browser() {
     log "browser ok ($(rel "$venv") $SELENIUM_SPEC)"
 }
 
+# The webhook receivers' verifiers: a venv with standardwebhooks (PyPI), and
+# node_modules from tests/webhooks/receivers/node's lockfile (npm ci).
+ensure_webhooks() {
+    local venv="$TOOLS/webhooks-venv" stamp="$TOOLS/webhooks-venv/.ensure-tools-stamp"
+    if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$WEBHOOKS_PY_SPEC" ]; then
+        log "webhooks python ok ($(rel "$venv") $WEBHOOKS_PY_SPEC)"
+    else
+        rm -rf "$venv"
+        python3 -m venv "$venv" || die "webhooks: venv creation failed (Debian: apt-get install python3-venv)"
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check "$WEBHOOKS_PY_SPEC" || die "webhooks: pip install failed"
+        "$venv/bin/python" -c 'from standardwebhooks.webhooks import Webhook' || die "webhooks: import failed"
+        echo "$WEBHOOKS_PY_SPEC" >"$stamp"
+        log "webhooks python ok ($(rel "$venv") $WEBHOOKS_PY_SPEC)"
+    fi
+    local src="$REPO/tests/webhooks/receivers/node" dst="$TOOLS/webhooks-node" want
+    command -v npm >/dev/null 2>&1 || die "webhooks: npm not found (Node.js 20 or later)"
+    want="$(cat "$src/package-lock.json")"
+    if [ -d "$dst/node_modules" ] && [ -f "$dst/package-lock.json" ] && [ "$(cat "$dst/package-lock.json")" = "$want" ]; then
+        log "webhooks node ok ($(rel "$dst"))"
+        return
+    fi
+    rm -rf "$dst"
+    mkdir -p "$dst"
+    cp "$src/package.json" "$src/package-lock.json" "$dst/"
+    (cd "$dst" && npm ci --silent --no-audit --no-fund) || die "webhooks: npm ci failed"
+    log "webhooks node ok ($(rel "$dst"))"
+}
+
 case "${1:-}" in
-    protoc | grpcurl | lnbits | promparser | browser | all) ;;
-    *) echo "usage: $0 protoc|grpcurl|lnbits|promparser|browser|all" >&2; exit 2 ;;
+    protoc | grpcurl | lnbits | promparser | webhooks | browser | all) ;;
+    *) echo "usage: $0 protoc|grpcurl|lnbits|promparser|webhooks|browser|all" >&2; exit 2 ;;
 esac
 
 # Serialise concurrent runs (e.g. parallel test binaries) so they don't build into the same place.
@@ -195,6 +226,7 @@ case "$1" in
     lnbits) ensure_lnbits ;;
     promparser) ensure_promparser ;;
     browser) ensure_browser ;;
-    all) ensure_protoc; ensure_grpcurl; ensure_lnbits; ensure_promparser; ensure_browser ;;
-    *) echo "usage: $0 protoc|grpcurl|lnbits|promparser|browser|all" >&2; exit 2 ;;
+    webhooks) ensure_webhooks ;;
+    all) ensure_protoc; ensure_grpcurl; ensure_lnbits; ensure_promparser; ensure_webhooks; ensure_browser ;;
+    *) echo "usage: $0 protoc|grpcurl|lnbits|promparser|webhooks|browser|all" >&2; exit 2 ;;
 esac

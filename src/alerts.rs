@@ -31,6 +31,8 @@ pub enum AlertName {
     SlowCall,
     ProviderDown,
     StreamDown,
+    /// A webhook endpoint failed for `webhooks.disable_after_secs` and was disabled.
+    WebhookEndpointDisabled,
 }
 
 impl AlertName {
@@ -40,6 +42,7 @@ impl AlertName {
             Self::SlowCall => "slow_call",
             Self::ProviderDown => "provider_down",
             Self::StreamDown => "stream_down",
+            Self::WebhookEndpointDisabled => "webhook_endpoint_disabled",
         }
     }
 }
@@ -232,6 +235,41 @@ pub async fn run(
             }
         }
     }
+}
+
+/// Raises an alert that no evaluator watches (a webhook endpoint disabled
+/// after failing too long): the same log line and, when configured, the same
+/// webhook as the evaluated ones. `subject` takes the provider's place.
+pub fn raise_now(
+    cfg: &AlertsConfig,
+    alert: AlertName,
+    subject: &str,
+    detail: String,
+    tasks: &TaskTracker,
+    shutdown: &CancellationToken,
+) {
+    tracing::warn!(alert = alert.as_str(), state = AlertState::Raised.as_str(), provider = %subject, detail = %detail, "alert");
+    let Some(url) = cfg.webhook_url.clone() else {
+        return;
+    };
+    let a = Alert {
+        alert,
+        provider: subject.to_string(),
+        state: AlertState::Raised,
+        text: format!("lnpayd alert {} on {subject}: {detail}", alert.as_str()),
+        detail,
+    };
+    let (attempts, shutdown) = (cfg.webhook_attempts, shutdown.clone());
+    tasks.spawn(async move {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("a default client builds");
+        tokio::select! {
+            _ = deliver(&client, url.expose(), &a, attempts) => {}
+            _ = shutdown.cancelled() => {}
+        }
+    });
 }
 
 /// POSTs one alert, retrying failures with capped exponential backoff. The

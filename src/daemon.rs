@@ -40,6 +40,8 @@ pub enum DaemonError {
     NoProvider,
     #[error(transparent)]
     Provider(#[from] crate::providers::SetupError),
+    #[error("webhooks: {0}")]
+    Webhooks(#[from] crate::webhooks::WebhookError),
     #[error("gRPC server: {0}")]
     Server(#[from] tonic::transport::Error),
     #[error(transparent)]
@@ -163,6 +165,23 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
         prune_loop(store.clone(), config.clone(), shutdown.clone()),
     );
 
+    let webhooks = crate::webhooks::Webhooks::new(
+        sled.clone(),
+        config.webhooks.clone(),
+        config.dev,
+        config.alerts.clone(),
+        shutdown.clone(),
+        tasks.clone(),
+    );
+    webhooks.start().await?;
+    tasks.spawn(
+        "webhook_pruner",
+        webhooks.clone().prune_loop(
+            Duration::from_secs(config.retention.audit_secs),
+            Duration::from_secs(config.retention.prune_interval_secs),
+        ),
+    );
+
     // Bound before the app exists: links to the page name its address.
     let checkout = crate::checkout::bind(&config)
         .await
@@ -178,8 +197,10 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
             expiry,
             config.limits(),
             config.dev,
+            config.events.max_streams,
             shutdown.clone(),
             tasks.tracker(),
+            webhooks,
         )
         .with_commerce(commerce),
     );

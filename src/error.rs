@@ -43,6 +43,8 @@ pub enum Error {
     ProductNotFound(String),
     #[error(transparent)]
     RateUnavailable(#[from] crate::rates::RateError),
+    #[error("{max} event streams are open, the most events.max_streams allows")]
+    StreamLimit { max: usize },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -130,6 +132,21 @@ reasons! {
     SuccessUrlNotAllowed = "SUCCESS_URL_NOT_ALLOWED",
     RateUnavailable = "RATE_UNAVAILABLE",
     RateLimited = "RATE_LIMITED",
+    // Webhooks.
+    UrlRequired = "URL_REQUIRED",
+    UrlTooLong = "URL_TOO_LONG",
+    InvalidDeliveryState = "INVALID_DELIVERY_STATE",
+    TargetRequired = "TARGET_REQUIRED",
+    WebhookEndpointNotFound = "WEBHOOK_ENDPOINT_NOT_FOUND",
+    WebhookDeliveryNotFound = "WEBHOOK_DELIVERY_NOT_FOUND",
+    WebhookEndpointFromConfig = "WEBHOOK_ENDPOINT_FROM_CONFIG",
+    WebhookUrlInvalid = "WEBHOOK_URL_INVALID",
+    WebhookUrlNotHttps = "WEBHOOK_URL_NOT_HTTPS",
+    WebhookUrlLoopback = "WEBHOOK_URL_LOOPBACK",
+    WebhookUrlPrivateAddress = "WEBHOOK_URL_PRIVATE_ADDRESS",
+    WebhookUrlUnresolvable = "WEBHOOK_URL_UNRESOLVABLE",
+    // Event streams.
+    StreamLimitReached = "STREAM_LIMIT_REACHED",
 }
 
 impl std::fmt::Display for Reason {

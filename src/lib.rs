@@ -2,7 +2,7 @@
 //!
 //! A payment's path reads in three files: a provider reports a settlement
 //! (`providers/`), `settlement/` applies it to the store in one transaction,
-//! and `events.rs` fans the durable event out to subscribers.
+//! and `events/` fans the durable event out to the subscribers it concerns.
 
 // tonic's service traits fix `tonic::Status` (176 bytes) as the error type;
 // boxing it in our helpers would only add conversions at every call site.
@@ -28,6 +28,7 @@ pub mod store;
 pub mod systemd;
 pub mod tasks;
 pub mod time;
+pub mod webhooks;
 
 /// Code generated from `proto/lnpayd/v1`.
 pub mod proto {

@@ -78,6 +78,7 @@ pub struct Metrics {
     pub subscribers: Gauge,
     rate_fetches: Family<CommerceLabels, Counter>,
     rate_limited: Family<CommerceLabels, Counter>,
+    pub streams_refused: Counter,
     circuit: Family<ProviderLabel, Gauge>,
     up: Family<ProviderLabel, Gauge>,
     stream_connected: Family<ProviderLabel, Gauge>,
@@ -102,6 +103,7 @@ impl Metrics {
             subscribers: Gauge::default(),
             rate_fetches: Family::default(),
             rate_limited: Family::default(),
+            streams_refused: Counter::default(),
             circuit: Family::default(),
             up: Family::default(),
             stream_connected: Family::default(),
@@ -140,8 +142,13 @@ impl Metrics {
         );
         registry.register(
             "event_subscribers",
-            "Open SubscribeEvents streams",
+            "Open event streams (SubscribeEvents and WaitInvoice)",
             m.subscribers.clone(),
+        );
+        registry.register(
+            "event_streams_refused",
+            "Event streams refused because events.max_streams were open",
+            m.streams_refused.clone(),
         );
         registry.register(
             "provider_circuit_state",
@@ -175,6 +182,7 @@ impl Metrics {
             })
             .set(1);
         registry.register("build_info", "lnpayd's version", build);
+        crate::webhooks::metrics::register(&mut registry);
         Self { registry, ..m }
     }
 

@@ -22,10 +22,10 @@ impl proto::admin_server::Admin for AdminApi {
         &self,
         _req: Request<proto::GetStatusRequest>,
     ) -> Result<Response<proto::GetStatusResponse>, Status> {
-        Ok(Response::new(convert::daemon_status(
-            self.app.status(),
-            self.app.commerce().rates.health(),
-        )))
+        let mut status =
+            convert::daemon_status(self.app.status(), self.app.commerce().rates.health());
+        status.webhooks = super::webhooks::statuses(&self.app);
+        Ok(Response::new(status))
     }
 
     async fn simulate_payment(
@@ -136,5 +136,61 @@ impl proto::admin_server::Admin for AdminApi {
         Ok(Response::new(proto::ListProductsResponse {
             products: products.into_iter().map(convert::product).collect(),
         }))
+    }
+
+    async fn create_webhook_endpoint(
+        &self,
+        req: Request<proto::CreateWebhookEndpointRequest>,
+    ) -> Result<Response<proto::CreateWebhookEndpointResponse>, Status> {
+        super::webhooks::create(&self.app, req).await
+    }
+
+    async fn list_webhook_endpoints(
+        &self,
+        req: Request<proto::ListWebhookEndpointsRequest>,
+    ) -> Result<Response<proto::ListWebhookEndpointsResponse>, Status> {
+        super::webhooks::list(&self.app, req).await
+    }
+
+    async fn get_webhook_endpoint(
+        &self,
+        req: Request<proto::GetWebhookEndpointRequest>,
+    ) -> Result<Response<proto::WebhookEndpoint>, Status> {
+        super::webhooks::get(&self.app, req).await
+    }
+
+    async fn update_webhook_endpoint(
+        &self,
+        req: Request<proto::UpdateWebhookEndpointRequest>,
+    ) -> Result<Response<proto::WebhookEndpoint>, Status> {
+        super::webhooks::update(&self.app, req).await
+    }
+
+    async fn delete_webhook_endpoint(
+        &self,
+        req: Request<proto::DeleteWebhookEndpointRequest>,
+    ) -> Result<Response<proto::DeleteWebhookEndpointResponse>, Status> {
+        super::webhooks::delete(&self.app, req).await
+    }
+
+    async fn rotate_webhook_secret(
+        &self,
+        req: Request<proto::RotateWebhookSecretRequest>,
+    ) -> Result<Response<proto::RotateWebhookSecretResponse>, Status> {
+        super::webhooks::rotate(&self.app, req).await
+    }
+
+    async fn list_webhook_deliveries(
+        &self,
+        req: Request<proto::ListWebhookDeliveriesRequest>,
+    ) -> Result<Response<proto::ListWebhookDeliveriesResponse>, Status> {
+        super::webhooks::deliveries(&self.app, req).await
+    }
+
+    async fn redeliver_webhook(
+        &self,
+        req: Request<proto::RedeliverWebhookRequest>,
+    ) -> Result<Response<proto::RedeliverWebhookResponse>, Status> {
+        super::webhooks::redeliver(&self.app, req).await
     }
 }

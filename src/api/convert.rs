@@ -133,6 +133,8 @@ pub fn daemon_status(s: DaemonStatus, rates: Vec<SourceHealth>) -> proto::GetSta
         started_at: Some(to_timestamp(s.started_at_ms)),
         store: Some(super::store_health::status(&s.store)),
         rate_sources: rates.into_iter().map(rate_source).collect(),
+        // Filled by the admin service from the webhook module.
+        webhooks: Vec::new(),
     }
 }
 

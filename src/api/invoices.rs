@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::Stream;
-use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status};
 
@@ -266,10 +265,10 @@ impl proto::invoices_server::Invoices for InvoicesApi {
             kinds,
             invoice_id: Some(r.invoice_id).filter(|s| !s.is_empty()),
         };
-        let rx = self.app.subscribe(r.after_sequence, filter)?;
+        let events = self.app.subscribe(r.after_sequence, filter)?;
         let links = self.links().clone();
-        let stream = ReceiverStream::new(rx).map(move |item| {
-            item.map(|e| convert::event(e, &links))
+        let stream = events.map(move |item| {
+            item.map(|e| convert::event(Arc::unwrap_or_clone(e), &links))
                 .map_err(Status::from)
         });
         Ok(Response::new(Box::pin(stream)))

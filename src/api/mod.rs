@@ -3,12 +3,13 @@
 
 pub mod admin;
 pub mod auth;
-mod convert;
+pub(crate) mod convert;
 pub mod invoices;
 pub mod rate_limit;
 pub mod request_id;
 pub mod status;
 mod store_health;
+mod webhooks;
 
 use std::sync::Arc;
 

@@ -202,6 +202,15 @@ impl From<Error> for Status {
                     HashMap::new(),
                 )
             }
+            Error::StreamLimit { max } => {
+                tracing::warn!(max, "event stream refused: events.max_streams reached");
+                status(
+                    Code::ResourceExhausted,
+                    Reason::StreamLimitReached,
+                    msg,
+                    meta([("max_streams", max.to_string())]),
+                )
+            }
         }
     }
 }

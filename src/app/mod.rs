@@ -14,9 +14,9 @@ use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::domain::{AuditAction, AuditEntry, Event, Invoice, InvoiceStatus, Limits};
+use crate::domain::{AuditAction, AuditEntry, Invoice, InvoiceStatus, Limits};
 use crate::error::{Error, Result};
-use crate::events::{self, EventFilter};
+use crate::events::{EventFilter, Hub, Subscription};
 use crate::key_locks::KeyLocks;
 use crate::providers::Router;
 use crate::settlement::{ExpiryScheduler, Settler};
@@ -39,7 +39,10 @@ pub struct App {
     started_at_ms: u64,
     shutdown: CancellationToken,
     tasks: TaskTracker,
+    /// Outgoing webhooks: what the webhook admin RPCs call.
+    webhooks: Arc<crate::webhooks::Webhooks>,
     key_locks: KeyLocks,
+    events: Arc<Hub>,
     commerce: Commerce,
 }
 
@@ -52,9 +55,12 @@ impl App {
         expiry: ExpiryScheduler,
         limits: Limits,
         dev_mode: bool,
+        max_streams: usize,
         shutdown: CancellationToken,
         tasks: TaskTracker,
+        webhooks: Arc<crate::webhooks::Webhooks>,
     ) -> Self {
+        let events = Hub::start(store.clone(), max_streams, shutdown.clone(), tasks.clone());
         Self {
             store,
             router,
@@ -65,7 +71,9 @@ impl App {
             started_at_ms: now_ms(),
             shutdown,
             tasks,
+            webhooks,
             key_locks: KeyLocks::default(),
+            events,
             commerce: Commerce::default(),
         }
     }
@@ -78,6 +86,11 @@ impl App {
 
     pub fn commerce(&self) -> &Commerce {
         &self.commerce
+    }
+
+    /// The webhook endpoints, their deliveries and their workers.
+    pub fn webhooks(&self) -> &crate::webhooks::Webhooks {
+        &self.webhooks
     }
 
     /// The store's health as it changes: what `grpc.health.v1` follows.
@@ -166,37 +179,41 @@ impl App {
     }
 
     /// Waits until the invoice leaves PENDING or `deadline` passes, and returns it as it is then.
+    /// Woken only by this invoice's events, and it holds a stream slot meanwhile.
     pub async fn wait_invoice(&self, id: &str, deadline: tokio::time::Instant) -> Result<Invoice> {
-        let mut durable = self.store.durable_sequence();
+        let inv = self.get_invoice(&Lookup::Id(id.into()))?;
+        if inv.status != InvoiceStatus::Pending {
+            self.store.sync().await?;
+            return Ok(inv);
+        }
+        // Listen from the durable mark before reading again: a change at or
+        // below it is in the read, any later one arrives as an event.
+        let from = *self.store.durable_sequence().borrow();
+        let filter = EventFilter {
+            kinds: vec![],
+            invoice_id: Some(inv.id.clone()),
+        };
+        let mut changes = self.events.subscribe(from, filter)?;
+        let mut inv = self.get_invoice(&Lookup::Id(id.into()))?;
         loop {
-            durable.borrow_and_update();
-            let inv = self.get_invoice(&Lookup::Id(id.into()))?;
             if inv.status != InvoiceStatus::Pending {
-                // The change may be in memory only (a change of the durable
-                // mark woke us, not necessarily this invoice's): answer once
-                // it is on disk.
+                // The change read may be in memory only: answer once it is on disk.
                 self.store.sync().await?;
                 return Ok(inv);
             }
             tokio::select! {
-                changed = durable.changed() => if changed.is_err() { return Err(Error::ShuttingDown) },
+                event = changes.recv() => match event {
+                    Some(Ok(e)) => inv = e.invoice.clone(),
+                    Some(Err(e)) => return Err(e),
+                    None => return Err(Error::ShuttingDown),
+                },
                 _ = tokio::time::sleep_until(deadline) => return Ok(inv),
                 _ = self.shutdown.cancelled() => return Err(Error::ShuttingDown),
             }
         }
     }
 
-    pub fn subscribe(
-        &self,
-        after: u64,
-        filter: EventFilter,
-    ) -> Result<tokio::sync::mpsc::Receiver<Result<Event>>> {
-        events::subscribe(
-            self.store.clone(),
-            after,
-            filter,
-            self.shutdown.clone(),
-            &self.tasks,
-        )
+    pub fn subscribe(&self, after: u64, filter: EventFilter) -> Result<Subscription> {
+        self.events.subscribe(after, filter)
     }
 }

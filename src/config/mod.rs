@@ -31,8 +31,8 @@ pub use providers::{
     LndConfig, ProviderConfig,
 };
 pub use sections::{
-    AlertsConfig, FailoverConfig, InvoicesConfig, LogConfig, LogFormat, MetricsConfig,
-    RetentionConfig, StoreConfig,
+    AlertsConfig, EventsConfig, FailoverConfig, InvoicesConfig, LogConfig, LogFormat,
+    MetricsConfig, RetentionConfig, StoreConfig,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -48,6 +48,7 @@ pub struct Config {
     pub store: StoreConfig,
     pub invoices: InvoicesConfig,
     pub retention: RetentionConfig,
+    pub events: EventsConfig,
     /// The providers in priority order (`[[providers]]`, each with a
     /// `type`). After [`Config::load`] this is the one list the daemon reads:
     /// the `[lnd]` and `[daznode]` sections are folded into it.
@@ -65,6 +66,8 @@ pub struct Config {
     pub metrics: MetricsConfig,
     /// Alert thresholds and the optional webhook.
     pub alerts: AlertsConfig,
+    /// Signed webhooks to backends (`src/webhooks`).
+    pub webhooks: crate::webhooks::WebhooksConfig,
     /// How long in-flight calls get to finish on shutdown.
     pub shutdown_grace_secs: u64,
     /// Async runtime threads; 0 means one per CPU.
@@ -90,12 +93,14 @@ impl Default for Config {
             store: StoreConfig::default(),
             invoices: InvoicesConfig::default(),
             retention: RetentionConfig::default(),
+            events: EventsConfig::default(),
             providers: Vec::new(),
             lnd: None,
             daznode: None,
             failover: FailoverConfig::default(),
             metrics: MetricsConfig::default(),
             alerts: AlertsConfig::default(),
+            webhooks: Default::default(),
             shutdown_grace_secs: 10,
             worker_threads: 0,
             products: Vec::new(),

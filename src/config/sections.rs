@@ -166,3 +166,18 @@ impl Default for FailoverConfig {
         }
     }
 }
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct EventsConfig {
+    /// Open SubscribeEvents and WaitInvoice streams, at most.
+    pub max_streams: usize,
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        Self {
+            max_streams: 10_000,
+        }
+    }
+}

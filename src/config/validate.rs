@@ -45,6 +45,9 @@ impl Config {
         if self.retention.prune_interval_secs == 0 {
             bad("retention.prune_interval_secs", "must be at least 1".into());
         }
+        if self.events.max_streams == 0 {
+            bad("events.max_streams", "must be at least 1".into());
+        }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
             bad("log.level", e.to_string());
         }
@@ -93,6 +96,7 @@ impl Config {
                 "each provider may be listed once (invoices are pinned to it by name)",
             ));
         }
+        errors.extend(self.webhooks.problems());
         errors
     }
 

@@ -243,6 +243,9 @@ impl Store for Reads {
     fn durable_sequence(&self) -> watch::Receiver<u64> {
         self.inner.durable_sequence()
     }
+    fn tail(&self) -> Arc<crate::store::Tail> {
+        self.inner.tail()
+    }
     fn cursor(&self, name: &str) -> Result<Option<CursorUpdate>, StoreError> {
         self.inner.cursor(name)
     }

@@ -249,8 +249,16 @@ pub async fn events_are_gap_free_and_visible_once_synced(store: Arc<dyn Store>) 
     change(&*store, &a.id, paid(1_500));
     change(&*store, &a.id, paid(1_500)); // unchanged: no event
     change(&*store, &b.id, Transition::Canceled { at_ms: 1_600 });
+    let tail = store.tail();
+    let published = |after| tail.after(after, 100).map(|v| v.len());
+    assert_eq!(
+        published(0),
+        Some(0),
+        "the tail shows nothing before a sync"
+    );
     store.sync().await.unwrap();
     assert!(durable.has_changed().unwrap(), "a sync wakes subscribers");
+    assert_eq!(*tail.published().borrow(), 4);
     assert_eq!(*durable.borrow_and_update(), 4);
     let events = store.events_after(0, 100).unwrap();
     let seen: Vec<_> = events.iter().map(|e| (e.sequence, e.kind)).collect();
@@ -264,6 +272,9 @@ pub async fn events_are_gap_free_and_visible_once_synced(store: Arc<dyn Store>) 
         ]
     );
     assert_eq!(events[2].invoice.status, InvoiceStatus::Paid);
+    let from_tail = tail.after(0, 100).expect("in the tail");
+    let from_tail: Vec<_> = from_tail.iter().map(|e| (**e).clone()).collect();
+    assert_eq!(from_tail, events, "the tail holds exactly the durable log");
     assert_eq!(store.events_after(1, 2).unwrap().len(), 2);
     assert_eq!(store.events_after(3, 100).unwrap()[0].sequence, 4);
     assert!(store.events_after(4, 100).unwrap().is_empty());

@@ -18,7 +18,7 @@ use tokio::sync::{watch, Notify};
 use tokio_util::sync::CancellationToken;
 
 use super::health::{HealthCell, StoreHealth};
-use super::StoreError;
+use super::{StoreError, Tail};
 
 /// How often a failing store tries the disk again on its own.
 const PROBE_EVERY: Duration = Duration::from_secs(2);
@@ -40,6 +40,7 @@ pub struct GroupCommit {
     /// Highest event sequence committed in memory, and on disk.
     committed_seq: AtomicU64,
     durable_seq: watch::Sender<u64>,
+    tail: Arc<Tail>,
     wake: Notify,
     health: HealthCell,
     fault: fault::Hook,
@@ -57,6 +58,7 @@ impl GroupCommit {
             marks: watch::channel(Marks::default()).0,
             committed_seq: AtomicU64::new(last_seq),
             durable_seq: watch::channel(last_seq).0,
+            tail: Tail::new(last_seq),
             wake: Notify::new(),
             health: HealthCell::default(),
             fault,
@@ -70,6 +72,11 @@ impl GroupCommit {
 
     pub fn durable_sequence(&self) -> watch::Receiver<u64> {
         self.durable_seq.subscribe()
+    }
+
+    /// Where committed events wait for this group commit to make them durable.
+    pub fn tail(&self) -> &Arc<Tail> {
+        &self.tail
     }
 
     pub fn health(&self) -> watch::Receiver<StoreHealth> {
@@ -145,6 +152,7 @@ impl GroupCommit {
                     moved
                 });
                 advance(&self.durable_seq, seq);
+                self.tail.advance(seq);
                 self.health.recovered();
                 return;
             }

@@ -9,14 +9,14 @@
 //! write and sync fail, as a full disk would.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use tokio::sync::watch;
 
 use super::health::HealthCell;
 use super::transition::{apply, not_applied};
-use super::{keys, Due, StoreHealth};
+use super::{keys, Due, StoreHealth, Tail};
 use super::{
     AuditCursor, AuditQuery, CursorUpdate, IdempotencyRecord, Inserted, ListQuery, Pruned, Store,
     StoreError, Transition, Transitioned,
@@ -26,6 +26,7 @@ use crate::domain::{AuditEntry, Event, EventKind, Invoice, InvoiceStatus};
 pub struct MemoryStore {
     state: Mutex<State>,
     durable: watch::Sender<u64>,
+    tail: Arc<Tail>,
     health: HealthCell,
     /// Set: every write fails with this error.
     refuse: Mutex<Option<String>>,
@@ -72,6 +73,7 @@ impl MemoryStore {
         std::sync::Arc::new(Self {
             state: Mutex::default(),
             durable: watch::channel(0).0,
+            tail: Tail::new(0),
             health: HealthCell::default(),
             refuse: Mutex::default(),
         })
@@ -139,6 +141,7 @@ impl Store for MemoryStore {
             s.audit(entry);
         }
         let event = s.append_event(EventKind::InvoiceCreated, invoice.created_at_ms, invoice);
+        self.tail.committed(Arc::new(event.clone()));
         Ok(Inserted::New(Box::new(event)))
     }
 
@@ -250,6 +253,7 @@ impl Store for MemoryStore {
         }
         s.audit(audit);
         let event = s.append_event(kind, inv.updated_at_ms, &inv);
+        self.tail.committed(Arc::new(event.clone()));
         Ok(Transitioned::Applied(event))
     }
 
@@ -268,6 +272,10 @@ impl Store for MemoryStore {
 
     fn durable_sequence(&self) -> watch::Receiver<u64> {
         self.durable.subscribe()
+    }
+
+    fn tail(&self) -> Arc<Tail> {
+        self.tail.clone()
     }
 
     fn cursor(&self, name: &str) -> Result<Option<CursorUpdate>, StoreError> {
@@ -345,6 +353,7 @@ impl Store for MemoryStore {
             *d = (*d).max(last);
             moved
         });
+        self.tail.advance(last);
         self.health.recovered();
         Ok(())
     }

@@ -8,6 +8,8 @@
 //! - a write is durable only once a `sync()` that started after it returns,
 //!   and `durable_sequence()` never names an event that is not on disk, so
 //!   nothing is reported or published that a crash could take back;
+//! - every committed event is handed to [`Store::tail`] in sequence order,
+//!   and the tail is advanced with the durable mark;
 //! - an invoice is in the due index exactly while it is PENDING;
 //! - a failed write or flush turns [`Store::health`] FAILING until a later
 //!   flush reaches the disk.
@@ -19,7 +21,10 @@ mod health;
 mod keys;
 pub mod memory;
 mod sled_store;
+mod sled_webhooks;
+pub mod tail;
 mod transition;
+pub mod webhooks;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -31,6 +36,8 @@ pub use group_commit::GroupCommit;
 pub use health::StoreHealth;
 pub use memory::MemoryStore;
 pub use sled_store::SledStore;
+pub use tail::Tail;
+pub use webhooks::WebhookStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -187,6 +194,8 @@ pub trait Store: Send + Sync + 'static {
     fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError>;
     /// The newest event on disk; changes wake subscribers.
     fn durable_sequence(&self) -> watch::Receiver<u64>;
+    /// The newest durable events, decoded, for live subscribers.
+    fn tail(&self) -> std::sync::Arc<Tail>;
 
     fn cursor(&self, name: &str) -> Result<Option<CursorUpdate>, StoreError>;
     fn set_cursor(&self, update: &CursorUpdate) -> Result<(), StoreError>;

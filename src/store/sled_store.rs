@@ -10,7 +10,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::transition::{apply, not_applied};
-use super::{keys, Due, StoreHealth};
+use super::{keys, Due, StoreHealth, Tail};
 use super::{
     AuditCursor, AuditQuery, CursorUpdate, GroupCommit, IdempotencyRecord, Inserted, ListQuery,
     Pruned, Store, StoreError, Transition, Transitioned,
@@ -72,6 +72,11 @@ impl SledStore {
         r
     }
 
+    /// For the other trees of this database (`sled_webhooks.rs`).
+    pub(super) fn db(&self) -> &sled::Db {
+        &self.db
+    }
+
     fn get_json<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
         self.tree.get(key)?.map(|v| decode(key, &v)).transpose()
     }
@@ -83,16 +88,48 @@ impl SledStore {
         }
     }
 
-    fn append_locked<T>(
+    fn append_locked<T: Appended>(
         &self,
         f: impl Fn(&TransactionalTree) -> TxResult<(T, Option<u64>)>,
     ) -> Result<T, StoreError> {
         let _order = self.append.lock().expect("append lock poisoned");
         let (out, seq) = self.wrote(self.tree.transaction(|tx| f(tx)).map_err(unwrap_tx))?;
         if let Some(seq) = seq {
+            self.feed_tail(&out);
             self.commit.committed(seq);
         }
         Ok(out)
+    }
+
+    /// Hands a committed event to the tail, before the group commit learns of
+    /// its sequence, so the flush that covers it finds it there.
+    fn feed_tail(&self, out: &impl Appended) {
+        if let Some(event) = out.event() {
+            self.commit.tail().committed(Arc::new(event.clone()));
+        }
+    }
+}
+
+/// What an appending write returns: the event it appended, if any.
+trait Appended {
+    fn event(&self) -> Option<&Event>;
+}
+
+impl Appended for Inserted {
+    fn event(&self) -> Option<&Event> {
+        match self {
+            Inserted::New(e) => Some(e),
+            Inserted::KeyTaken(_) => None,
+        }
+    }
+}
+
+impl Appended for Transitioned {
+    fn event(&self) -> Option<&Event> {
+        match self {
+            Transitioned::Applied(e) => Some(e),
+            _ => None,
+        }
     }
 }
 
@@ -245,6 +282,10 @@ impl Store for SledStore {
 
     fn durable_sequence(&self) -> watch::Receiver<u64> {
         self.commit.durable_sequence()
+    }
+
+    fn tail(&self) -> Arc<Tail> {
+        self.commit.tail().clone()
     }
 
     fn cursor(&self, name: &str) -> Result<Option<CursorUpdate>, StoreError> {

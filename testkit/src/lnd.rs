@@ -601,7 +601,28 @@ impl Network {
 
     /// Starts alice again on the same dirs and ports; returns once her channel is active.
     pub fn start_alice(&mut self) {
+        self.spawn_alice();
+        self.wait_alice_ready();
+    }
+
+    /// Starts alice's lnd again and returns at once, for a test that watches
+    /// her come up ([`Network::alice_state`]); [`Network::wait_alice_ready`]
+    /// then waits until bob can pay her.
+    pub fn spawn_alice(&mut self) {
+        assert!(!self.external, "alice is not ours to start");
         self.start_lnd("alice");
+    }
+
+    /// Alice's state as `lncli state` tells it (`RPC_ACTIVE`,
+    /// `SERVER_ACTIVE`…); None while she does not answer.
+    pub fn alice_state(&self) -> Option<String> {
+        let s = self.lncli("alice", "admin", &["state"]).ok()?;
+        s["state"].as_str().map(str::to_string)
+    }
+
+    /// Waits until alice, (re)started, is synced, her channels active, and
+    /// bob can pay her.
+    pub fn wait_alice_ready(&self) {
         self.wait_synced("alice");
         self.wait_channel_active("alice");
         self.wait_channel_active("bob");

@@ -6,6 +6,15 @@
 //! `external_lnd` cfg) the scenarios that restart alice or need the harness'
 //! private channel are ignored.
 
+#[path = "../webhooks/receiver.rs"]
+mod receiver;
+mod recovery;
+mod webhook;
+
+// The webhook scenario's helpers name the harness as the webhooks suite does.
+use testkit::daemon as harness;
+use testkit::lnd as network;
+
 use std::time::{Duration, Instant};
 
 use lnpayd::proto::{self, EventType, InvoiceStatus};
@@ -58,6 +67,8 @@ fn lnd_env(port: u16, macaroon: &std::path::Path, cert: &std::path::Path) -> Vec
         ("LNPAYD_INVOICES__MIN_EXPIRY_SECS".into(), "1".into()),
         ("LNPAYD_ALERTS__STREAM_DOWN_SECS".into(), "1".into()),
         ("LNPAYD_ALERTS__EVALUATE_INTERVAL_MS".into(), "200".into()),
+        // The webhook scenario's receiver is on 127.0.0.1.
+        ("LNPAYD_WEBHOOKS__ALLOW_LOOPBACK".into(), "true".into()),
     ]
 }
 
@@ -106,6 +117,14 @@ async fn wait_stream(d: &Daemon, want_prefix: &str) {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// A real payment on regtest reaches a webhook receiver, signature verified.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_real_payment_reaches_a_webhook_receiver() {
+    let net = NET.read().await;
+    let l = Lnpayd::start(&net).await;
+    webhook::a_real_payment_reaches_a_webhook_receiver(&l.d, &net).await;
 }
 
 /// Create, bob pays, PAID event and WaitInvoice.

@@ -184,24 +184,31 @@ impl Router {
     }
 
     /// Checks every provider every `failover.health_check_interval_ms`
-    /// until shutdown, and every [`WATCH_EVERY`] while one is down, so that
-    /// one coming back serves again, and reconnects its push connection,
-    /// within seconds.
+    /// until shutdown, and every [`WATCH_EVERY`] those that are down, so
+    /// that one coming back serves again, and reconnects its push
+    /// connection, within seconds. Whether a provider is down is asked at
+    /// each [`WATCH_EVERY`] tick, not once per interval: one that goes down
+    /// just after a check would otherwise wait out the whole interval (30 s
+    /// by default) before it is watched.
     pub async fn run_health_checks(self: Arc<Self>, shutdown: CancellationToken) {
         let every = Duration::from_millis(self.cfg.health_check_interval_ms);
+        let tick = every.min(WATCH_EVERY);
+        let mut next_round = tokio::time::Instant::now() + every;
         loop {
-            let wait = if self.entries.iter().any(Entry::needs_watching) {
-                every.min(WATCH_EVERY)
-            } else {
-                every
-            };
             tokio::select! {
                 _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(wait) => {}
+                _ = tokio::time::sleep(tick) => {}
             }
+            let due: Vec<&Entry> = if tokio::time::Instant::now() >= next_round {
+                next_round = tokio::time::Instant::now() + every;
+                self.entries.iter().collect()
+            } else {
+                self.entries.iter().filter(|e| e.needs_watching()).collect()
+            };
+            let timeout = self.attempt_timeout();
             tokio::select! {
                 _ = shutdown.cancelled() => return,
-                _ = self.check_all() => {}
+                _ = futures::future::join_all(due.into_iter().map(|e| e.check(timeout))) => {}
             }
         }
     }

@@ -199,6 +199,41 @@ async fn a_provider_that_is_down_is_checked_every_second() {
 }
 
 #[tokio::test]
+async fn a_provider_that_goes_down_between_two_rounds_is_watched_at_once() {
+    let a = FakeProvider::new("a");
+    a.set_connection(Some(ConnectionState::Connected));
+    let r = Arc::new(Router::new(
+        vec![a.clone() as DynProvider],
+        FailoverConfig {
+            health_check_interval_ms: 60_000,
+            breaker_cooldown_secs: 60,
+            ..cfg()
+        },
+    ));
+    r.check_all().await;
+    let answered = a.answered();
+    let shutdown = CancellationToken::new();
+    let checks = tokio::spawn(r.clone().run_health_checks(shutdown.clone()));
+    // Down just after a round: its creates open the circuit, its push
+    // connection drops. The next round is a minute away.
+    a.script(Op::Create, [Err(down()), Err(down())]);
+    a.set_connection(Some(ConnectionState::Disconnected {
+        cause: "reset".into(),
+    }));
+    assert!(r.create(&req()).await.0.is_err());
+    assert_eq!(circuit(&r, "a"), CircuitState::Open);
+    // Back: within a second it is checked, its circuit closes with most of
+    // the cooldown to go, and its push half is told.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(a.calls(Op::Health), 2, "watched within 1 s");
+    assert_eq!(circuit(&r, "a"), CircuitState::Closed);
+    assert_eq!(a.answered(), answered + 1);
+    assert_eq!(r.create(&req()).await.0.unwrap().0.name(), "a");
+    shutdown.cancel();
+    checks.await.unwrap();
+}
+
+#[tokio::test]
 async fn cancel_goes_through_the_timeout_the_breaker_and_the_stats() {
     let a = FakeProvider::new("a");
     let r = router(&[&a]);
