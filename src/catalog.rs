@@ -55,6 +55,14 @@ impl Catalog {
         *self.products.write().expect("catalog lock poisoned") = Arc::new(map);
     }
 
+    /// SIGHUP: the products of a configuration `Config::load` validated
+    /// (a bad catalog fails the whole reload before this).
+    pub fn reload(&self, fresh: &crate::config::Config) {
+        let products = products_from_config(&fresh.products).unwrap_or_default();
+        tracing::info!(products = products.len(), "SIGHUP: catalog reloaded");
+        self.replace(products);
+    }
+
     pub fn get(&self, id: &str) -> Option<Product> {
         self.snapshot().get(id).cloned()
     }

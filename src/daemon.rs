@@ -377,10 +377,7 @@ async fn wait_for_signal(
                 match reload_log_level() {
                     Ok(fresh) => {
                         tracing::info!(level = %fresh.log.level, "SIGHUP: log level reloaded");
-                        // Validated by the load: a bad catalog fails the whole reload above.
-                        let products = crate::catalog::products_from_config(&fresh.products).unwrap_or_default();
-                        tracing::info!(products = products.len(), "SIGHUP: catalog reloaded");
-                        catalog.replace(products);
+                        catalog.reload(&fresh);
                     }
                     Err(e) => tracing::error!(error = %e, "SIGHUP: configuration not reloaded; the log level and catalog are unchanged"),
                 }
