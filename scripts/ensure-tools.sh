@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install/verify the external tools lnpayd's tests and benchmarks need.
-# Usage: scripts/ensure-tools.sh protoc|grpcurl|lnbits|promparser|webhooks|all
+# Usage: scripts/ensure-tools.sh protoc|grpcurl|lnbits|promparser|webhooks|browser|all
 # Everything goes under <repo>/.tools/ (protoc may come from apt: see README).
 set -euo pipefail
 
@@ -9,6 +9,9 @@ LNBITS_VERSION="1.6.2"
 LNBITS_PIP_SPECS=("lnbits==${LNBITS_VERSION}" "bitstring<5")
 # The Prometheus project's Python client: its text-format parser checks /metrics.
 PROMPARSER_SPEC="prometheus-client==0.26.0"
+# The checkout page's browser test: Debian's Chromium and chromedriver,
+# zbarimg to read the QR code off a screenshot, Selenium to drive them.
+SELENIUM_SPEC="selenium==4.27.1"
 # Standard Webhooks' own verifiers, for the receivers tests/webhooks runs
 # (Python from PyPI; the npm one is pinned by tests/webhooks/receivers/node/package-lock.json).
 WEBHOOKS_PY_SPEC="standardwebhooks==1.1.0"
@@ -157,6 +160,26 @@ ensure_promparser() {
     log "promparser ok ($(rel "$venv") $PROMPARSER_SPEC)"
 }
 
+ensure_browser() {
+    local have=1 tool
+    for tool in chromium chromedriver zbarimg; do
+        command -v "$tool" >/dev/null 2>&1 || have=0
+    done
+    if [ "$have" = 0 ]; then
+        apt_install chromium chromium-driver zbar-tools || die "browser: install chromium chromium-driver zbar-tools (Debian)"
+    fi
+    local venv="$TOOLS/browser-venv" stamp="$TOOLS/browser-venv/.ensure-tools-stamp"
+    if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$SELENIUM_SPEC" ]; then
+        log "browser ok ($(rel "$venv") $SELENIUM_SPEC)"
+        return
+    fi
+    rm -rf "$venv"
+    python3 -m venv "$venv" || die "browser: venv creation failed (Debian: apt-get install python3-venv)"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "$SELENIUM_SPEC" || die "browser: pip install failed"
+    echo "$SELENIUM_SPEC" >"$stamp"
+    log "browser ok ($(rel "$venv") $SELENIUM_SPEC)"
+}
+
 # The webhook receivers' verifiers: a venv with standardwebhooks (PyPI), and
 # node_modules from tests/webhooks/receivers/node's lockfile (npm ci).
 ensure_webhooks() {
@@ -186,8 +209,8 @@ ensure_webhooks() {
 }
 
 case "${1:-}" in
-    protoc | grpcurl | lnbits | promparser | webhooks | all) ;;
-    *) echo "usage: $0 protoc|grpcurl|lnbits|promparser|webhooks|all" >&2; exit 2 ;;
+    protoc | grpcurl | lnbits | promparser | webhooks | browser | all) ;;
+    *) echo "usage: $0 protoc|grpcurl|lnbits|promparser|webhooks|browser|all" >&2; exit 2 ;;
 esac
 
 # Serialise concurrent runs (e.g. parallel test binaries) so they don't build into the same place.
@@ -202,7 +225,8 @@ case "$1" in
     grpcurl) ensure_grpcurl ;;
     lnbits) ensure_lnbits ;;
     promparser) ensure_promparser ;;
+    browser) ensure_browser ;;
     webhooks) ensure_webhooks ;;
-    all) ensure_protoc; ensure_grpcurl; ensure_lnbits; ensure_promparser; ensure_webhooks ;;
-    *) echo "usage: $0 protoc|grpcurl|lnbits|promparser|webhooks|all" >&2; exit 2 ;;
+    all) ensure_protoc; ensure_grpcurl; ensure_lnbits; ensure_promparser; ensure_webhooks; ensure_browser ;;
+    *) echo "usage: $0 protoc|grpcurl|lnbits|promparser|webhooks|browser|all" >&2; exit 2 ;;
 esac

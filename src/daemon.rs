@@ -72,8 +72,8 @@ fn datadir_error(path: &Path) -> impl FnOnce(std::io::Error) -> DaemonError + '_
 }
 
 /// Called on SIGHUP to re-read the configuration and apply its log level;
-/// returns the level now in force.
-pub type ReloadLogLevel = Box<dyn Fn() -> Result<String, String> + Send + Sync>;
+/// returns the configuration read (the daemon reloads its catalog from it).
+pub type ReloadLogLevel = Box<dyn Fn() -> Result<Config, String> + Send + Sync>;
 
 pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(), DaemonError> {
     let signals = Signals::install().map_err(DaemonError::Signals)?;
@@ -182,18 +182,28 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
         ),
     );
 
-    let app = Arc::new(App::new(
-        store.clone(),
-        router.clone(),
-        settler,
-        expiry,
-        config.limits(),
-        config.dev,
-        config.events.max_streams,
-        shutdown.clone(),
-        tasks.tracker(),
-        webhooks,
-    ));
+    // Bound before the app exists: links to the page name its address.
+    let checkout = crate::checkout::bind(&config)
+        .await
+        .map_err(|(addr, source)| DaemonError::Listen { addr, source })?;
+    let checkout_addr = checkout.as_ref().map(|(_, a)| *a);
+    let commerce = crate::checkout::commerce(&config, checkout_addr);
+    let catalog = commerce.catalog.clone();
+    let app = Arc::new(
+        App::new(
+            store.clone(),
+            router.clone(),
+            settler,
+            expiry,
+            config.limits(),
+            config.dev,
+            config.events.max_streams,
+            shutdown.clone(),
+            tasks.tracker(),
+            webhooks,
+        )
+        .with_commerce(commerce),
+    );
 
     let listener =
         TcpListener::bind(config.listen)
@@ -233,11 +243,29 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
     } else {
         None
     };
-    let server = tokio::spawn(api::serve(app, tokens.clone(), listener, shutdown.clone()));
+    if let Some((l, _)) = checkout {
+        tasks.spawn(
+            "checkout",
+            crate::checkout::server::serve(
+                l,
+                app.clone(),
+                config.rate_limit.checkout,
+                shutdown.clone(),
+                tasks.tracker(),
+            ),
+        );
+    }
+    let server = tokio::spawn(api::serve(
+        app,
+        tokens.clone(),
+        listener,
+        api::rate_limit::ApiLimits::new(&config.rate_limit),
+        shutdown.clone(),
+    ));
 
     let workers = tokio::runtime::Handle::current().metrics().num_workers();
     tracing::info!(%addr, metrics = ?metrics_addr, datadir = %datadir.display(), dev = config.dev, workers, "lnpayd ready");
-    announce(&config, addr, metrics_addr);
+    announce(&config, addr, metrics_addr, checkout_addr);
     crate::systemd::notify_ready();
     tasks.spawn(
         "systemd_watchdog",
@@ -248,6 +276,7 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
         signals,
         shutdown.clone(),
         tokens,
+        catalog,
         reload_log_level,
     ));
     let served = server.await;
@@ -276,7 +305,12 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
 }
 
 /// The line tests and scripts wait for, and, in dev mode, where to start.
-fn announce(config: &Config, addr: std::net::SocketAddr, metrics: Option<std::net::SocketAddr>) {
+fn announce(
+    config: &Config,
+    addr: std::net::SocketAddr,
+    metrics: Option<std::net::SocketAddr>,
+    checkout: Option<std::net::SocketAddr>,
+) {
     let mut out = std::io::stdout().lock();
     if config.dev {
         let dir = config.datadir.display();
@@ -290,11 +324,14 @@ fn announce(config: &Config, addr: std::net::SocketAddr, metrics: Option<std::ne
              -d '{{\"amount_sat\": 1000, \"description\": \"coffee\"}}' {addr} lnpayd.v1.Invoices/CreateInvoice"
         );
     }
-    match metrics {
-        Some(m) => writeln!(out, "lnpayd ready: grpc={addr} metrics={m}"),
-        None => writeln!(out, "lnpayd ready: grpc={addr}"),
+    let mut ready = format!("lnpayd ready: grpc={addr}");
+    if let Some(m) = metrics {
+        ready.push_str(&format!(" metrics={m}"));
     }
-    .ok();
+    if let Some(c) = checkout {
+        ready.push_str(&format!(" checkout=http://{c}"));
+    }
+    writeln!(out, "{ready}").ok();
     let _ = out.flush();
 }
 
@@ -324,6 +361,7 @@ async fn wait_for_signal(
     signals: Signals,
     shutdown: CancellationToken,
     tokens: Arc<Tokens>,
+    catalog: Arc<crate::catalog::Catalog>,
     reload_log_level: ReloadLogLevel,
 ) {
     let Signals {
@@ -337,8 +375,11 @@ async fn wait_for_signal(
             _ = int.recv() => { tracing::info!("SIGINT: shutting down"); break; }
             _ = hup.recv() => {
                 match reload_log_level() {
-                    Ok(level) => tracing::info!(%level, "SIGHUP: log level reloaded"),
-                    Err(e) => tracing::error!(error = %e, "SIGHUP: configuration not reloaded; the log level is unchanged"),
+                    Ok(fresh) => {
+                        tracing::info!(level = %fresh.log.level, "SIGHUP: log level reloaded");
+                        catalog.reload(&fresh);
+                    }
+                    Err(e) => tracing::error!(error = %e, "SIGHUP: configuration not reloaded; the log level and catalog are unchanged"),
                 }
                 match tokens.reload() {
                     Ok(()) => tracing::info!("SIGHUP: tokens reloaded"),

@@ -39,6 +39,10 @@ pub enum Error {
     CursorAhead { after: u64, last: u64 },
     #[error("the daemon is shutting down")]
     ShuttingDown,
+    #[error("no product {0} in the catalog")]
+    ProductNotFound(String),
+    #[error(transparent)]
+    RateUnavailable(#[from] crate::rates::RateError),
     #[error("{max} event streams are open, the most events.max_streams allows")]
     StreamLimit { max: usize },
 }
@@ -121,6 +125,13 @@ reasons! {
     ProviderInvoiceMismatch = "PROVIDER_INVOICE_MISMATCH",
     StoreError = "STORE_ERROR",
     ShuttingDown = "SHUTTING_DOWN",
+    // Catalog, rates and limits.
+    ProductNotFound = "PRODUCT_NOT_FOUND",
+    ProductWithAmount = "PRODUCT_WITH_AMOUNT",
+    QuantityTooLarge = "QUANTITY_TOO_LARGE",
+    SuccessUrlNotAllowed = "SUCCESS_URL_NOT_ALLOWED",
+    RateUnavailable = "RATE_UNAVAILABLE",
+    RateLimited = "RATE_LIMITED",
     // Webhooks.
     UrlRequired = "URL_REQUIRED",
     UrlTooLong = "URL_TOO_LONG",

@@ -11,6 +11,8 @@
 pub mod alerts;
 pub mod api;
 pub mod app;
+pub mod catalog;
+pub mod checkout;
 pub mod config;
 pub mod daemon;
 pub mod domain;
@@ -20,6 +22,7 @@ pub mod health;
 pub mod key_locks;
 pub mod metrics;
 pub mod providers;
+pub mod rates;
 pub mod settlement;
 pub mod store;
 pub mod systemd;

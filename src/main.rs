@@ -46,14 +46,15 @@ fn main() -> ExitCode {
         }
     };
     let filter = init_tracing(&config);
-    // SIGHUP: read the configuration again and apply its log level (the
-    // daemon re-reads the tokens itself). Everything else needs a restart.
-    let reload_log_level = move || -> Result<String, String> {
+    // SIGHUP: read the configuration again and apply its log level; the
+    // daemon takes the catalog from it and re-reads the tokens itself.
+    // Everything else needs a restart.
+    let reload_log_level = move || -> Result<Config, String> {
         let fresh = cli.load().map_err(|e| e.to_string())?;
         filter
             .reload(env_filter(&fresh.log.level))
             .map_err(|e| e.to_string())?;
-        Ok(fresh.log.level)
+        Ok(fresh)
     };
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     runtime.enable_all();

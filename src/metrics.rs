@@ -55,6 +55,13 @@ pub struct InvoiceLabels {
     pub event: String,
 }
 
+/// An exchange-rate fetch (`source`, `outcome`) or a refused call (`scope`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CommerceLabels {
+    pub name: String,
+    pub outcome: String,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {
     version: String,
@@ -69,6 +76,8 @@ pub struct Metrics {
     pub settlements: Family<SettlementLabels, Counter>,
     pub invoices: Family<InvoiceLabels, Counter>,
     pub subscribers: Gauge,
+    rate_fetches: Family<CommerceLabels, Counter>,
+    rate_limited: Family<CommerceLabels, Counter>,
     pub streams_refused: Counter,
     circuit: Family<ProviderLabel, Gauge>,
     up: Family<ProviderLabel, Gauge>,
@@ -92,6 +101,8 @@ impl Metrics {
             settlements: Family::default(),
             invoices: Family::default(),
             subscribers: Gauge::default(),
+            rate_fetches: Family::default(),
+            rate_limited: Family::default(),
             streams_refused: Counter::default(),
             circuit: Family::default(),
             up: Family::default(),
@@ -113,6 +124,16 @@ impl Metrics {
             "settlements",
             "Invoices marked paid, by the path that learned of it (stream, reconcile, webhook, simulated)",
             m.settlements.clone(),
+        );
+        registry.register(
+            "exchange_rate_fetches",
+            "Exchange-rate requests by source (name) and outcome (ok, error)",
+            m.rate_fetches.clone(),
+        );
+        registry.register(
+            "rate_limited",
+            "Calls refused by a rate limit, by scope (name: invoice, admin, checkout)",
+            m.rate_limited.clone(),
         );
         registry.register(
             "invoices",
@@ -179,6 +200,24 @@ impl Metrics {
                 operation: operation.into(),
             })
             .observe(seconds);
+    }
+
+    pub fn rate_fetch(&self, source: &str, outcome: &str) {
+        self.rate_fetches
+            .get_or_create(&CommerceLabels {
+                name: source.into(),
+                outcome: outcome.into(),
+            })
+            .inc();
+    }
+
+    pub fn rate_limited(&self, scope: &str) {
+        self.rate_limited
+            .get_or_create(&CommerceLabels {
+                name: scope.into(),
+                outcome: "refused".into(),
+            })
+            .inc();
     }
 
     pub fn invoice(&self, provider: &str, event: &str) {

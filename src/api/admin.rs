@@ -22,7 +22,8 @@ impl proto::admin_server::Admin for AdminApi {
         &self,
         _req: Request<proto::GetStatusRequest>,
     ) -> Result<Response<proto::GetStatusResponse>, Status> {
-        let mut status = convert::daemon_status(self.app.status());
+        let mut status =
+            convert::daemon_status(self.app.status(), self.app.commerce().rates.health());
         status.webhooks = super::webhooks::statuses(&self.app);
         Ok(Response::new(status))
     }
@@ -36,7 +37,10 @@ impl proto::admin_server::Admin for AdminApi {
             return Err(invalid(Reason::IdRequired, "id", "set id"));
         }
         let inv = self.app.simulate_payment(&r.id, r.amount_msat).await?;
-        Ok(Response::new(convert::invoice(inv)))
+        Ok(Response::new(convert::invoice(
+            inv,
+            &self.app.commerce().links,
+        )))
     }
 
     async fn list_audit_log(
@@ -121,6 +125,16 @@ impl proto::admin_server::Admin for AdminApi {
         Ok(Response::new(proto::GetProviderMetricsResponse {
             window_seconds: window,
             providers,
+        }))
+    }
+
+    async fn list_products(
+        &self,
+        _req: Request<proto::ListProductsRequest>,
+    ) -> Result<Response<proto::ListProductsResponse>, Status> {
+        let products = self.app.commerce().catalog.list();
+        Ok(Response::new(proto::ListProductsResponse {
+            products: products.into_iter().map(convert::product).collect(),
         }))
     }
 

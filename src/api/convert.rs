@@ -1,13 +1,39 @@
 //! Domain ↔ protobuf conversions.
 
 use crate::app::DaemonStatus;
+use crate::catalog::{Price, Product};
+use crate::checkout::{lightning_uri, Links};
 use crate::domain::{AuditEntry, Event, EventKind, Invoice, InvoiceStatus};
 use crate::health::{Health, ProviderFigures};
 use crate::proto;
+use crate::rates::SourceHealth;
 use crate::time::to_timestamp;
 
-pub fn invoice(i: Invoice) -> proto::Invoice {
+/// `links` adds the payment page's URL when checkout is on.
+pub fn invoice(i: Invoice, links: &Links) -> proto::Invoice {
+    let (sale, fiat) = match i.sale {
+        Some(mut s) => {
+            let fiat = s.fiat.take();
+            (Some(s), fiat)
+        }
+        None => (None, None),
+    };
     proto::Invoice {
+        lightning_uri: lightning_uri(&i.payment_request),
+        checkout_url: links.checkout_url(&i.id).unwrap_or_default(),
+        product_id: sale
+            .as_ref()
+            .map(|s| s.product_id.clone())
+            .unwrap_or_default(),
+        quantity: sale.map_or(0, |s| s.quantity),
+        fiat_amount: fiat.as_ref().map(|f| f.amount.clone()).unwrap_or_default(),
+        fiat_currency: fiat
+            .as_ref()
+            .map(|f| f.currency.clone())
+            .unwrap_or_default(),
+        exchange_rate: fiat.as_ref().map(|f| f.rate.clone()).unwrap_or_default(),
+        rate_source: fiat.map(|f| f.rate_source).unwrap_or_default(),
+        success_url: i.success_url.unwrap_or_default(),
         id: i.id,
         payment_request: i.payment_request,
         payment_hash: i.payment_hash,
@@ -66,16 +92,16 @@ pub fn event_kind_from(t: proto::EventType) -> Option<EventKind> {
     }
 }
 
-pub fn event(e: Event) -> proto::Event {
+pub fn event(e: Event, links: &Links) -> proto::Event {
     proto::Event {
         sequence: e.sequence,
         r#type: event_kind(e.kind) as i32,
         occurred_at: Some(to_timestamp(e.occurred_at_ms)),
-        invoice: Some(invoice(e.invoice)),
+        invoice: Some(invoice(e.invoice, links)),
     }
 }
 
-pub fn daemon_status(s: DaemonStatus) -> proto::GetStatusResponse {
+pub fn daemon_status(s: DaemonStatus, rates: Vec<SourceHealth>) -> proto::GetStatusResponse {
     let health = match s.health {
         Health::Healthy => proto::OverallHealth::Healthy,
         Health::Degraded => proto::OverallHealth::Degraded,
@@ -106,6 +132,7 @@ pub fn daemon_status(s: DaemonStatus) -> proto::GetStatusResponse {
         last_event_sequence: s.last_event_sequence,
         started_at: Some(to_timestamp(s.started_at_ms)),
         store: Some(super::store_health::status(&s.store)),
+        rate_sources: rates.into_iter().map(rate_source).collect(),
         // Filled by the admin service from the webhook module.
         webhooks: Vec::new(),
     }
@@ -138,5 +165,32 @@ pub fn audit_entry(e: AuditEntry) -> proto::AuditEntry {
         outcome: e.outcome,
         duration_ms: e.duration_ms.unwrap_or_default(),
         request_id: e.request_id.unwrap_or_default(),
+    }
+}
+
+fn rate_source(h: SourceHealth) -> proto::RateSourceStatus {
+    proto::RateSourceStatus {
+        name: h.name.into(),
+        ok: h.ok,
+        last_success_at: h.last_success_ms.map(to_timestamp),
+        last_error: h.last_error.unwrap_or_default(),
+        last_rates: h.last_rates.into_iter().collect(),
+    }
+}
+
+pub fn product(p: Product) -> proto::Product {
+    use proto::product::Price as P;
+    proto::Product {
+        id: p.id,
+        name: p.name,
+        description: p.description.unwrap_or_default(),
+        metadata: p.metadata.into_iter().collect(),
+        price: Some(match p.price {
+            Price::Sat(sat) => P::AmountSat(sat),
+            Price::Fiat(f) => P::Fiat(proto::FiatPrice {
+                amount: f.amount_string(),
+                currency: f.currency,
+            }),
+        }),
     }
 }

@@ -29,6 +29,12 @@ pub struct InvoicesApi {
     pub app: Arc<App>,
 }
 
+impl InvoicesApi {
+    fn links(&self) -> &crate::checkout::Links {
+        &self.app.commerce().links
+    }
+}
+
 fn required_id(id: String) -> Result<String, Status> {
     if id.is_empty() {
         return Err(invalid(Reason::IdRequired, "id", "set id"));
@@ -75,6 +81,9 @@ impl proto::invoices_server::Invoices for InvoicesApi {
             idempotency_key: r.idempotency_key,
             external_ref: r.external_ref,
             customer_email: r.customer_email,
+            product_id: r.product_id,
+            quantity: r.quantity,
+            success_url: (!r.success_url.is_empty()).then_some(r.success_url),
             ..Default::default()
         };
         match r.amount {
@@ -92,7 +101,7 @@ impl proto::invoices_server::Invoices for InvoicesApi {
             .create_invoice(p, rid)
             .await
             .map_err(|e| for_role(e, role))?;
-        Ok(Response::new(convert::invoice(inv)))
+        Ok(Response::new(convert::invoice(inv, self.links())))
     }
 
     async fn get_invoice(
@@ -113,6 +122,7 @@ impl proto::invoices_server::Invoices for InvoicesApi {
         };
         Ok(Response::new(convert::invoice(
             self.app.get_invoice(&lookup)?,
+            self.links(),
         )))
     }
 
@@ -178,7 +188,10 @@ impl proto::invoices_server::Invoices for InvoicesApi {
             _ => String::new(),
         };
         Ok(Response::new(proto::ListInvoicesResponse {
-            invoices: invoices.into_iter().map(convert::invoice).collect(),
+            invoices: invoices
+                .into_iter()
+                .map(|i| convert::invoice(i, self.links()))
+                .collect(),
             next_page_token,
         }))
     }
@@ -195,7 +208,7 @@ impl proto::invoices_server::Invoices for InvoicesApi {
             .cancel_invoice(&id, rid)
             .await
             .map_err(|e| for_role(e, role))?;
-        Ok(Response::new(convert::invoice(inv)))
+        Ok(Response::new(convert::invoice(inv, self.links())))
     }
 
     async fn wait_invoice(
@@ -221,6 +234,7 @@ impl proto::invoices_server::Invoices for InvoicesApi {
         let deadline = tokio::time::Instant::now() + wait;
         Ok(Response::new(convert::invoice(
             self.app.wait_invoice(&id, deadline).await?,
+            self.links(),
         )))
     }
 
@@ -252,8 +266,9 @@ impl proto::invoices_server::Invoices for InvoicesApi {
             invoice_id: Some(r.invoice_id).filter(|s| !s.is_empty()),
         };
         let events = self.app.subscribe(r.after_sequence, filter)?;
-        let stream = events.map(|item| {
-            item.map(|e| convert::event(Arc::unwrap_or_clone(e)))
+        let links = self.links().clone();
+        let stream = events.map(move |item| {
+            item.map(|e| convert::event(Arc::unwrap_or_clone(e), &links))
                 .map_err(Status::from)
         });
         Ok(Response::new(Box::pin(stream)))

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub(crate) mod convert;
 pub mod invoices;
+pub mod rate_limit;
 pub mod request_id;
 pub mod status;
 mod store_health;
@@ -21,6 +22,7 @@ use crate::app::App;
 use crate::proto::admin_server::AdminServer;
 use crate::proto::invoices_server::InvoicesServer;
 use auth::{require, Role, Tokens};
+use rate_limit::limited;
 
 /// `x-request-id` as the client sent it (bounded, printable), for logs and the audit log.
 pub fn request_id<T>(req: &tonic::Request<T>) -> Option<String> {
@@ -33,6 +35,7 @@ pub async fn serve(
     app: Arc<App>,
     tokens: Arc<Tokens>,
     listener: TcpListener,
+    limits: Arc<rate_limit::ApiLimits>,
     shutdown: CancellationToken,
 ) -> Result<(), tonic::transport::Error> {
     let (health, health_service) = tonic_health::server::health_reporter();
@@ -59,10 +62,12 @@ pub async fn serve(
 
     let invoices = InvoicesServer::with_interceptor(
         invoices::InvoicesApi { app: app.clone() },
-        require(tokens.clone(), Role::Invoice),
+        limited(require(tokens.clone(), Role::Invoice), limits.clone()),
     );
-    let admin =
-        AdminServer::with_interceptor(admin::AdminApi { app }, require(tokens, Role::Admin));
+    let admin = AdminServer::with_interceptor(
+        admin::AdminApi { app },
+        limited(require(tokens, Role::Admin), limits),
+    );
 
     Server::builder()
         .layer(request_id::RequestIdLayer)

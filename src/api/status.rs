@@ -186,6 +186,22 @@ impl From<Error> for Status {
             Error::ShuttingDown => {
                 status(Code::Unavailable, Reason::ShuttingDown, msg, HashMap::new())
             }
+            Error::ProductNotFound(id) => status(
+                Code::NotFound,
+                Reason::ProductNotFound,
+                msg,
+                meta([("product_id", id)]),
+            ),
+            Error::RateUnavailable(e) => {
+                // Which source failed and how is for the operator (GetStatus, the log).
+                tracing::warn!(error = %e, "fiat price refused: no recent exchange rate");
+                status(
+                    Code::FailedPrecondition,
+                    Reason::RateUnavailable,
+                    "no recent exchange rate to price this product; retry later",
+                    HashMap::new(),
+                )
+            }
             Error::StreamLimit { max } => {
                 tracing::warn!(max, "event stream refused: events.max_streams reached");
                 status(

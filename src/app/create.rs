@@ -14,9 +14,10 @@ use super::App;
 impl App {
     pub async fn create_invoice(
         &self,
-        params: CreateParams,
+        mut params: CreateParams,
         request_id: Option<String>,
     ) -> Result<Invoice> {
+        let sale = self.commerce.price(&mut params).await?;
         let new = validate_new_invoice(params, &self.limits)?;
         let fingerprint = new.fingerprint();
         // Held until the invoice is stored, so a concurrent retry with the same
@@ -97,6 +98,8 @@ impl App {
             customer_email: new.customer_email,
             paid_late: false,
             idempotency_key: new.idempotency_key.clone(),
+            sale,
+            success_url: new.success_url,
         };
         let record = new.idempotency_key.map(|key| IdempotencyRecord {
             key,

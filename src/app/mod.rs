@@ -3,8 +3,10 @@
 
 mod create;
 mod operate;
+mod sell;
 
 pub use operate::DaemonStatus;
+pub use sell::{Commerce, MAX_QUANTITY};
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -41,6 +43,7 @@ pub struct App {
     webhooks: Arc<crate::webhooks::Webhooks>,
     key_locks: KeyLocks,
     events: Arc<Hub>,
+    commerce: Commerce,
 }
 
 impl App {
@@ -71,7 +74,18 @@ impl App {
             webhooks,
             key_locks: KeyLocks::default(),
             events,
+            commerce: Commerce::default(),
         }
+    }
+
+    /// The catalog, its rates and the checkout links (none by default).
+    pub fn with_commerce(mut self, commerce: Commerce) -> Self {
+        self.commerce = commerce;
+        self
+    }
+
+    pub fn commerce(&self) -> &Commerce {
+        &self.commerce
     }
 
     /// The webhook endpoints, their deliveries and their workers.

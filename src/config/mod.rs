@@ -7,6 +7,7 @@
 //! - `legacy`: the previous deployment's environment names;
 //! - `validate`: the start-up checks.
 
+mod commerce;
 mod legacy;
 mod providers;
 mod sections;
@@ -21,6 +22,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::Limits;
 
+pub use commerce::{
+    CheckoutConfig, ProductConfig, Quota, RateLimitConfig, RateSourceConfig, RateSourceKind,
+    RatesConfig,
+};
 pub use providers::{
     default_network, default_reconnect_max, default_timeout, lnd_cert_pem, DazNodeConfig,
     LndConfig, ProviderConfig,
@@ -67,6 +72,15 @@ pub struct Config {
     pub shutdown_grace_secs: u64,
     /// Async runtime threads; 0 means one per CPU.
     pub worker_threads: usize,
+    /// The product catalog (`[[products]]`), reloaded on SIGHUP.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub products: Vec<ProductConfig>,
+    /// Exchange-rate sources for fiat prices.
+    pub rates: RatesConfig,
+    /// The hosted payment page.
+    pub checkout: CheckoutConfig,
+    /// Per-token (gRPC) and per-IP (checkout) limits.
+    pub rate_limit: RateLimitConfig,
 }
 
 impl Default for Config {
@@ -89,6 +103,10 @@ impl Default for Config {
             webhooks: Default::default(),
             shutdown_grace_secs: 10,
             worker_threads: 0,
+            products: Vec::new(),
+            rates: RatesConfig::default(),
+            checkout: CheckoutConfig::default(),
+            rate_limit: RateLimitConfig::default(),
         }
     }
 }
@@ -187,6 +205,7 @@ impl Config {
             lnd.normalise();
         }
         let mut problems = self.problems();
+        problems.extend(self.commerce_problems());
         if wants_mock && !self.dev {
             problems.insert(
                 0,

@@ -45,6 +45,33 @@ pub struct Invoice {
     pub customer_email: Option<String>,
     pub paid_late: bool,
     pub idempotency_key: Option<String>,
+    /// Set when the invoice was created from the catalog. Absent in records
+    /// written before the catalog existed, hence the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sale: Option<Sale>,
+    /// Where the checkout page sends the payer once paid (an allowed origin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_url: Option<String>,
+}
+
+/// What a catalog invoice sold, and for a fiat price, how it was converted.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Sale {
+    pub product_id: String,
+    pub quantity: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fiat: Option<FiatSale>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct FiatSale {
+    /// The total in fiat, "98.00".
+    pub amount: String,
+    pub currency: String,
+    /// The BTC price used, "61234.50".
+    pub rate: String,
+    /// "median of bitstamp, kraken"
+    pub rate_source: String,
 }
 
 /// A new invoice id and its creation time: `inv_` and the 32 hex digits of a

@@ -5,5 +5,10 @@ mod invoice;
 mod validation;
 
 pub use audit::{AuditAction, AuditEntry, AuditKind};
-pub use invoice::{new_invoice_id, Event, EventKind, Invoice, InvoiceStatus, SettlePath};
-pub use validation::{validate_new_invoice, CreateParams, InvalidField, Limits, Memo, NewInvoice};
+pub use invoice::{
+    new_invoice_id, Event, EventKind, FiatSale, Invoice, InvoiceStatus, Sale, SettlePath,
+};
+pub use validation::{
+    validate_new_invoice, CreateParams, InvalidField, Limits, Memo, NewInvoice,
+    MAX_DESCRIPTION_BYTES,
+};

@@ -69,13 +69,25 @@ pub struct NewInvoice {
     pub customer_email: Option<String>,
     #[serde(skip)]
     pub idempotency_key: Option<String>,
+    /// A catalog sale (product id, quantity); the amount was derived from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product: Option<(String, u32)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub success_url: Option<String>,
 }
 
 impl NewInvoice {
     /// What "the same parameters" means for an idempotent retry: every field
     /// but the key itself, in a canonical encoding.
+    ///
+    /// A catalog sale is the same sale whatever the exchange rate did
+    /// between the two calls: its amount is left out, the product is in.
     pub fn fingerprint(&self) -> String {
-        let canonical = serde_json::to_vec(self).expect("a NewInvoice always serialises");
+        let mut same = self.clone();
+        if same.product.is_some() {
+            same.amount_msat = 0;
+        }
+        let canonical = serde_json::to_vec(&same).expect("a NewInvoice always serialises");
         hex::encode(Sha256::digest(canonical))
     }
 }
@@ -92,6 +104,13 @@ pub struct CreateParams {
     pub idempotency_key: String,
     pub external_ref: String,
     pub customer_email: Option<String>,
+    /// A catalog product instead of an amount (`app::sell` prices it).
+    pub product_id: String,
+    pub quantity: u32,
+    /// Set by the catalog once it priced the request.
+    pub product: Option<(String, u32)>,
+    /// Checked against the allowed origins by `app::sell`.
+    pub success_url: Option<String>,
 }
 
 pub fn validate_new_invoice(p: CreateParams, limits: &Limits) -> Result<NewInvoice, InvalidField> {
@@ -122,6 +141,8 @@ pub fn validate_new_invoice(p: CreateParams, limits: &Limits) -> Result<NewInvoi
         external_ref,
         customer_email,
         idempotency_key,
+        product: p.product,
+        success_url: p.success_url,
     })
 }
 

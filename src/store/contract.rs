@@ -65,6 +65,8 @@ pub fn invoice(n: u64, created_ms: u64, expires_ms: u64) -> Invoice {
         customer_email: None,
         paid_late: false,
         idempotency_key: None,
+        sale: None,
+        success_url: None,
     }
 }
 

@@ -77,6 +77,8 @@ pub(crate) mod tests {
             customer_email: None,
             paid_late: false,
             idempotency_key: None,
+            sale: None,
+            success_url: None,
         }
     }
 

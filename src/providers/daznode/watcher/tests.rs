@@ -77,6 +77,8 @@ async fn a_bad_updated_at_neither_panics_nor_stops_the_settlement() {
             customer_email: None,
             paid_late: false,
             idempotency_key: None,
+            sale: None,
+            success_url: None,
         };
         store.insert_invoice(&inv, None, &[]).unwrap();
         let body = serde_json::json!({"paid": true, "details": {
