@@ -14,7 +14,9 @@
 use prost::Message;
 
 use super::{IdempotencyRecord, StoreError};
-use crate::domain::{AuditAction, AuditEntry, AuditKind, Event, EventKind, Invoice, InvoiceStatus};
+use crate::domain::{
+    AuditAction, AuditEntry, AuditKind, Event, EventKind, FiatSale, Invoice, InvoiceStatus, Sale,
+};
 
 #[allow(clippy::all, missing_docs)]
 mod pb {
@@ -102,6 +104,17 @@ pub fn encode_invoice(inv: &Invoice) -> Vec<u8> {
         customer_email: inv.customer_email.clone(),
         paid_late: inv.paid_late,
         idempotency_key: inv.idempotency_key.clone(),
+        sale: inv.sale.as_ref().map(|s| pb::Sale {
+            product_id: s.product_id.clone(),
+            quantity: s.quantity,
+            fiat: s.fiat.as_ref().map(|f| pb::FiatSale {
+                amount: f.amount.clone(),
+                currency: f.currency.clone(),
+                rate: f.rate.clone(),
+                rate_source: f.rate_source.clone(),
+            }),
+        }),
+        success_url: inv.success_url.clone(),
     })
 }
 
@@ -135,6 +148,17 @@ pub fn decode_invoice(key: &[u8], id: &str, v: &[u8]) -> Result<Invoice, StoreEr
         customer_email: m.customer_email,
         paid_late: m.paid_late,
         idempotency_key: m.idempotency_key,
+        sale: m.sale.map(|s| Sale {
+            product_id: s.product_id,
+            quantity: s.quantity,
+            fiat: s.fiat.map(|f| FiatSale {
+                amount: f.amount,
+                currency: f.currency,
+                rate: f.rate,
+                rate_source: f.rate_source,
+            }),
+        }),
+        success_url: m.success_url,
     })
 }
 
