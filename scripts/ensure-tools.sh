@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install/verify the external tools lnpayd's tests and benchmarks need.
-# Usage: scripts/ensure-tools.sh protoc|grpcurl|lnbits|promparser|all
+# Usage: scripts/ensure-tools.sh protoc|grpcurl|lnbits|promparser|nostr-relay|nwc-wallet|all
 # Everything goes under <repo>/.tools/ (protoc may come from apt: see README).
 set -euo pipefail
 
@@ -9,6 +9,8 @@ LNBITS_VERSION="1.6.2"
 LNBITS_PIP_SPECS=("lnbits==${LNBITS_VERSION}" "bitstring<5")
 # The Prometheus project's Python client: its text-format parser checks /metrics.
 PROMPARSER_SPEC="prometheus-client==0.26.0"
+# A real Nostr relay (crates.io) for tests/nwc.
+NOSTR_RELAY_VERSION="0.8.12"
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 TOOLS="$REPO/.tools"
@@ -154,9 +156,47 @@ ensure_promparser() {
     log "promparser ok ($(rel "$venv") $PROMPARSER_SPEC)"
 }
 
+# nostr-rs-relay, built from crates.io with its own lockfile (--locked).
+# It compiles for several minutes; the stamp makes later runs instant.
+ensure_nostr_relay() {
+    local root="$TOOLS/nostr-relay" stamp="$TOOLS/nostr-relay/.ensure-tools-stamp"
+    if [ -x "$root/bin/nostr-rs-relay" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$NOSTR_RELAY_VERSION" ]; then
+        log "nostr-relay ok ($(rel "$root/bin/nostr-rs-relay") $NOSTR_RELAY_VERSION)"
+        return
+    fi
+    command -v cargo >/dev/null 2>&1 || die "nostr-relay: 'cargo' not found on PATH"
+    # Its build script compiles protos: protoc must be there.
+    ensure_protoc >/dev/null
+    log "building nostr-rs-relay $NOSTR_RELAY_VERSION (cargo install --locked; several minutes)"
+    PROTOC="$BIN/protoc" cargo install --locked --quiet "nostr-rs-relay@$NOSTR_RELAY_VERSION" --root "$root" \
+        || die "nostr-relay: cargo install failed"
+    echo "$NOSTR_RELAY_VERSION" >"$stamp"
+    log "nostr-relay ok ($(rel "$root/bin/nostr-rs-relay") $NOSTR_RELAY_VERSION)"
+}
+
+# The NIP-47 wallet service's packages (Alby's @getalby/sdk, nostr-tools,
+# @grpc/grpc-js), pinned by tests/nwc/wallet-service/package-lock.json.
+ensure_nwc_wallet() {
+    local src="$REPO/tests/nwc/wallet-service" dir="$TOOLS/nwc-wallet-node" want
+    command -v node >/dev/null 2>&1 || die "nwc-wallet: 'node' not found (Debian: apt-get install nodejs npm)"
+    want="$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -d' ' -f1)"
+    if [ -d "$dir/node_modules/@getalby/sdk" ] && [ "$(cat "$dir/.ensure-tools-stamp" 2>/dev/null)" = "$want" ]; then
+        log "nwc-wallet ok ($(rel "$dir"))"
+        return
+    fi
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    cp "$src/package.json" "$src/package-lock.json" "$dir/"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || die "nwc-wallet: npm ci failed"
+    (cd "$dir" && node --input-type=module -e 'import("@getalby/sdk/nwc").then((m) => { if (!m.NWCWalletService) process.exit(1) })') \
+        || die "nwc-wallet: @getalby/sdk has no NWCWalletService"
+    echo "$want" >"$dir/.ensure-tools-stamp"
+    log "nwc-wallet ok ($(rel "$dir"))"
+}
+
 case "${1:-}" in
-    protoc | grpcurl | lnbits | promparser | all) ;;
-    *) echo "usage: $0 protoc|grpcurl|lnbits|promparser|all" >&2; exit 2 ;;
+    protoc | grpcurl | lnbits | promparser | nostr-relay | nwc-wallet | all) ;;
+    *) echo "usage: $0 protoc|grpcurl|lnbits|promparser|nostr-relay|nwc-wallet|all" >&2; exit 2 ;;
 esac
 
 # Serialise concurrent runs (e.g. parallel test binaries) so they don't build into the same place.
@@ -171,6 +211,8 @@ case "$1" in
     grpcurl) ensure_grpcurl ;;
     lnbits) ensure_lnbits ;;
     promparser) ensure_promparser ;;
-    all) ensure_protoc; ensure_grpcurl; ensure_lnbits; ensure_promparser ;;
-    *) echo "usage: $0 protoc|grpcurl|lnbits|promparser|all" >&2; exit 2 ;;
+    nostr-relay) ensure_nostr_relay ;;
+    nwc-wallet) ensure_nwc_wallet ;;
+    all) ensure_protoc; ensure_grpcurl; ensure_lnbits; ensure_promparser; ensure_nostr_relay; ensure_nwc_wallet ;;
+    *) echo "usage: $0 protoc|grpcurl|lnbits|promparser|nostr-relay|nwc-wallet|all" >&2; exit 2 ;;
 esac
