@@ -216,3 +216,6 @@ impl Hub {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;
