@@ -17,6 +17,7 @@
 mod forge;
 #[path = "../common/daemon.rs"]
 mod harness;
+mod latency;
 #[allow(dead_code)]
 #[path = "../daznode/lnbits.rs"]
 mod lnbits;
