@@ -136,7 +136,10 @@ impl Hub {
     /// One NIP-47 call: its result, or the wallet's error as a typed error.
     pub async fn call(&self, method: &str, params: Value) -> Result<Value, ProviderError> {
         let deadline = tokio::time::Instant::now() + self.timeout;
-        // Waits for a relay (and so the info event) within the call's bound.
+        // Waits for a relay that is connecting (and so for the info event)
+        // within the call's bound; with none connecting (the watcher not
+        // started yet, or every relay backing off) fails at once, so the
+        // router moves on to the next provider.
         let mut up = self.up.subscribe();
         let ready = async {
             loop {
@@ -145,9 +148,15 @@ impl Hub {
                         return Ok(info);
                     }
                 }
-                if up.changed().await.is_err() {
+                if !self
+                    .links
+                    .iter()
+                    .any(|l| l.state.get() == ConnectionState::Connecting)
+                {
                     return Err(());
                 }
+                // Link states do not notify: look again now and then.
+                let _ = tokio::time::timeout(Duration::from_millis(50), up.changed()).await;
             }
         };
         let info = match tokio::time::timeout_at(deadline, ready).await {
