@@ -10,6 +10,7 @@
 //! - forged `payment_received` notifications (another key; the wallet's key
 //!   for an unpaid invoice) change nothing;
 //! - a wallet that offers only NIP-04 works (configured by `NWC_URL`);
+//! - every relay in the URI is used: one down, the other serves;
 //! - failover: LND and DazNode down, NWC serves; they come back, new invoices
 //!   return to LND while the NWC invoice still settles;
 //! - in every scenario, the URI's secret never appears in the trace-level log.
@@ -464,5 +465,36 @@ async fn failover_to_nwc_and_back() {
     let paid = d.wait_invoice(&during.id, 30).await;
     assert_eq!(paid.status(), InvoiceStatus::Paid);
     assert_eq!(paid.provider, "nwc");
+    assert_no_secret(&d, &w);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_relay_in_the_uri_is_used() {
+    let net = network();
+    let mut first = blocking(Relay::start);
+    let second = blocking(Relay::start);
+    let w = blocking(|| WalletService::start(net, &[first.url(), second.url()], Offers::Both));
+    let dir = tempfile::tempdir().unwrap();
+    let d = Daemon::start_env(dir.path(), &nwc_env("LNPAYD_NWC__URI", &w.uri()));
+    let s = wait_ready(&d).await;
+    let relays = s.details.get("relays").cloned().unwrap_or_default();
+    for r in [&first, &second] {
+        assert!(relays.contains(&format!("{} connected", r.url())), "{s:?}");
+    }
+    // One relay gone: the other carries requests and notifications.
+    blocking(|| first.stop());
+    let s = wait_status(&d, "nwc", "first relay down", 30, |s| {
+        s.details
+            .get("relays")
+            .is_some_and(|r| r.contains(&format!("{} disconnected", first.url())))
+    })
+    .await;
+    assert_eq!(s.connection, "connected", "{s:?}");
+    let inv = d.create(800, "through the second relay").await;
+    assert_eq!(inv.provider, "nwc");
+    let mut events = events_after(&d, d.last_sequence().await).await;
+    bob_pays(net, &inv.payment_request);
+    paid_event(&mut events, &inv.id, 30).await;
+    assert_eq!(settled_via(&d, &inv.id).await, "settled via stream");
     assert_no_secret(&d, &w);
 }

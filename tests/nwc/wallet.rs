@@ -62,7 +62,9 @@ impl WalletService {
         let (wallet, client) = (Keys::generate(), Keys::generate());
         let log = std::fs::File::create(dir.path().join("service.log")).unwrap();
         let mut cmd = Command::new("node");
-        cmd.arg(dir.path().join("service.mjs"))
+        // nostr-tools needs a global WebSocket: Node 20 has it behind this flag.
+        cmd.arg("--experimental-websocket")
+            .arg(dir.path().join("service.mjs"))
             .current_dir(dir.path())
             .env("NWC_RELAYS", relays.join(","))
             .env("NWC_WALLET_SECRET", wallet.secret_key().to_secret_hex())
