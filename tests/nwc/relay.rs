@@ -67,7 +67,7 @@ impl Relay {
     }
 
     pub fn url(&self) -> String {
-        format!("ws://127.0.0.1:{}", self.port)
+        format!("ws://127.0.0.1:{}/", self.port)
     }
 
     /// Starts the relay (after [`Relay::stop`]) on the same port and data.
