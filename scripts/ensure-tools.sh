@@ -11,6 +11,8 @@ LNBITS_PIP_SPECS=("lnbits==${LNBITS_VERSION}" "bitstring<5")
 PROMPARSER_SPEC="prometheus-client==0.26.0"
 # A real Nostr relay (crates.io) for tests/nwc.
 NOSTR_RELAY_VERSION="0.8.12"
+# The one dependency moved from its lockfile (see ensure_nostr_relay).
+NOSTR_RELAY_TIME="0.3.36"
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 TOOLS="$REPO/.tools"
@@ -160,17 +162,35 @@ ensure_promparser() {
 # It compiles for several minutes; the stamp makes later runs instant.
 ensure_nostr_relay() {
     local root="$TOOLS/nostr-relay" stamp="$TOOLS/nostr-relay/.ensure-tools-stamp"
-    if [ -x "$root/bin/nostr-rs-relay" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$NOSTR_RELAY_VERSION" ]; then
+    if [ -x "$root/bin/nostr-rs-relay" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$NOSTR_RELAY_VERSION time=$NOSTR_RELAY_TIME" ]; then
         log "nostr-relay ok ($(rel "$root/bin/nostr-rs-relay") $NOSTR_RELAY_VERSION)"
         return
     fi
     command -v cargo >/dev/null 2>&1 || die "nostr-relay: 'cargo' not found on PATH"
     # Its build script compiles protos: protoc must be there.
     ensure_protoc >/dev/null
-    log "building nostr-rs-relay $NOSTR_RELAY_VERSION (cargo install --locked; several minutes)"
-    PROTOC="$BIN/protoc" cargo install --locked --quiet "nostr-rs-relay@$NOSTR_RELAY_VERSION" --root "$root" \
-        || die "nostr-relay: cargo install failed"
-    echo "$NOSTR_RELAY_VERSION" >"$stamp"
+    log "building nostr-rs-relay $NOSTR_RELAY_VERSION (cargo install; several minutes)"
+    # Its published Cargo.lock pins time 0.3.25, which no longer compiles
+    # (rustc >= 1.80: "type annotations needed for Box<_>"). So: its own
+    # lockfile, with only `time` moved to a release that compiles.
+    local src
+    src="$(mktemp -d)"
+    local crate
+    crate="$(ls "${CARGO_HOME:-$HOME/.cargo}"/registry/cache/*/"nostr-rs-relay-$NOSTR_RELAY_VERSION.crate" 2>/dev/null | head -1 || true)"
+    if [ -z "$crate" ]; then
+        # Have cargo fetch the crate into its cache.
+        cargo info "nostr-rs-relay@$NOSTR_RELAY_VERSION" >/dev/null 2>&1 || true
+        crate="$(ls "${CARGO_HOME:-$HOME/.cargo}"/registry/cache/*/"nostr-rs-relay-$NOSTR_RELAY_VERSION.crate" 2>/dev/null | head -1 || true)"
+    fi
+    [ -n "$crate" ] || die "nostr-relay: cannot get nostr-rs-relay $NOSTR_RELAY_VERSION from crates.io"
+    tar xzf "$crate" -C "$src"
+    (
+        cd "$src/nostr-rs-relay-$NOSTR_RELAY_VERSION"
+        cargo update --quiet -p time@0.3.25 --precise "$NOSTR_RELAY_TIME"
+        PROTOC="$BIN/protoc" cargo install --locked --quiet --path . --root "$root"
+    ) || { rm -rf "$src"; die "nostr-relay: build failed"; }
+    rm -rf "$src"
+    echo "$NOSTR_RELAY_VERSION time=$NOSTR_RELAY_TIME" >"$stamp"
     log "nostr-relay ok ($(rel "$root/bin/nostr-rs-relay") $NOSTR_RELAY_VERSION)"
 }
 
