@@ -3,7 +3,7 @@
 //! It can be stopped and started again on the same port and data, as a relay
 //! outage. Killed when dropped, and dies with the test process.
 //!
-//! `LNPAYD_NOSTR_RELAY_BIN` overrides the binary (default
+//! `NWC_TEST_RELAY_BIN` overrides the binary (default
 //! `.tools/nostr-relay/bin/nostr-rs-relay`, built by `scripts/ensure-tools.sh nostr-relay`).
 //! (Harness code: meant to move to testkit/src/nostr.rs.)
 
@@ -21,7 +21,7 @@ pub struct Relay {
 
 impl Relay {
     pub fn bin() -> PathBuf {
-        std::env::var_os("LNPAYD_NOSTR_RELAY_BIN")
+        std::env::var_os("NWC_TEST_RELAY_BIN")
             .map(PathBuf::from)
             .unwrap_or_else(|| {
                 PathBuf::from(env!("CARGO_MANIFEST_DIR"))

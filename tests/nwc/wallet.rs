@@ -35,7 +35,7 @@ pub enum Offers {
 }
 
 fn node_modules() -> PathBuf {
-    std::env::var_os("LNPAYD_NWC_WALLET_NODE")
+    std::env::var_os("NWC_TEST_WALLET_NODE")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".tools/nwc-wallet-node"))
         .join("node_modules")

@@ -31,7 +31,7 @@ const log = (...a) => console.error(new Date().toISOString(), "wallet-service:",
 
 // alice's LND.
 const here = dirname(fileURLToPath(import.meta.url));
-const def = protoLoader.loadSync(join(here, "lnd.proto"), { longs: Number, enums: String, defaults: true });
+const def = protoLoader.loadSync(join(here, "lnd.proto"), { keepCase: true, longs: Number, enums: String, defaults: true });
 const lnrpc = grpc.loadPackageDefinition(def).lnrpc;
 const macaroon = readFileSync(env("LND_MACAROON")).toString("hex");
 const creds = grpc.credentials.combineChannelCredentials(
