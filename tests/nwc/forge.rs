@@ -32,22 +32,28 @@ pub fn notification(signer: &Keys, to: &PublicKey, payment_hash: &str) -> nostr:
         .unwrap()
 }
 
-/// Publishes `event` on the relay at `url` and waits for its OK.
+/// Publishes `event` on the relay at `url`. An OK false fails the test;
+/// nostr-rs-relay sends no OK for ephemeral kinds, so none is required.
 pub async fn publish(url: &str, event: nostr::Event) {
     let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
     let id = event.id.to_hex();
     ws.send(Message::Text(ClientMessage::event(event).as_json().into()))
         .await
         .unwrap();
-    let ok = tokio::time::timeout(std::time::Duration::from_secs(10), async {
-        while let Some(Ok(Message::Text(t))) = ws.next().await {
-            if t.contains("\"OK\"") && t.contains(&id) {
-                return t.to_string();
+    let ok = tokio::time::timeout(std::time::Duration::from_secs(2), async {
+        while let Some(Ok(m)) = ws.next().await {
+            if let Message::Text(t) = m {
+                if t.contains("\"OK\"") && t.contains(&id) {
+                    return Some(t.to_string());
+                }
             }
         }
-        panic!("the relay closed before it answered");
+        None
     })
     .await
-    .expect("the relay's OK");
-    assert!(ok.contains("true"), "the relay refused the event: {ok}");
+    .ok()
+    .flatten();
+    if let Some(ok) = ok {
+        assert!(ok.contains("true"), "the relay refused the event: {ok}");
+    }
 }

@@ -289,6 +289,18 @@ async fn paid_through_the_reconcile_after_a_relay_outage() {
     blocking(|| relay.start_again());
     let paid = d.wait_invoice(&inv.id, 90).await;
     eprintln!("relay back to PAID (reconcile): {:?}", t.elapsed());
+    if paid.status() != InvoiceStatus::Paid {
+        let log = d.log_text();
+        let nwc: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("nwc") || l.contains("NWC"))
+            .collect();
+        eprintln!(
+            "--- lnpayd log (NWC lines, last 40)\n{}",
+            nwc[nwc.len().saturating_sub(40)..].join("\n")
+        );
+        eprintln!("--- wallet service log\n{}", w.log());
+    }
     assert_eq!(paid.status(), InvoiceStatus::Paid, "{paid:?}");
     assert_eq!(settled_via(&d, &inv.id).await, "settled via reconcile");
 
