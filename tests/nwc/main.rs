@@ -283,8 +283,19 @@ async fn paid_through_the_reconcile_after_a_relay_outage() {
         s.connection.starts_with("disconnected")
     })
     .await;
-    // The wallet's notification has no relay to go to: it is lost.
+    // The wallet's notification has no relay to go to: it is lost. The
+    // relay stays down until the wallet service has given up publishing it.
     bob_pays(net, &inv.payment_request);
+    let gave_up = format!("payment_received {} kind 23197:", inv.payment_hash);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !w.log().contains(&gave_up) {
+        assert!(
+            Instant::now() < deadline,
+            "the wallet service never tried to notify:\n{}",
+            w.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let t = Instant::now();
     blocking(|| relay.start_again());
     let paid = d.wait_invoice(&inv.id, 90).await;

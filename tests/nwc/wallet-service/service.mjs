@@ -115,6 +115,12 @@ const handler = {
   },
 };
 
+// NWCWalletService publishes each answer with `Promise.any(...)` and no
+// catch; nostr-rs-relay sends no OK for ephemeral events, so every publish
+// "times out" (the event is delivered all the same) and the rejection would
+// end the process.
+process.on("unhandledRejection", (e) => log("unhandled rejection:", e?.errors?.map((x) => x.message) ?? e?.message ?? e));
+
 const service = new NWCWalletService({ relayUrls: relays });
 if (nip04Only) {
   // A wallet that speaks NIP-04 only: a NIP-44 request is not understood.
