@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install/verify the external tools lnpayd's tests and benchmarks need.
-# Usage: scripts/ensure-tools.sh protoc|grpcurl|lnbits|promparser|webhooks|browser|all
+# Usage: scripts/ensure-tools.sh protoc|grpcurl|lnbits|promparser|webhooks|browser|nostr-relay|nwc-wallet|all
 # Everything goes under <repo>/.tools/ (protoc may come from apt: see README).
 set -euo pipefail
 
@@ -15,6 +15,11 @@ SELENIUM_SPEC="selenium==4.27.1"
 # Standard Webhooks' own verifiers, for the receivers tests/webhooks runs
 # (Python from PyPI; the npm one is pinned by tests/webhooks/receivers/node/package-lock.json).
 WEBHOOKS_PY_SPEC="standardwebhooks==1.1.0"
+
+# A real Nostr relay (crates.io) for tests/nwc.
+NOSTR_RELAY_VERSION="0.8.12"
+# The one dependency moved from its lockfile (see ensure_nostr_relay).
+NOSTR_RELAY_TIME="0.3.36"
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 TOOLS="$REPO/.tools"
@@ -208,9 +213,72 @@ ensure_webhooks() {
     log "webhooks node ok ($(rel "$dst"))"
 }
 
+# nostr-rs-relay, built from crates.io with its own lockfile (--locked).
+# It compiles for several minutes; the stamp makes later runs instant.
+ensure_nostr_relay() {
+    # Built once per machine into the user's cache (a fresh clone, as CI
+    # makes, would otherwise rebuild it every run) and linked into .tools.
+    local root="${XDG_CACHE_HOME:-$HOME/.cache}/lnpayd-tools/nostr-relay-$NOSTR_RELAY_VERSION-time-$NOSTR_RELAY_TIME"
+    local stamp="$root/.ensure-tools-stamp"
+    mkdir -p "$(dirname "$root")"
+    if [ -x "$root/bin/nostr-rs-relay" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$NOSTR_RELAY_VERSION time=$NOSTR_RELAY_TIME" ]; then
+        ln -sfn "$root" "$TOOLS/nostr-relay"
+        log "nostr-relay ok ($root/bin/nostr-rs-relay $NOSTR_RELAY_VERSION)"
+        return
+    fi
+    command -v cargo >/dev/null 2>&1 || die "nostr-relay: 'cargo' not found on PATH"
+    # Its build script compiles protos: protoc must be there.
+    ensure_protoc >/dev/null
+    log "building nostr-rs-relay $NOSTR_RELAY_VERSION (cargo install; several minutes)"
+    # Its published Cargo.lock pins time 0.3.25, which no longer compiles
+    # (rustc >= 1.80: "type annotations needed for Box<_>"). So: its own
+    # lockfile, with only `time` moved to a release that compiles.
+    local src
+    src="$(mktemp -d)"
+    local crate
+    crate="$(ls "${CARGO_HOME:-$HOME/.cargo}"/registry/cache/*/"nostr-rs-relay-$NOSTR_RELAY_VERSION.crate" 2>/dev/null | head -1 || true)"
+    if [ -z "$crate" ]; then
+        # Have cargo fetch the crate into its cache.
+        cargo info "nostr-rs-relay@$NOSTR_RELAY_VERSION" >/dev/null 2>&1 || true
+        crate="$(ls "${CARGO_HOME:-$HOME/.cargo}"/registry/cache/*/"nostr-rs-relay-$NOSTR_RELAY_VERSION.crate" 2>/dev/null | head -1 || true)"
+    fi
+    [ -n "$crate" ] || die "nostr-relay: cannot get nostr-rs-relay $NOSTR_RELAY_VERSION from crates.io"
+    tar xzf "$crate" -C "$src"
+    (
+        cd "$src/nostr-rs-relay-$NOSTR_RELAY_VERSION"
+        cargo update --quiet -p time@0.3.25 --precise "$NOSTR_RELAY_TIME"
+        PROTOC="$BIN/protoc" cargo install --locked --quiet --path . --root "$root"
+    ) || { rm -rf "$src"; die "nostr-relay: build failed"; }
+    rm -rf "$src"
+    echo "$NOSTR_RELAY_VERSION time=$NOSTR_RELAY_TIME" >"$stamp"
+    rm -rf "$TOOLS/nostr-relay"
+    ln -sfn "$root" "$TOOLS/nostr-relay"
+    log "nostr-relay ok ($root/bin/nostr-rs-relay $NOSTR_RELAY_VERSION)"
+}
+
+# The NIP-47 wallet service's packages (Alby's @getalby/sdk, nostr-tools,
+# @grpc/grpc-js), pinned by tests/nwc/wallet-service/package-lock.json.
+ensure_nwc_wallet() {
+    local src="$REPO/tests/nwc/wallet-service" dir="$TOOLS/nwc-wallet-node" want
+    command -v node >/dev/null 2>&1 || die "nwc-wallet: 'node' not found (Debian: apt-get install nodejs npm)"
+    want="$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -d' ' -f1)"
+    if [ -d "$dir/node_modules/@getalby/sdk" ] && [ "$(cat "$dir/.ensure-tools-stamp" 2>/dev/null)" = "$want" ]; then
+        log "nwc-wallet ok ($(rel "$dir"))"
+        return
+    fi
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    cp "$src/package.json" "$src/package-lock.json" "$dir/"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || die "nwc-wallet: npm ci failed"
+    (cd "$dir" && node --input-type=module -e 'import("@getalby/sdk/nwc").then((m) => { if (!m.NWCWalletService) process.exit(1) })') \
+        || die "nwc-wallet: @getalby/sdk has no NWCWalletService"
+    echo "$want" >"$dir/.ensure-tools-stamp"
+    log "nwc-wallet ok ($(rel "$dir"))"
+}
+
 case "${1:-}" in
-    protoc | grpcurl | lnbits | promparser | webhooks | browser | all) ;;
-    *) echo "usage: $0 protoc|grpcurl|lnbits|promparser|webhooks|browser|all" >&2; exit 2 ;;
+    protoc | grpcurl | lnbits | promparser | webhooks | browser | nostr-relay | nwc-wallet | all) ;;
+    *) echo "usage: $0 protoc|grpcurl|lnbits|promparser|webhooks|browser|nostr-relay|nwc-wallet|all" >&2; exit 2 ;;
 esac
 
 # Serialise concurrent runs (e.g. parallel test binaries) so they don't build into the same place.
@@ -227,6 +295,7 @@ case "$1" in
     promparser) ensure_promparser ;;
     browser) ensure_browser ;;
     webhooks) ensure_webhooks ;;
-    all) ensure_protoc; ensure_grpcurl; ensure_lnbits; ensure_promparser; ensure_webhooks; ensure_browser ;;
-    *) echo "usage: $0 protoc|grpcurl|lnbits|promparser|webhooks|browser|all" >&2; exit 2 ;;
+    nostr-relay) ensure_nostr_relay ;;
+    nwc-wallet) ensure_nwc_wallet ;;
+    all) ensure_protoc; ensure_grpcurl; ensure_lnbits; ensure_promparser; ensure_webhooks; ensure_browser; ensure_nostr_relay; ensure_nwc_wallet ;;
 esac

@@ -1,5 +1,5 @@
 //! The previous deployment's environment names (`DAZNODE_API_URL`,
-//! `LND_SOCKET`, `LIGHTNING_FALLBACK_…`), so existing `.env` files keep
+//! `LND_SOCKET`, `NWC_URL`, `LIGHTNING_FALLBACK_…`), so existing `.env` files keep
 //! working. They rank below `LNPAYD_…` variables.
 
 use std::path::Path;
@@ -40,6 +40,10 @@ pub(super) fn legacy_env(
     }
     if let Some(v) = get("DAZNODE_API_KEY") {
         set("daznode", "api_key", json!(v));
+    }
+    // The previous deployment's NWC fallback: the URI itself (a secret).
+    if let Some(v) = get("NWC_URL") {
+        set("nwc", "uri", json!(v.trim()));
     }
     if let Some(v) = get("LND_SOCKET") {
         set("lnd", "address", json!(v));
@@ -131,6 +135,10 @@ mod tests {
             ("LIGHTNING_FALLBACK_RETRY_DELAY", "250"),
             ("LIGHTNING_FALLBACK_HEALTH_CHECK_INTERVAL", "15000"),
             ("LIGHTNING_FALLBACK_ENABLE_LOCAL_LND", "false"),
+            (
+                "NWC_URL",
+                " nostr+walletconnect://w?relay=wss://r&secret=s ",
+            ),
         ])
         .unwrap();
         assert!(!mock);
@@ -143,6 +151,10 @@ mod tests {
         assert_eq!(tree["failover"]["retry_delay_ms"], 250);
         assert_eq!(tree["failover"]["health_check_interval_ms"], 15000);
         assert_eq!(tree["failover"]["enable_lnd"], false);
+        assert_eq!(
+            tree["nwc"]["uri"],
+            "nostr+walletconnect://w?relay=wss://r&secret=s"
+        );
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub use commerce::{
 };
 pub use providers::{
     default_network, default_reconnect_max, default_timeout, lnd_cert_pem, DazNodeConfig,
-    LndConfig, ProviderConfig,
+    LndConfig, NwcConfig, ProviderConfig,
 };
 pub use sections::{
     AlertsConfig, EventsConfig, FailoverConfig, InvoicesConfig, LogConfig, LogFormat,
@@ -51,7 +51,7 @@ pub struct Config {
     pub events: EventsConfig,
     /// The providers in priority order (`[[providers]]`, each with a
     /// `type`). After [`Config::load`] this is the one list the daemon reads:
-    /// the `[lnd]` and `[daznode]` sections are folded into it.
+    /// the `[lnd]`, `[daznode]` and `[nwc]` sections are folded into it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub providers: Vec<ProviderConfig>,
     /// LND as a section (older layout, and `LNPAYD_LND__…`): first in priority.
@@ -60,6 +60,9 @@ pub struct Config {
     /// DazNode as a section (`LNPAYD_DAZNODE__…`, `DAZNODE_API_…`): after LND.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub daznode: Option<DazNodeConfig>,
+    /// NWC as a section (`LNPAYD_NWC__…`, `NWC_URL`): after DazNode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nwc: Option<NwcConfig>,
     /// How new invoices move between providers when one fails.
     pub failover: FailoverConfig,
     /// The Prometheus endpoint.
@@ -97,6 +100,7 @@ impl Default for Config {
             providers: Vec::new(),
             lnd: None,
             daznode: None,
+            nwc: None,
             failover: FailoverConfig::default(),
             metrics: MetricsConfig::default(),
             alerts: AlertsConfig::default(),
@@ -195,11 +199,11 @@ impl Config {
     }
 
     /// Checks everything, then folds the provider sections into the one
-    /// ordered list: LND first, DazNode second.
+    /// ordered list: LND first, DazNode second, NWC third.
     fn into_runtime(mut self, wants_mock: bool) -> Result<Self, ConfigError> {
         let lnd_sections = self.providers.iter_mut().filter_map(|p| match p {
             ProviderConfig::Lnd(lnd) => Some(lnd),
-            ProviderConfig::DazNode(_) => None,
+            ProviderConfig::DazNode(_) | ProviderConfig::Nwc(_) => None,
         });
         for lnd in lnd_sections.chain(self.lnd.as_mut()) {
             lnd.normalise();
@@ -221,7 +225,8 @@ impl Config {
         if self.providers.is_empty() {
             let lnd = self.lnd.take().map(ProviderConfig::Lnd);
             let daznode = self.daznode.take().map(ProviderConfig::DazNode);
-            self.providers = lnd.into_iter().chain(daznode).collect();
+            let nwc = self.nwc.take().map(ProviderConfig::Nwc);
+            self.providers = lnd.into_iter().chain(daznode).chain(nwc).collect();
         }
         Ok(self)
     }

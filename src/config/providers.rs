@@ -8,6 +8,7 @@ use crate::providers::ProviderSettings;
 
 pub use crate::providers::daznode::config::DazNodeConfig;
 pub use crate::providers::lnd::config::{lnd_cert_pem, LndConfig};
+pub use crate::providers::nwc::config::NwcConfig;
 
 /// One `[[providers]]` entry, chosen by its `type`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -17,6 +18,8 @@ pub enum ProviderConfig {
     Lnd(LndConfig),
     /// DazNode, an LNbits-compatible API.
     DazNode(DazNodeConfig),
+    /// A wallet reached over Nostr (NIP-47).
+    Nwc(NwcConfig),
 }
 
 impl ProviderConfig {
@@ -25,6 +28,7 @@ impl ProviderConfig {
         match self {
             Self::Lnd(c) => c,
             Self::DazNode(c) => c,
+            Self::Nwc(c) => c,
         }
     }
 

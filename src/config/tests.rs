@@ -120,3 +120,53 @@ fn a_list_and_sections_together_are_refused() {
     let err = config.into_runtime(false).unwrap_err().to_string();
     assert!(err.starts_with("providers: "), "{err}");
 }
+
+const NWC_SECRET: &str = "71a8c14c1407c113601079c4302dab36460f0ccd0ad506f1f2dc73b5100e4f3c";
+
+fn nwc_section(uri: &str) -> NwcConfig {
+    NwcConfig {
+        uri_file: None,
+        uri: Some(Secret::new(uri)),
+        network: bitcoin::Network::Regtest,
+        timeout_secs: 5,
+        reconnect_max_secs: 5,
+    }
+}
+
+#[test]
+fn nwc_comes_third_and_its_uri_never_shows() {
+    let uri = format!(
+        "nostr+walletconnect://b889ff5b1513b641e2a139f661a661364979c5beee91842f8f0ef42ab558e9d4?relay=ws://127.0.0.1:7447&secret={NWC_SECRET}"
+    );
+    let config = Config {
+        nwc: Some(nwc_section(&uri)),
+        daznode: Some(daznode_section()),
+        lnd: Some(lnd_section()),
+        ..Config::default()
+    }
+    .into_runtime(false)
+    .unwrap();
+    let names: Vec<&str> = config.providers.iter().map(ProviderConfig::name).collect();
+    assert_eq!(names, ["lnd", "daznode", "nwc"]);
+    assert!(!format!("{config:?}").contains(NWC_SECRET));
+
+    let listed: Config = Figment::from(Toml::string(&format!(
+        "[[providers]]\ntype = \"nwc\"\nuri = \"{uri}\"\nnetwork = \"regtest\"\n"
+    )))
+    .extract()
+    .unwrap();
+    assert!(
+        matches!(&listed.providers[..], [ProviderConfig::Nwc(c)] if c.uri.as_ref().map(Secret::expose) == Some(uri.as_str()))
+    );
+
+    let broken = format!("nostr+walletconnect://nothex?relay=ws://r&secret={NWC_SECRET}");
+    let err = Config {
+        nwc: Some(nwc_section(&broken)),
+        ..Config::default()
+    }
+    .into_runtime(false)
+    .unwrap_err()
+    .to_string();
+    assert!(err.starts_with("nwc.uri"), "{err}");
+    assert!(!err.contains(NWC_SECRET), "{err}");
+}

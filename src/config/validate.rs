@@ -78,10 +78,12 @@ impl Config {
                 "must be between 1 and failover.breaker_window".into(),
             );
         }
-        if !self.providers.is_empty() && (self.lnd.is_some() || self.daznode.is_some()) {
+        if !self.providers.is_empty()
+            && (self.lnd.is_some() || self.daznode.is_some() || self.nwc.is_some())
+        {
             bad(
                 "providers",
-                "list the providers in [[providers]] or in the [lnd]/[daznode] sections, not both"
+                "list the providers in [[providers]] or in the [lnd]/[daznode]/[nwc] sections, not both"
                     .into(),
             );
         }
@@ -101,7 +103,7 @@ impl Config {
     }
 
     /// Each provider entry with the key its errors are named by: `lnd` and
-    /// `daznode` for the sections, `providers[i]` for the list.
+    /// `daznode` and `nwc` for the sections, `providers[i]` for the list.
     fn provider_entries(&self) -> Vec<(String, ProviderConfig)> {
         let legacy = self
             .lnd
@@ -111,6 +113,11 @@ impl Config {
                 self.daznode
                     .iter()
                     .map(|c| ("daznode".to_string(), ProviderConfig::DazNode(c.clone()))),
+            )
+            .chain(
+                self.nwc
+                    .iter()
+                    .map(|c| ("nwc".to_string(), ProviderConfig::Nwc(c.clone()))),
             );
         self.providers
             .iter()

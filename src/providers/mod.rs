@@ -1,5 +1,5 @@
 //! Lightning providers behind one trait, one folder each (`lnd/`,
-//! `daznode/`, and `dev.rs`), plus what they share: the BOLT11 check, the
+//! `daznode/`, `nwc/`, and `dev.rs`), plus what they share: the BOLT11 check, the
 //! failover router and its circuit breaker, and the supervisor that keeps a
 //! push connection up.
 //!
@@ -15,6 +15,7 @@ mod error;
 #[cfg(any(test, feature = "testkit"))]
 pub mod fake;
 pub mod lnd;
+pub mod nwc;
 mod router;
 pub mod supervisor;
 
@@ -34,6 +35,7 @@ pub use daznode::DazNodeProvider;
 pub use dev::DevProvider;
 pub use error::ProviderError;
 pub use lnd::LndProvider;
+pub use nwc::NwcProvider;
 pub use router::{Attempt, CallRecord, ProviderHistory, ProviderReport, Router};
 pub use supervisor::ConnectionState;
 
@@ -94,7 +96,7 @@ pub struct WatchContext {
 ///   half, reports them to [`Settler`], the one path that marks invoices paid.
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
-    /// Stable name, stored with every invoice it issues ("lnd", "daznode", "dev").
+    /// Stable name, stored with every invoice it issues ("lnd", "daznode", "nwc", "dev").
     fn name(&self) -> &'static str;
     /// The network its invoices must be for.
     fn network(&self) -> bitcoin::Network;
