@@ -25,6 +25,7 @@
 mod api;
 pub mod config;
 mod watcher;
+pub mod webhook;
 
 use std::sync::Arc;
 use std::time::Duration;
