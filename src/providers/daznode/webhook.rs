@@ -156,7 +156,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(KEY_FILE), b"short").unwrap();
         let err = WebhookKey::load_or_create(dir.path()).unwrap_err();
-        assert!(matches!(err, WebhookKeyError::Length { len: 5, .. }), "{err}");
+        assert!(
+            matches!(err, WebhookKeyError::Length { len: 5, .. }),
+            "{err}"
+        );
     }
 
     #[test]
