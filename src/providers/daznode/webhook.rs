@@ -112,6 +112,19 @@ impl LookupLimiter {
     }
 }
 
+/// The payment hash an LNbits webhook body names, if any. LNbits posts the
+/// Payment JSON encoded twice (a JSON string holding the object); a body
+/// encoded once is accepted too. The URL's hash, bound by the token, is what
+/// counts: a body naming another hash is refused by the caller.
+pub fn payment_hash_of_body(body: &[u8]) -> Option<String> {
+    let mut v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    if let serde_json::Value::String(inner) = &v {
+        v = serde_json::from_str(inner).ok()?;
+    }
+    let h = v.get("payment_hash")?.as_str()?;
+    (h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())).then(|| h.to_ascii_lowercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +184,17 @@ mod tests {
         assert!(limiter.allow(HASH_B, t0 + Duration::from_millis(10)));
         assert!(limiter.allow(HASH_A, t0 + Duration::from_secs(2)));
         assert!(!limiter.allow(HASH_A, t0 + Duration::from_millis(2_500)));
+    }
+
+    #[test]
+    fn the_body_is_read_encoded_twice_or_once() {
+        let payment = serde_json::json!({"payment_hash": HASH_A.to_uppercase(), "amount": 1000});
+        let twice = serde_json::to_vec(&payment.to_string()).unwrap();
+        assert_eq!(payment_hash_of_body(&twice).as_deref(), Some(HASH_A));
+        let once = serde_json::to_vec(&payment).unwrap();
+        assert_eq!(payment_hash_of_body(&once).as_deref(), Some(HASH_A));
+        assert_eq!(payment_hash_of_body(b"not json"), None);
+        assert_eq!(payment_hash_of_body(br#"{"payment_hash": "abc"}"#), None);
+        assert_eq!(payment_hash_of_body(br#""{\"amount\": 1}""#), None);
     }
 }
