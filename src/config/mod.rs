@@ -128,6 +128,20 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// A secret configured as a file (preferred: keeps it out of the
+    /// environment) or inline; the file wins when both are set.
+    pub fn from_file_or_inline(
+        file: Option<&std::path::Path>,
+        inline: Option<&Secret>,
+        what: &str,
+    ) -> std::io::Result<Secret> {
+        match (file, inline) {
+            (Some(path), _) => Ok(Secret::new(std::fs::read_to_string(path)?.trim())),
+            (None, Some(s)) => Ok(s.clone()),
+            (None, None) => Err(std::io::Error::other(format!("no {what} configured"))),
+        }
+    }
 }
 
 impl std::fmt::Debug for Secret {

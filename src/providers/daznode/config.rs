@@ -33,11 +33,11 @@ pub struct DazNodeConfig {
 impl DazNodeConfig {
     /// The invoice key, from the file or the inline value.
     pub fn api_key(&self) -> std::io::Result<Secret> {
-        match (&self.api_key_file, &self.api_key) {
-            (Some(path), _) => Ok(Secret::new(std::fs::read_to_string(path)?.trim())),
-            (None, Some(key)) => Ok(key.clone()),
-            (None, None) => Err(std::io::Error::other("no DazNode API key configured")),
-        }
+        Secret::from_file_or_inline(
+            self.api_key_file.as_deref(),
+            self.api_key.as_ref(),
+            "DazNode API key",
+        )
     }
 }
 

@@ -32,11 +32,7 @@ pub struct NwcConfig {
 impl NwcConfig {
     /// The URI, from the file or the inline value.
     pub fn uri(&self) -> std::io::Result<Secret> {
-        match (&self.uri_file, &self.uri) {
-            (Some(path), _) => Ok(Secret::new(std::fs::read_to_string(path)?.trim())),
-            (None, Some(uri)) => Ok(uri.clone()),
-            (None, None) => Err(std::io::Error::other("no NWC URI configured")),
-        }
+        Secret::from_file_or_inline(self.uri_file.as_deref(), self.uri.as_ref(), "NWC URI")
     }
 }
 
