@@ -134,6 +134,37 @@ pub fn backoff(failures: u32, max: Duration) -> Duration {
     half + half.mul_f64(rand::thread_rng().gen::<f64>())
 }
 
+/// Invoices expired or canceled this recently are still looked up on
+/// reconnect: providers that cannot cancel (LNbits, NWC) may still be paid.
+pub const LATE_WINDOW_MS: u64 = 2 * 86_400_000;
+
+/// What a reconnect reconciles for `provider`: every pending invoice it
+/// issued, and those it issued that expired or were canceled within
+/// [`LATE_WINDOW_MS`].
+pub fn reconcile_candidates(
+    store: &dyn crate::store::Store,
+    provider: &str,
+) -> Result<Vec<crate::domain::Invoice>, crate::providers::ProviderError> {
+    use crate::domain::InvoiceStatus;
+    let store_err = |e: crate::store::StoreError| {
+        crate::providers::ProviderError::Unavailable(format!("store: {e}"))
+    };
+    let mut candidates = store.pending_invoices().map_err(store_err)?;
+    for status in [InvoiceStatus::Expired, InvoiceStatus::Canceled] {
+        let (recent, _) = store
+            .list_invoices(&crate::store::ListQuery {
+                status: Some(status),
+                created_after_ms: Some(crate::time::now_ms().saturating_sub(LATE_WINDOW_MS)),
+                limit: 10_000,
+                ..Default::default()
+            })
+            .map_err(store_err)?;
+        candidates.extend(recent);
+    }
+    candidates.retain(|i| i.provider == provider);
+    Ok(candidates)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

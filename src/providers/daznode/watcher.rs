@@ -23,10 +23,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::{DazNodeProvider, PaymentCheck};
 use crate::domain::{Invoice, InvoiceStatus, SettlePath};
-use crate::providers::supervisor::{keep_connected, ConnectionState, PushSession, StateCell};
+use crate::providers::supervisor::{
+    keep_connected, reconcile_candidates, ConnectionState, PushSession, StateCell,
+};
 use crate::providers::{Provider, ProviderError};
 use crate::settlement::{Settlement, Settler};
-use crate::store::{ListQuery, Store};
+use crate::store::Store;
 use crate::time::now_ms;
 
 /// Nothing received for this long: send a ping.
@@ -38,8 +40,6 @@ const PONG_WAIT: Duration = Duration::from_secs(10);
 /// longer than LNbits' per-minute window.
 const RATE_LIMIT_ATTEMPTS: u32 = 8;
 const RATE_LIMIT_MAX_WAIT: Duration = Duration::from_secs(30);
-/// Invoices expired or canceled this recently are still looked up on reconnect.
-const LATE_WINDOW_MS: u64 = 2 * 86_400_000;
 
 pub struct DazNodeWatcher {
     pub daz: Arc<DazNodeProvider>,
@@ -257,20 +257,7 @@ impl DazNodeWatcher {
     /// Looks up every pending DazNode invoice, and those expired or canceled
     /// recently (still payable at LNbits), and settles what DazNode reports paid.
     async fn reconcile(&self) -> Result<usize, ProviderError> {
-        let mut candidates = self.store.pending_invoices().map_err(store_err)?;
-        for status in [InvoiceStatus::Expired, InvoiceStatus::Canceled] {
-            let (recent, _) = self
-                .store
-                .list_invoices(&ListQuery {
-                    status: Some(status),
-                    created_after_ms: Some(now_ms().saturating_sub(LATE_WINDOW_MS)),
-                    limit: 10_000,
-                    ..Default::default()
-                })
-                .map_err(store_err)?;
-            candidates.extend(recent);
-        }
-        candidates.retain(|i| i.provider == DazNodeProvider::NAME);
+        let candidates = reconcile_candidates(&*self.store, DazNodeProvider::NAME)?;
         let mut changed = 0;
         for inv in candidates {
             match self.check(&inv.payment_hash).await {

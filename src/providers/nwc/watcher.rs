@@ -15,14 +15,12 @@ use tokio_util::sync::CancellationToken;
 use super::relay::RelaySession;
 use super::NwcProvider;
 use crate::domain::{Invoice, InvoiceStatus, SettlePath};
-use crate::providers::supervisor::keep_connected;
+use crate::providers::supervisor::{keep_connected, reconcile_candidates};
 use crate::providers::{PaidReport, ProviderError};
 use crate::settlement::{Settlement, Settler};
-use crate::store::{ListQuery, Store};
+use crate::store::Store;
 use crate::time::now_ms;
 
-/// Invoices expired or canceled this recently are still looked up on reconnect.
-const LATE_WINDOW_MS: u64 = 2 * 86_400_000;
 /// A lookup refused for rate is tried this many times, waiting 1, 2, 4 … s.
 const RATE_LIMIT_ATTEMPTS: u32 = 8;
 const RATE_LIMIT_MAX_WAIT: Duration = Duration::from_secs(30);
@@ -165,20 +163,7 @@ impl NwcWatcher {
     /// recently, and settles what the wallet reports paid. NOT_FOUND is not
     /// a failure (some wallets say it right after a success).
     pub async fn reconcile(&self) -> Result<usize, ProviderError> {
-        let mut candidates = self.store.pending_invoices().map_err(store_err)?;
-        for status in [InvoiceStatus::Expired, InvoiceStatus::Canceled] {
-            let (recent, _) = self
-                .store
-                .list_invoices(&ListQuery {
-                    status: Some(status),
-                    created_after_ms: Some(now_ms().saturating_sub(LATE_WINDOW_MS)),
-                    limit: 10_000,
-                    ..Default::default()
-                })
-                .map_err(store_err)?;
-            candidates.extend(recent);
-        }
-        candidates.retain(|i| i.provider == NwcProvider::NAME);
+        let candidates = reconcile_candidates(&*self.store, NwcProvider::NAME)?;
         let mut changed = 0;
         for inv in candidates {
             match self.lookup(&inv.payment_hash).await {
