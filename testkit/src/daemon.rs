@@ -98,7 +98,8 @@ pub type Invoices = InvoicesClient<InterceptedService<Channel, Bearer>>;
 pub type Admin = AdminClient<InterceptedService<Channel, Bearer>>;
 
 impl Daemon {
-    /// `--dev` on 127.0.0.1:0 with `dir` as the data dir; extra args and env appended.
+    /// `--dev` on 127.0.0.1:0 (or the `--listen` in `args`) with `dir` as
+    /// the data dir; extra args and env appended.
     pub fn start(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Daemon {
         Self::try_start(dir, true, args, env).unwrap_or_else(|e| panic!("{e}"))
     }
@@ -127,10 +128,12 @@ impl Daemon {
         if dev {
             cmd.arg("--dev");
         }
-        cmd.arg("--datadir")
-            .arg(&datadir)
-            .args(["--listen", "127.0.0.1:0"])
-            .args(args)
+        cmd.arg("--datadir").arg(&datadir);
+        // A free port unless the test names one (to restart on the same address).
+        if !args.contains(&"--listen") {
+            cmd.args(["--listen", "127.0.0.1:0"]);
+        }
+        cmd.args(args)
             .env_remove("LNPAYD_CONFIG")
             .env("LNPAYD_LOG__LEVEL", "debug")
             .env("LNPAYD_METRICS__LISTEN", "127.0.0.1:0")

@@ -1,0 +1,14 @@
+/**
+ * A fresh idempotency key. Make it once per intended invoice and store it
+ * with the order *before* calling CreateInvoice: a retry with the same key
+ * and parameters returns the same invoice, so a timeout or a crash between
+ * the call and its answer never makes two invoices.
+ */
+export declare function newIdempotencyKey(): string;
+/**
+ * A key derived from what identifies the invoice in your system
+ * (`idempotencyKeyFor("order", orderId, "attempt", 1)`): the same parts give
+ * the same key, in any process, with nothing to store. 64 hex characters,
+ * within the server's 255.
+ */
+export declare function idempotencyKeyFor(...parts: Array<string | number | bigint>): string;

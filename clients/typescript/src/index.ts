@@ -1,0 +1,8 @@
+export { createLnpaydClient, type ClientOptions, type LnpaydClient } from "./client.js";
+export { LnpaydError, ERROR_DOMAIN, type Reason } from "./error.js";
+export { follow, type FollowOptions, type Follower } from "./follow.js";
+export { idempotencyKeyFor, newIdempotencyKey } from "./idempotency.js";
+export { Code } from "@connectrpc/connect";
+export * from "./gen/lnpayd/v1/invoices_pb.js";
+export * from "./gen/lnpayd/v1/admin_pb.js";
+export * from "./gen/lnpayd/v1/errors_pb.js";
