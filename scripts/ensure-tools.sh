@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install/verify the external tools lnpayd's tests and benchmarks need.
-# Usage: scripts/ensure-tools.sh protoc|grpcurl|lnbits|promparser|webhooks|browser|nostr-relay|nwc-wallet|all
+# Usage: scripts/ensure-tools.sh protoc|grpcurl|buf|clients|lnbits|promparser|webhooks|browser|nostr-relay|nwc-wallet|all
 # Everything goes under <repo>/.tools/ (protoc may come from apt: see README).
 set -euo pipefail
 
@@ -15,6 +15,10 @@ SELENIUM_SPEC="selenium==4.27.1"
 # Standard Webhooks' own verifiers, for the receivers tests/webhooks runs
 # (Python from PyPI; the npm one is pinned by tests/webhooks/receivers/node/package-lock.json).
 WEBHOOKS_PY_SPEC="standardwebhooks==1.1.0"
+
+# buf (Go module proxy): buf lint and buf breaking on proto/, and the
+# TypeScript client's code generation.
+BUF_VERSION="v1.75.0"
 
 # A real Nostr relay (crates.io) for tests/nwc.
 NOSTR_RELAY_VERSION="0.8.12"
@@ -213,6 +217,50 @@ ensure_webhooks() {
     log "webhooks node ok ($(rel "$dst"))"
 }
 
+ensure_buf() {
+    mkdir -p "$BIN"
+    local have=""
+    if [ -x "$BIN/buf" ]; then have="$("$BIN/buf" --version 2>&1 || true)"; fi
+    if [ "$have" != "${BUF_VERSION#v}" ]; then
+        command -v go >/dev/null 2>&1 || die "buf: 'go' not found on PATH"
+        log "building buf $BUF_VERSION (go install)"
+        GOTOOLCHAIN=local CGO_ENABLED=0 GOBIN="$BIN" GOFLAGS="${GOFLAGS:-} -trimpath" \
+            go install "github.com/bufbuild/buf/cmd/buf@$BUF_VERSION" || die "buf: go install failed"
+        have="$("$BIN/buf" --version 2>&1 || true)"
+        [ "$have" = "${BUF_VERSION#v}" ] || die "buf: built binary reports '$have', expected '${BUF_VERSION#v}'"
+    fi
+    log "buf ok ($(rel "$BIN/buf") $BUF_VERSION)"
+}
+
+# The clients' toolchains: clients/typescript's node_modules from its
+# lockfile (npm ci; in the package, where its build and tests look), and a
+# venv with clients/python/requirements-dev.txt (grpcio, grpcio-tools,
+# pytest, all pinned).
+ensure_clients() {
+    local venv="$TOOLS/clients-venv" reqs="$REPO/clients/python/requirements-dev.txt" want
+    want="$(sha256sum <"$reqs" | cut -d' ' -f1)"
+    if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.ensure-tools-stamp" 2>/dev/null)" = "$want" ]; then
+        log "clients python ok ($(rel "$venv"))"
+    else
+        rm -rf "$venv"
+        python3 -m venv "$venv" || die "clients: venv creation failed (Debian: apt-get install python3-venv)"
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$reqs" || die "clients: pip install failed"
+        "$venv/bin/python" -c 'import grpc, grpc_tools, pytest, google.rpc.error_details_pb2' || die "clients: import failed"
+        echo "$want" >"$venv/.ensure-tools-stamp"
+        log "clients python ok ($(rel "$venv"))"
+    fi
+    local pkg="$REPO/clients/typescript"
+    command -v npm >/dev/null 2>&1 || die "clients: npm not found (Node.js 20 or later)"
+    want="$(cat "$pkg/package.json" "$pkg/package-lock.json" | sha256sum | cut -d' ' -f1)"
+    if [ -d "$pkg/node_modules" ] && [ "$(cat "$pkg/node_modules/.ensure-tools-stamp" 2>/dev/null)" = "$want" ]; then
+        log "clients node ok ($(rel "$pkg/node_modules"))"
+        return
+    fi
+    (cd "$pkg" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || die "clients: npm ci failed"
+    echo "$want" >"$pkg/node_modules/.ensure-tools-stamp"
+    log "clients node ok ($(rel "$pkg/node_modules"))"
+}
+
 # nostr-rs-relay, built from crates.io with its own lockfile (--locked).
 # It compiles for several minutes; the stamp makes later runs instant.
 ensure_nostr_relay() {
@@ -277,8 +325,8 @@ ensure_nwc_wallet() {
 }
 
 case "${1:-}" in
-    protoc | grpcurl | lnbits | promparser | webhooks | browser | nostr-relay | nwc-wallet | all) ;;
-    *) echo "usage: $0 protoc|grpcurl|lnbits|promparser|webhooks|browser|nostr-relay|nwc-wallet|all" >&2; exit 2 ;;
+    protoc | grpcurl | buf | clients | lnbits | promparser | webhooks | browser | nostr-relay | nwc-wallet | all) ;;
+    *) echo "usage: $0 protoc|grpcurl|buf|clients|lnbits|promparser|webhooks|browser|nostr-relay|nwc-wallet|all" >&2; exit 2 ;;
 esac
 
 # Serialise concurrent runs (e.g. parallel test binaries) so they don't build into the same place.
@@ -291,11 +339,13 @@ fi
 case "$1" in
     protoc) ensure_protoc ;;
     grpcurl) ensure_grpcurl ;;
+    buf) ensure_buf ;;
+    clients) ensure_clients ;;
     lnbits) ensure_lnbits ;;
     promparser) ensure_promparser ;;
     browser) ensure_browser ;;
     webhooks) ensure_webhooks ;;
     nostr-relay) ensure_nostr_relay ;;
     nwc-wallet) ensure_nwc_wallet ;;
-    all) ensure_protoc; ensure_grpcurl; ensure_lnbits; ensure_promparser; ensure_webhooks; ensure_browser; ensure_nostr_relay; ensure_nwc_wallet ;;
+    all) ensure_protoc; ensure_grpcurl; ensure_buf; ensure_clients; ensure_lnbits; ensure_promparser; ensure_webhooks; ensure_browser; ensure_nostr_relay; ensure_nwc_wallet ;;
 esac
