@@ -72,6 +72,25 @@ def test_asyncio_client(address, invoice_token):
     asyncio.run(main())
 
 
+def test_an_on_event_that_raises_stops_follow_and_its_event_is_not_counted(client, admin):
+    start = admin.admin.GetStatus(admin_pb2.GetStatusRequest()).last_event_sequence
+    calls = []
+
+    def on_event(event):
+        calls.append(event.sequence)
+        if len(calls) == 2:
+            raise ValueError("boom")
+
+    follower = client.follow(start, on_event)
+    client.invoices.CreateInvoice(create_req(300, "py raises 1"))
+    client.invoices.CreateInvoice(create_req(301, "py raises 2"))
+    with pytest.raises(ValueError, match="boom"):
+        follower.wait(timeout=30)
+    assert calls == [start + 1, start + 2]
+    # A new follow from last_sequence gets the failed event again.
+    assert follower.last_sequence == start + 1
+
+
 def test_follow_delivers_every_event_once_across_kill_9_and_restart(address, invoice_token, client, admin):
     """The blocking follower and the asyncio one side by side, through one
     kill -9 of the daemon: each sees the same events, in order, once each."""

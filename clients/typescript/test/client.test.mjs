@@ -91,6 +91,21 @@ test("a validation error carries its reason and field", async () => {
   assert.equal(denied.reason, "ROLE_NOT_ALLOWED");
 });
 
+test("an onEvent that throws stops follow, and its event is not counted", async () => {
+  const start = (await admin.admin.getStatus({})).lastEventSequence;
+  const boom = new Error("boom");
+  let calls = 0;
+  const follower = client.follow(start, () => {
+    if (++calls === 2) throw boom;
+  });
+  await client.invoices.createInvoice(createReq(300, "ts throws 1"));
+  await client.invoices.createInvoice(createReq(301, "ts throws 2"));
+  await assert.rejects(follower.done, (e) => e === boom);
+  assert.equal(calls, 2);
+  // A new follow from lastSequence gets the failed event again.
+  assert.equal(follower.lastSequence, start + 1n);
+});
+
 test("follow delivers every event exactly once across kill -9 and restart", async () => {
   const start = (await admin.admin.getStatus({})).lastEventSequence;
   const seen = [];
