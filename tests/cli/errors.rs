@@ -14,12 +14,21 @@ fn each_class_of_failure_has_its_reason_and_exit_status() {
     assert_eq!(e["code"], "INVALID_ARGUMENT");
     assert_eq!(e["reason"], "AMOUNT_NOT_POSITIVE");
     assert_eq!(e["metadata"]["field"], "amount_sat", "{e}");
+    assert_eq!(e["field_violations"][0]["field"], "amount_sat", "{e}");
     assert_eq!(e["exit_code"], 3);
     assert!(!s(&e["message"]).is_empty());
     assert_eq!(run.stdout, "", "nothing on stdout");
 
     // The same failure for a person: one line.
-    let run = cli.run(&["create", "--amount-sat", "0", "--description", "free", "--format", "table"]);
+    let run = cli.run(&[
+        "create",
+        "--amount-sat",
+        "0",
+        "--description",
+        "free",
+        "--format",
+        "table",
+    ]);
     assert_eq!(run.code, 3);
     let line = run.stderr.trim();
     assert!(
@@ -29,7 +38,10 @@ fn each_class_of_failure_has_its_reason_and_exit_status() {
 
     // Not found: 4.
     let e = cli.run(&["get", "inv_does_not_exist"]).error(4);
-    assert_eq!((s(&e["code"]), s(&e["reason"])), ("NOT_FOUND", "INVOICE_NOT_FOUND"));
+    assert_eq!(
+        (s(&e["code"]), s(&e["reason"])),
+        ("NOT_FOUND", "INVOICE_NOT_FOUND")
+    );
     let e = cli.run(&["webhooks", "get", "ep_nope"]).error(4);
     assert_eq!(e["reason"], "WEBHOOK_ENDPOINT_NOT_FOUND");
 
@@ -37,18 +49,27 @@ fn each_class_of_failure_has_its_reason_and_exit_status() {
     let inv = cli.json(&["create", "--amount-sat", "5", "--description", "x"]);
     cli.json(&["simulate", s(&inv["id"])]);
     let e = cli.run(&["cancel", s(&inv["id"])]).error(7);
-    assert_eq!((s(&e["code"]), s(&e["reason"])), ("FAILED_PRECONDITION", "INVOICE_ALREADY_PAID"));
+    assert_eq!(
+        (s(&e["code"]), s(&e["reason"])),
+        ("FAILED_PRECONDITION", "INVOICE_ALREADY_PAID")
+    );
 
     // Not allowed: 5, from the daemon (the invoice token on Admin, a
     // token it does not know) and from this side (no token file).
     let e = cli.run(&["status", "--role", "invoice"]).error(5);
-    assert_eq!((s(&e["code"]), s(&e["reason"])), ("PERMISSION_DENIED", "ROLE_NOT_ALLOWED"));
+    assert_eq!(
+        (s(&e["code"]), s(&e["reason"])),
+        ("PERMISSION_DENIED", "ROLE_NOT_ALLOWED")
+    );
     let wrong = dir.path().join("wrong.token");
     std::fs::write(&wrong, "not-a-token\n").unwrap();
     let e = cli
         .run(&["get", "x", "--token-file", wrong.to_str().unwrap()])
         .error(5);
-    assert_eq!((s(&e["code"]), s(&e["reason"])), ("UNAUTHENTICATED", "TOKEN_UNKNOWN"));
+    assert_eq!(
+        (s(&e["code"]), s(&e["reason"])),
+        ("UNAUTHENTICATED", "TOKEN_UNKNOWN")
+    );
     let nowhere = Cli {
         addr: d.addr.clone(),
         datadir: dir.path().join("no-such-dir"),
@@ -59,7 +80,10 @@ fn each_class_of_failure_has_its_reason_and_exit_status() {
 
     // Out of range counts as an invalid argument: a cursor past the log.
     let e = cli.run(&["events", "--after", "99"]).error(3);
-    assert_eq!((s(&e["code"]), s(&e["reason"])), ("OUT_OF_RANGE", "CURSOR_AHEAD_OF_LOG"));
+    assert_eq!(
+        (s(&e["code"]), s(&e["reason"])),
+        ("OUT_OF_RANGE", "CURSOR_AHEAD_OF_LOG")
+    );
 
     // Usage: 2, from clap, before any connection.
     let run = cli.run(&["create", "--amount-sat", "1", "--amount-msat", "1"]);
@@ -98,6 +122,12 @@ fn the_address_and_data_dir_come_from_the_daemons_own_variables() {
     // And --token-file alone picks the token, whatever the data dir.
     let mut cmd = bare_command();
     let token = d.datadir.join("invoice.token");
-    cmd.args(["list", "--rpcserver", &d.addr, "--token-file", token.to_str().unwrap()]);
+    cmd.args([
+        "list",
+        "--rpcserver",
+        &d.addr,
+        "--token-file",
+        token.to_str().unwrap(),
+    ]);
     assert_eq!(output(cmd).json()["invoices"], serde_json::json!([]));
 }

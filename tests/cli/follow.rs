@@ -99,6 +99,7 @@ fn follow_resumes_after_the_last_printed_sequence_across_restarts() {
     let late = follower.sequences.recv_timeout(Duration::from_millis(1500));
     assert!(late.is_err(), "printed again: {late:?}");
     let log = std::fs::read_to_string(&stderr).unwrap();
+    eprintln!("follower stderr:\n{log}");
     let reconnects = log.matches("reconnecting").count();
     assert!(reconnects >= 2, "a notice per lost stream: {log}");
     assert!(log.contains("after sequence 5"), "{log}");

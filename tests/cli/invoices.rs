@@ -36,8 +36,14 @@ fn an_invoice_from_create_to_paid_through_the_cli() {
     let by_id = cli.json(&["get", &id]);
     assert_eq!(by_id["payment_request"], inv["payment_request"]);
     let hash = s(&inv["payment_hash"]);
-    assert_eq!(cli.json(&["get", "--payment-hash", hash])["id"], id.as_str());
-    assert_eq!(cli.json(&["get", "--external-ref", "order-42"])["id"], id.as_str());
+    assert_eq!(
+        cli.json(&["get", "--payment-hash", hash])["id"],
+        id.as_str()
+    );
+    assert_eq!(
+        cli.json(&["get", "--external-ref", "order-42"])["id"],
+        id.as_str()
+    );
 
     let other = cli.json(&["create", "--amount-msat", "2500", "--description", "tea"]);
     let pending = cli.json(&["list", "--status", "pending", "--page-size", "10"]);
@@ -69,7 +75,10 @@ fn an_invoice_from_create_to_paid_through_the_cli() {
 
     // The log now: two created, one paid, one canceled, in order.
     let events = cli.run(&["events"]).json_lines();
-    let seqs: Vec<u64> = events.iter().map(|e| e["sequence"].as_u64().unwrap()).collect();
+    let seqs: Vec<u64> = events
+        .iter()
+        .map(|e| e["sequence"].as_u64().unwrap())
+        .collect();
     assert_eq!(seqs, [1, 2, 3, 4]);
     let types: Vec<&str> = events.iter().map(|e| s(&e["type"])).collect();
     assert_eq!(
@@ -86,7 +95,9 @@ fn an_invoice_from_create_to_paid_through_the_cli() {
     let paid_events = cli.run(&["events", "--type", "paid"]).json_lines();
     assert_eq!(paid_events.len(), 1);
     assert_eq!(paid_events[0]["sequence"], 3);
-    let after = cli.run(&["events", "--after", "2", "--invoice-id", &id]).json_lines();
+    let after = cli
+        .run(&["events", "--after", "2", "--invoice-id", &id])
+        .json_lines();
     assert_eq!(after.len(), 1, "{after:?}");
     assert_eq!(after[0]["sequence"], 3);
     // At the end of the log: nothing to print, and done.
@@ -106,5 +117,9 @@ fn an_invoice_from_create_to_paid_through_the_cli() {
     let rows: Vec<&str> = lines.stdout.lines().collect();
     assert_eq!(rows.len(), 5, "a header and four events: {}", lines.stdout);
     assert!(rows[0].starts_with("SEQUENCE"), "{}", rows[0]);
-    assert!(rows[3].starts_with("3 ") && rows[3].contains("PAID"), "{}", rows[3]);
+    assert!(
+        rows[3].starts_with("3 ") && rows[3].contains("PAID"),
+        "{}",
+        rows[3]
+    );
 }

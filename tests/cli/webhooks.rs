@@ -83,7 +83,14 @@ fn webhook_endpoints_from_create_to_delete() {
     let table = cli.run(&["webhooks", "deliveries", "--format", "table"]);
     assert!(table.stdout.contains("deliveries (1):"), "{}", table.stdout);
 
-    let again = cli.json(&["webhooks", "redeliver", "--endpoint-id", &id, "--sequence", &seq]);
+    let again = cli.json(&[
+        "webhooks",
+        "redeliver",
+        "--endpoint-id",
+        &id,
+        "--sequence",
+        &seq,
+    ]);
     assert_eq!(again["scheduled"], 1);
     // Still retrying, not FAILED yet: nothing failed since then to schedule.
     let since = cli.json(&[
@@ -98,7 +105,10 @@ fn webhook_endpoints_from_create_to_delete() {
 
     let disabled = cli.json(&["webhooks", "update", &id, "--enabled", "false"]);
     assert_eq!(disabled["enabled"], false);
-    assert_eq!(cli.json(&["webhooks", "delete", &id]), serde_json::json!({}));
+    assert_eq!(
+        cli.json(&["webhooks", "delete", &id]),
+        serde_json::json!({})
+    );
     let e = cli.run(&["webhooks", "get", &id]).error(4);
     assert_eq!(e["reason"], "WEBHOOK_ENDPOINT_NOT_FOUND");
 }

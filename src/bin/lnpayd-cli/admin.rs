@@ -42,7 +42,12 @@ pub async fn audit(ctx: &Ctx, target: &Target, a: Audit) -> Result<(), CliError>
         page_size: a.page_size,
         page_token: a.page_token,
     };
-    let resp = target.admin().await?.list_audit_log(req).await?.into_inner();
+    let resp = target
+        .admin()
+        .await?
+        .list_audit_log(req)
+        .await?
+        .into_inner();
     print(ctx.format, &resp, "lnpayd.v1.ListAuditLogResponse")?;
     Ok(())
 }
@@ -52,7 +57,12 @@ pub async fn simulate(ctx: &Ctx, target: &Target, a: Simulate) -> Result<(), Cli
         id: a.id,
         amount_msat: a.amount_msat,
     };
-    let inv = target.admin().await?.simulate_payment(req).await?.into_inner();
+    let inv = target
+        .admin()
+        .await?
+        .simulate_payment(req)
+        .await?
+        .into_inner();
     print(ctx.format, &inv, "lnpayd.v1.Invoice")?;
     Ok(())
 }
@@ -125,9 +135,7 @@ pub async fn webhooks(ctx: &Ctx, target: &Target, cmd: Webhooks) -> Result<(), C
                 (None, Some(t)) => Redeliver::FailedSince(t),
                 // clap's group requires one of the two.
                 (None, None) => {
-                    return Err(CliError::Usage(
-                        "give --sequence or --failed-since".into(),
-                    ))
+                    return Err(CliError::Usage("give --sequence or --failed-since".into()))
                 }
             };
             let req = proto::RedeliverWebhookRequest {

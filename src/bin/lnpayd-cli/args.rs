@@ -8,6 +8,9 @@ use lnpayd::proto;
 
 use crate::exit::EXIT_STATUS_HELP;
 
+mod webhooks;
+pub use webhooks::{Deliveries, Webhooks};
+
 /// Talks to a running lnpayd over gRPC: invoices, events, status and webhooks.
 #[derive(Parser, Debug)]
 #[command(name = "lnpayd-cli", version, about, after_long_help = EXIT_STATUS_HELP)]
@@ -228,80 +231,6 @@ pub struct Simulate {
     pub amount_msat: u64,
 }
 
-#[derive(Subcommand, Debug)]
-pub enum Webhooks {
-    /// Creates an endpoint; prints its secret, shown this once.
-    Create {
-        #[arg(long)]
-        url: String,
-        /// Repeat for more; default: every type.
-        #[arg(long = "event-type", value_enum, value_name = "TYPE")]
-        event_types: Vec<EventType>,
-        #[arg(long, default_value = "")]
-        description: String,
-    },
-    List,
-    Get(IdArg),
-    /// Changes the fields given; the others stay.
-    Update(Update),
-    /// Deletes the endpoint and its delivery log.
-    Delete(IdArg),
-    /// A new secret; the old one keeps signing for the overlap period.
-    RotateSecret(IdArg),
-    /// The delivery log, newest event first.
-    Deliveries(Deliveries),
-    /// Delivers one event again, or every failed one since a time.
-    Redeliver(Redeliver),
-}
-
-#[derive(Args, Debug)]
-pub struct Update {
-    pub id: String,
-    #[arg(long)]
-    pub url: Option<String>,
-    /// Replaces the endpoint's types; repeat for more.
-    #[arg(long = "event-type", value_enum, value_name = "TYPE", conflicts_with = "all_event_types")]
-    pub event_types: Vec<EventType>,
-    /// Deliver every event type.
-    #[arg(long)]
-    pub all_event_types: bool,
-    #[arg(long)]
-    pub enabled: Option<bool>,
-    #[arg(long)]
-    pub description: Option<String>,
-}
-
-#[derive(Args, Debug)]
-pub struct Deliveries {
-    #[arg(long, default_value = "")]
-    pub endpoint_id: String,
-    /// 0 means any event.
-    #[arg(long, default_value_t = 0)]
-    pub sequence: u64,
-    #[arg(long, default_value = "")]
-    pub invoice_id: String,
-    #[arg(long, value_enum)]
-    pub state: Option<DeliveryState>,
-    /// 0 means 50; at most 500.
-    #[arg(long, default_value_t = 0)]
-    pub page_size: u32,
-    #[arg(long, default_value = "")]
-    pub page_token: String,
-}
-
-#[derive(Args, Debug)]
-#[group(id = "target", required = true, multiple = false, args = ["sequence", "failed_since"])]
-pub struct Redeliver {
-    #[arg(long)]
-    pub endpoint_id: String,
-    /// One event's delivery, whatever its state.
-    #[arg(long)]
-    pub sequence: Option<u64>,
-    /// Every failed delivery of an event at or after this time (RFC 3339).
-    #[arg(long, value_parser = parse_time, value_name = "RFC3339")]
-    pub failed_since: Option<prost_types::Timestamp>,
-}
-
 /// `lnpayd.v1.InvoiceStatus` without its prefix.
 #[derive(ValueEnum, Clone, Copy, Debug)]
 pub enum InvoiceStatus {
@@ -350,24 +279,6 @@ pub fn event_types(types: &[EventType]) -> Vec<i32> {
         .collect()
 }
 
-/// `lnpayd.v1.WebhookDeliveryState` without its prefix.
-#[derive(ValueEnum, Clone, Copy, Debug)]
-pub enum DeliveryState {
-    Pending,
-    Delivered,
-    Failed,
-}
-
-impl From<DeliveryState> for proto::WebhookDeliveryState {
-    fn from(s: DeliveryState) -> Self {
-        match s {
-            DeliveryState::Pending => Self::Pending,
-            DeliveryState::Delivered => Self::Delivered,
-            DeliveryState::Failed => Self::Failed,
-        }
-    }
-}
-
 /// Bytes given in hex (clap would read a bare `Vec<u8>` as many values).
 #[derive(Clone, Debug)]
 pub struct HexBytes(pub Vec<u8>);
@@ -385,7 +296,7 @@ fn parse_pair(s: &str) -> Result<(String, String), String> {
     Ok((k.to_string(), v.to_string()))
 }
 
-fn parse_time(s: &str) -> Result<prost_types::Timestamp, String> {
+pub(crate) fn parse_time(s: &str) -> Result<prost_types::Timestamp, String> {
     s.parse()
         .map_err(|e| format!("not an RFC 3339 time ({e}): {s:?}"))
 }
@@ -403,7 +314,10 @@ mod tests {
 
     #[test]
     fn metadata_pairs_and_times_parse() {
-        assert_eq!(parse_pair("order=a=b").unwrap(), ("order".into(), "a=b".into()));
+        assert_eq!(
+            parse_pair("order=a=b").unwrap(),
+            ("order".into(), "a=b".into())
+        );
         assert!(parse_pair("order").is_err());
         assert_eq!(parse_time("1970-01-01T00:00:10Z").unwrap().seconds, 10);
         assert!(parse_time("yesterday").is_err());

@@ -113,7 +113,10 @@ impl Target {
 
     pub async fn invoices(&self) -> Result<Invoices, CliError> {
         let bearer = self.bearer()?;
-        Ok(InvoicesClient::with_interceptor(self.channel().await?, bearer))
+        Ok(InvoicesClient::with_interceptor(
+            self.channel().await?,
+            bearer,
+        ))
     }
 
     pub async fn admin(&self) -> Result<Admin, CliError> {
@@ -166,7 +169,10 @@ mod tests {
 
     #[test]
     fn a_wildcard_listen_address_is_dialled_on_loopback() {
-        assert_eq!(dialable("0.0.0.0:50051".parse().unwrap()), "127.0.0.1:50051");
+        assert_eq!(
+            dialable("0.0.0.0:50051".parse().unwrap()),
+            "127.0.0.1:50051"
+        );
         assert_eq!(dialable("[::]:1".parse().unwrap()), "[::1]:1");
         assert_eq!(dialable_str("10.0.0.2:9"), "10.0.0.2:9");
         assert_eq!(dialable_str("node.example:50051"), "node.example:50051");

@@ -45,21 +45,40 @@ fn main_page(cmd: clap::Command, out: &mut dyn Write) -> std::io::Result<()> {
     man.render_options_section(out)?;
     man.render_subcommands_section(out)?;
     write!(out, "{}", section("EXIT STATUS", exit_status_items()))?;
-    write!(out, "{}", section("ENVIRONMENT", ENVIRONMENT.iter().copied()))?;
+    write!(
+        out,
+        "{}",
+        section("ENVIRONMENT", ENVIRONMENT.iter().copied())
+    )?;
     write!(out, "{}", section("FILES", FILES.iter().copied()))?;
     man.render_version_section(out)
 }
 
 const ENVIRONMENT: &[(&str, &str)] = &[
-    ("LNPAYD_LISTEN", "The daemon's address, as --rpcserver (the daemon's own listen variable)."),
-    ("LNPAYD_DATADIR", "The daemon's data directory, as --datadir."),
+    (
+        "LNPAYD_LISTEN",
+        "The daemon's address, as --rpcserver (the daemon's own listen variable).",
+    ),
+    (
+        "LNPAYD_DATADIR",
+        "The daemon's data directory, as --datadir.",
+    ),
     ("LNPAYD_CONFIG", "The daemon's config.toml, as --config."),
-    ("LNPAYD_TOKEN_FILE", "The bearer token's file, as --token-file."),
+    (
+        "LNPAYD_TOKEN_FILE",
+        "The bearer token's file, as --token-file.",
+    ),
 ];
 
 const FILES: &[(&str, &str)] = &[
-    ("DATADIR/admin.token", "The admin token: every RPC (the default, --role admin)."),
-    ("DATADIR/invoice.token", "The invoice token: the Invoices service only (--role invoice)."),
+    (
+        "DATADIR/admin.token",
+        "The admin token: every RPC (the default, --role admin).",
+    ),
+    (
+        "DATADIR/invoice.token",
+        "The invoice token: the Invoices service only (--role invoice).",
+    ),
 ];
 
 /// The `N  text` lines of [`EXIT_STATUS_HELP`], the one list of exit codes.
@@ -85,10 +104,17 @@ fn exit_status_items() -> Vec<(String, String)> {
     items
 }
 
-fn section<K: AsRef<str>, V: AsRef<str>>(title: &str, items: impl IntoIterator<Item = (K, V)>) -> String {
+fn section<K: AsRef<str>, V: AsRef<str>>(
+    title: &str,
+    items: impl IntoIterator<Item = (K, V)>,
+) -> String {
     let mut roff = format!(".SH \"{title}\"\n");
     for (k, v) in items {
-        roff.push_str(&format!(".TP\n\\fB{}\\fR\n{}\n", escape(k.as_ref()), escape(v.as_ref())));
+        roff.push_str(&format!(
+            ".TP\n\\fB{}\\fR\n{}\n",
+            escape(k.as_ref()),
+            escape(v.as_ref())
+        ));
     }
     roff
 }
@@ -113,10 +139,22 @@ mod tests {
         let page = String::from_utf8(page).unwrap();
         assert!(page.contains(".SH \"EXIT STATUS\""), "{page}");
         for code in 0..=7 {
-            assert!(page.contains(&format!(".TP\n\\fB{code}\\fR\n")), "exit {code}: {page}");
+            assert!(
+                page.contains(&format!(".TP\n\\fB{code}\\fR\n")),
+                "exit {code}: {page}"
+            );
         }
-        assert!(page.contains("RESOURCE_EXHAUSTED, or the daemon"), "continuations joined");
-        for sub in ["create", "events", "provider\\-metrics", "webhooks", "simulate"] {
+        assert!(
+            page.contains("RESOURCE_EXHAUSTED, or the daemon"),
+            "continuations joined"
+        );
+        for sub in [
+            "create",
+            "events",
+            "provider\\-metrics",
+            "webhooks",
+            "simulate",
+        ] {
             assert!(page.contains(sub), "{sub}");
         }
         assert!(page.contains("LNPAYD_LISTEN"));

@@ -45,8 +45,8 @@ async fn replay(ctx: &Ctx, target: &Target, a: Events) -> Result<(), CliError> {
     let mut printed = 0;
     while let Some(event) = stream.message().await? {
         let type_ok = wanted.is_empty() || wanted.contains(&event.r#type);
-        let invoice_ok = a.invoice_id.is_empty()
-            || event.invoice.as_ref().is_some_and(|i| i.id == a.invoice_id);
+        let invoice_ok =
+            a.invoice_id.is_empty() || event.invoice.as_ref().is_some_and(|i| i.id == a.invoice_id);
         if type_ok && invoice_ok {
             print_event(ctx.format, &event, printed == 0)?;
             printed += 1;
@@ -55,7 +55,10 @@ async fn replay(ctx: &Ctx, target: &Target, a: Events) -> Result<(), CliError> {
             return Ok(());
         }
     }
-    Err(tonic::Status::unavailable("the daemon ended the event stream before its newest event").into())
+    Err(
+        tonic::Status::unavailable("the daemon ended the event stream before its newest event")
+            .into(),
+    )
 }
 
 /// The newest durable sequence, for either token: a cursor past the end of
@@ -95,7 +98,8 @@ async fn follow(ctx: &Ctx, target: &Target, a: Events) -> Result<(), CliError> {
             types: event_types(&a.types),
             invoice_id: a.invoice_id.clone(),
         };
-        let lost = match stream_once(ctx, target, req, &mut last, &mut printed, &mut backoff).await {
+        let lost = match stream_once(ctx, target, req, &mut last, &mut printed, &mut backoff).await
+        {
             Ok(()) => "the daemon ended the stream".to_string(),
             Err(e) if retryable(&e) => describe(&e),
             Err(e) => return Err(e),

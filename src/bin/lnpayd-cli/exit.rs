@@ -109,10 +109,7 @@ impl CliError {
     pub fn report(&self, format: Format) -> ExitCode {
         let report = Report::of(self);
         match format {
-            Format::Json => eprintln!(
-                "{}",
-                serde_json::json!({ "error": report }),
-            ),
+            Format::Json => eprintln!("{}", serde_json::json!({ "error": report }),),
             Format::Table => eprintln!("lnpayd-cli: {}", report.line()),
         }
         ExitCode::from(self.exit().code())
@@ -129,10 +126,16 @@ struct Report {
     reason: Option<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     metadata: BTreeMap<String, String>,
-    /// google.rpc.BadRequest: field → what is wrong with it.
+    /// google.rpc.BadRequest: each field and what is wrong with it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    field_violations: Vec<(String, String)>,
+    field_violations: Vec<FieldViolation>,
     exit_code: u8,
+}
+
+#[derive(Serialize)]
+struct FieldViolation {
+    field: String,
+    description: String,
 }
 
 impl Report {
@@ -160,7 +163,10 @@ impl Report {
             .map(|b| {
                 b.field_violations
                     .iter()
-                    .map(|v| (v.field.clone(), v.description.clone()))
+                    .map(|v| FieldViolation {
+                        field: v.field.clone(),
+                        description: v.description.clone(),
+                    })
                     .collect()
             })
             .unwrap_or_default();

@@ -37,7 +37,12 @@ pub fn create_request(a: Create) -> proto::CreateInvoiceRequest {
 
 pub async fn create(ctx: &Ctx, target: &Target, a: Create) -> Result<(), CliError> {
     let req = create_request(a);
-    let inv = target.invoices().await?.create_invoice(req).await?.into_inner();
+    let inv = target
+        .invoices()
+        .await?
+        .create_invoice(req)
+        .await?
+        .into_inner();
     print(ctx.format, &inv, "lnpayd.v1.Invoice")?;
     Ok(())
 }
@@ -48,12 +53,21 @@ pub async fn get(ctx: &Ctx, target: &Target, a: Get) -> Result<(), CliError> {
         (None, Some(hash), _) => get::Lookup::PaymentHash(hash),
         (None, None, Some(r)) => get::Lookup::ExternalRef(r),
         // clap's group requires one of the three.
-        (None, None, None) => return Err(CliError::Usage("give an id, --payment-hash or --external-ref".into())),
+        (None, None, None) => {
+            return Err(CliError::Usage(
+                "give an id, --payment-hash or --external-ref".into(),
+            ))
+        }
     };
     let req = proto::GetInvoiceRequest {
         lookup: Some(lookup),
     };
-    let inv = target.invoices().await?.get_invoice(req).await?.into_inner();
+    let inv = target
+        .invoices()
+        .await?
+        .get_invoice(req)
+        .await?
+        .into_inner();
     print(ctx.format, &inv, "lnpayd.v1.Invoice")?;
     Ok(())
 }
@@ -68,14 +82,24 @@ pub async fn list(ctx: &Ctx, target: &Target, a: List) -> Result<(), CliError> {
         page_size: a.page_size,
         page_token: a.page_token,
     };
-    let page = target.invoices().await?.list_invoices(req).await?.into_inner();
+    let page = target
+        .invoices()
+        .await?
+        .list_invoices(req)
+        .await?
+        .into_inner();
     print(ctx.format, &page, "lnpayd.v1.ListInvoicesResponse")?;
     Ok(())
 }
 
 pub async fn cancel(ctx: &Ctx, target: &Target, a: IdArg) -> Result<(), CliError> {
     let req = proto::CancelInvoiceRequest { id: a.id };
-    let inv = target.invoices().await?.cancel_invoice(req).await?.into_inner();
+    let inv = target
+        .invoices()
+        .await?
+        .cancel_invoice(req)
+        .await?
+        .into_inner();
     print(ctx.format, &inv, "lnpayd.v1.Invoice")?;
     Ok(())
 }
@@ -85,7 +109,12 @@ pub async fn wait(ctx: &Ctx, target: &Target, a: Wait) -> Result<(), CliError> {
         id: a.id,
         timeout_seconds: a.timeout_seconds,
     };
-    let inv = target.invoices().await?.wait_invoice(req).await?.into_inner();
+    let inv = target
+        .invoices()
+        .await?
+        .wait_invoice(req)
+        .await?
+        .into_inner();
     print(ctx.format, &inv, "lnpayd.v1.Invoice")?;
     Ok(())
 }
@@ -126,12 +155,22 @@ mod tests {
         assert_eq!(req.expiry_seconds, 600);
         let req = parse(&["--amount-msat", "5", "--description-hash", &"ab".repeat(32)]);
         assert_eq!(req.amount, Some(create::Amount::AmountMsat(5)));
-        assert_eq!(req.memo, Some(create::Memo::DescriptionHash(vec![0xab; 32])));
+        assert_eq!(
+            req.memo,
+            Some(create::Memo::DescriptionHash(vec![0xab; 32]))
+        );
     }
 
     #[test]
     fn the_two_halves_of_a_oneof_cannot_both_be_given() {
-        let both = ["lnpayd-cli", "create", "--amount-sat", "1", "--amount-msat", "1"];
+        let both = [
+            "lnpayd-cli",
+            "create",
+            "--amount-sat",
+            "1",
+            "--amount-msat",
+            "1",
+        ];
         let e = Cli::try_parse_from(both).unwrap_err();
         assert_eq!(e.exit_code(), 2);
     }

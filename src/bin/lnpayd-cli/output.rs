@@ -60,7 +60,11 @@ const EVENT_LINE: [(&str, usize); 6] = [
 ];
 
 /// One event of a stream: a JSON line, or a line under a header printed once.
-pub fn print_event(format: Format, event: &lnpayd::proto::Event, first: bool) -> std::io::Result<()> {
+pub fn print_event(
+    format: Format,
+    event: &lnpayd::proto::Event,
+    first: bool,
+) -> std::io::Result<()> {
     let json = to_json(event, "lnpayd.v1.Event");
     let mut out = std::io::stdout().lock();
     match format {
@@ -149,6 +153,7 @@ pub fn tables(json: &Value) -> String {
     };
     let mut fields = Vec::new();
     flatten("", obj, &mut fields);
+    fields.sort_by_key(|(k, _)| !is_identity(k));
     let mut text = String::new();
     let shown: Vec<_> = fields.iter().filter(|(_, v)| !is_empty(v)).collect();
     if !shown.is_empty() {
@@ -158,7 +163,10 @@ pub fn tables(json: &Value) -> String {
         }
         text.push_str(&format!("{t}\n"));
     }
-    for (name, items) in obj.iter().filter_map(|(k, v)| object_list(v).map(|l| (k, l))) {
+    for (name, items) in obj
+        .iter()
+        .filter_map(|(k, v)| object_list(v).map(|l| (k, l)))
+    {
         let columns: Vec<String> = match columns_for(name) {
             Some(c) => c.iter().map(|s| s.to_string()).collect(),
             None => scalar_keys(items),
@@ -215,7 +223,13 @@ fn scalar_keys(items: &[Value]) -> Vec<String> {
             }
         }
     }
+    keys.sort_by_key(|k| !is_identity(k));
     keys
+}
+
+/// serde_json's maps are sorted by key; what names a row reads best first.
+fn is_identity(key: &str) -> bool {
+    matches!(key, "id" | "name")
 }
 
 fn is_empty(v: &Value) -> bool {
@@ -299,7 +313,10 @@ mod tests {
         assert!(text.contains("next_page_token"), "{text}");
         assert!(text.contains("invoices (1):"), "{text}");
         assert!(text.contains("AMOUNT_MSAT"), "{text}");
-        assert!(text.contains("PAID") && !text.contains("INVOICE_STATUS_PAID"), "{text}");
+        assert!(
+            text.contains("PAID") && !text.contains("INVOICE_STATUS_PAID"),
+            "{text}"
+        );
         assert!(!text.contains("PAYMENT_REQUEST"), "{text}");
     }
 
