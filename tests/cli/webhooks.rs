@@ -4,12 +4,15 @@ use std::time::Duration;
 
 use testkit::process::{free_port, wait_until};
 
-use crate::{s, start};
+use crate::s;
 
 #[test]
 fn webhook_endpoints_from_create_to_delete() {
     let dir = tempfile::tempdir().unwrap();
-    let (_d, cli) = start(dir.path());
+    // One retry a second after the first attempt, then FAILED.
+    let env = [("LNPAYD_WEBHOOKS__RETRY_SCHEDULE_SECS", "[1]")];
+    let d = testkit::daemon::Daemon::start(dir.path(), &[], &env);
+    let cli = crate::Cli::of(&d);
     // Loopback http:// is allowed in --dev; nothing listens there, so
     // every attempt fails and the delivery stays in the log to look at.
     let url = format!("http://127.0.0.1:{}/hook", free_port());
@@ -57,19 +60,27 @@ fn webhook_endpoints_from_create_to_delete() {
     assert_ne!(rotated["secret"], created["secret"]);
     assert!(rotated["endpoint"]["previous_secret_expires_at"].is_string());
 
-    // An event, and its delivery in the log once the first attempt failed.
+    // An event, and its delivery in the log once every attempt failed.
     let inv = cli.json(&["create", "--amount-sat", "7", "--description", "hooked"]);
-    let deliveries = wait_until(Duration::from_secs(15), "a failed first attempt", || {
-        let d = cli.json(&["webhooks", "deliveries", "--endpoint-id", &id]);
-        let first = &d["deliveries"][0];
-        first["attempts"]
-            .as_array()
-            .is_some_and(|a| !a.is_empty())
-            .then(|| d.clone())
+    let deliveries = wait_until(Duration::from_secs(20), "a FAILED delivery", || {
+        let d = cli.json(&[
+            "webhooks",
+            "deliveries",
+            "--endpoint-id",
+            &id,
+            "--state",
+            "failed",
+        ]);
+        (d["deliveries"].as_array()?.len() == 1).then(|| d.clone())
     });
     let delivery = &deliveries["deliveries"][0];
     assert_eq!(delivery["invoice_id"], inv["id"]);
     assert_eq!(delivery["sequence"], 1);
+    assert_eq!(
+        delivery["attempts"].as_array().unwrap().len(),
+        2,
+        "{delivery}"
+    );
     let seq = delivery["sequence"].to_string();
     let by_invoice = cli.json(&[
         "webhooks",
@@ -82,7 +93,18 @@ fn webhook_endpoints_from_create_to_delete() {
     assert_eq!(by_invoice["deliveries"].as_array().unwrap().len(), 1);
     let table = cli.run(&["webhooks", "deliveries", "--format", "table"]);
     assert!(table.stdout.contains("deliveries (1):"), "{}", table.stdout);
+    assert!(table.stdout.contains("FAILED"), "{}", table.stdout);
 
+    let since = cli.json(&[
+        "webhooks",
+        "redeliver",
+        "--endpoint-id",
+        &id,
+        "--failed-since",
+        "2020-01-01T00:00:00Z",
+    ]);
+    assert_eq!(since["scheduled"], 1);
+    // One event's delivery, whatever its state (pending again now).
     let again = cli.json(&[
         "webhooks",
         "redeliver",
@@ -92,16 +114,6 @@ fn webhook_endpoints_from_create_to_delete() {
         &seq,
     ]);
     assert_eq!(again["scheduled"], 1);
-    // Still retrying, not FAILED yet: nothing failed since then to schedule.
-    let since = cli.json(&[
-        "webhooks",
-        "redeliver",
-        "--endpoint-id",
-        &id,
-        "--failed-since",
-        "2020-01-01T00:00:00Z",
-    ]);
-    assert_eq!(since["scheduled"], 0);
 
     let disabled = cli.json(&["webhooks", "update", &id, "--enabled", "false"]);
     assert_eq!(disabled["enabled"], false);

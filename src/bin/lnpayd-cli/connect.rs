@@ -144,7 +144,10 @@ fn dialable(listen: SocketAddr) -> String {
     addr.to_string()
 }
 
+/// `--rpcserver` as host:port; an `http://` in front (as grpcurl users
+/// may type it) is dropped, the daemon speaking plaintext HTTP/2 only.
 fn dialable_str(addr: &str) -> String {
+    let addr = addr.strip_prefix("http://").unwrap_or(addr);
     match addr.parse::<SocketAddr>() {
         Ok(a) => dialable(a),
         Err(_) => addr.to_string(),
@@ -175,6 +178,7 @@ mod tests {
         );
         assert_eq!(dialable("[::]:1".parse().unwrap()), "[::1]:1");
         assert_eq!(dialable_str("10.0.0.2:9"), "10.0.0.2:9");
+        assert_eq!(dialable_str("http://0.0.0.0:9"), "127.0.0.1:9");
         assert_eq!(dialable_str("node.example:50051"), "node.example:50051");
     }
 

@@ -164,3 +164,29 @@ fn describe(e: &CliError) -> String {
         other => other.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_follower_waits_out_the_daemon_but_not_a_refusal() {
+        let rpc = |code| CliError::from(tonic::Status::new(code, "x"));
+        for code in [Code::Unavailable, Code::Unknown, Code::ResourceExhausted] {
+            assert!(retryable(&rpc(code)), "{code:?}");
+        }
+        let gone = CliError::Connect {
+            addr: "127.0.0.1:1".into(),
+            cause: "refused".into(),
+        };
+        assert!(retryable(&gone));
+        for code in [
+            Code::OutOfRange,
+            Code::InvalidArgument,
+            Code::Unauthenticated,
+            Code::PermissionDenied,
+        ] {
+            assert!(!retryable(&rpc(code)), "{code:?}");
+        }
+    }
+}
