@@ -13,7 +13,7 @@ pub use webhooks::{Deliveries, Webhooks};
 
 /// Talks to a running lnpayd over gRPC: invoices, events, status and webhooks.
 #[derive(Parser, Debug)]
-#[command(name = "lnpayd-cli", version, about, after_long_help = EXIT_STATUS_HELP)]
+#[command(name = "lnpayd-cli", version, after_long_help = EXIT_STATUS_HELP)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -22,6 +22,7 @@ pub struct Cli {
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// The daemon's gRPC address, host:port. Default: `listen` from --config,
     /// else 127.0.0.1:50051 (a wildcard listen address means this host).
@@ -151,6 +152,7 @@ pub struct Get {
 
 #[derive(Args, Debug)]
 pub struct IdArg {
+    /// inv_… for an invoice, the endpoint's id for a webhook endpoint.
     pub id: String,
 }
 
@@ -174,6 +176,7 @@ pub struct List {
 
 #[derive(Args, Debug)]
 pub struct Wait {
+    /// The invoice id.
     pub id: String,
     /// 0 means 60 s; at most 3600.
     #[arg(long, default_value_t = 0)]
@@ -225,6 +228,7 @@ pub struct Audit {
 
 #[derive(Args, Debug)]
 pub struct Simulate {
+    /// The dev invoice's id.
     pub id: String,
     /// 0 means the invoice amount.
     #[arg(long, default_value_t = 0)]

@@ -2,8 +2,10 @@
 //! the daemon sent it, applied by prost-reflect from the descriptor set the
 //! crate already embeds (prost has no JSON of its own), with two choices
 //! for scripts: proto field names (`amount_msat`, as the flags are named)
-//! and 64-bit integers as numbers; every field is printed, defaults too, so
-//! each object has the same shape. Tables are built from that same JSON.
+//! and 64-bit integers as numbers; every scalar, list and map field is
+//! printed, defaults too, so each object has the same shape (an unset
+//! message field, such as `paid_at` before payment, is left out). Tables
+//! are built from that same JSON.
 
 use std::io::Write;
 use std::sync::OnceLock;
