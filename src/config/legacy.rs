@@ -1,4 +1,5 @@
 //! The previous deployment's environment names (`DAZNODE_API_URL`,
+//! `DAZNODE_WEBHOOK_URL`,
 //! `LND_SOCKET`, `NWC_URL`, `LIGHTNING_FALLBACK_…`), so existing `.env` files keep
 //! working. They rank below `LNPAYD_…` variables.
 
@@ -40,6 +41,9 @@ pub(super) fn legacy_env(
     }
     if let Some(v) = get("DAZNODE_API_KEY") {
         set("daznode", "api_key", json!(v));
+    }
+    if let Some(v) = get("DAZNODE_WEBHOOK_URL") {
+        set("daznode", "webhook_url", json!(v.trim()));
     }
     // The previous deployment's NWC fallback: the URI itself (a secret).
     if let Some(v) = get("NWC_URL") {

@@ -37,6 +37,7 @@ fn daznode_section() -> DazNodeConfig {
         network: bitcoin::Network::Bitcoin,
         timeout_secs: 5,
         reconnect_max_secs: 5,
+        webhook_url: None,
     }
 }
 

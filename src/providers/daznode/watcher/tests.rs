@@ -92,6 +92,7 @@ async fn a_bad_updated_at_neither_panics_nor_stops_the_settlement() {
             network: bitcoin::Network::Bitcoin,
             timeout_secs: 5,
             reconnect_max_secs: 5,
+            webhook_url: None,
         })
         .unwrap();
         let watcher = DazNodeWatcher {
