@@ -134,6 +134,11 @@ async fn websocket_held_back_settled_by_the_webhook() {
         1
     );
     assert_eq!(calls(d, "paid").await, 1);
+    let token = url.rsplit('/').next().unwrap();
+    assert!(
+        !d.log_text().contains(token),
+        "the webhook token is in the log"
+    );
 
     m.shut_down(&lnb);
 }

@@ -93,13 +93,18 @@ impl DazNodeWatcher {
     /// error drops the hint only: the websocket, the reconcile on reconnect
     /// and the lookup before expiry remain.
     pub async fn follow_webhook(&self, hints: mpsc::Receiver<Hint>, shutdown: CancellationToken) {
-        ReceiverStream::new(hints)
-            .take_until(shutdown.cancelled_owned())
-            .for_each_concurrent(WEBHOOK_LOOKUPS, |hint| async move {
+        let confirm_all =
+            ReceiverStream::new(hints).for_each_concurrent(WEBHOOK_LOOKUPS, |hint| async move {
                 let outcome = self.on_webhook(&hint).await;
                 webhook::count(outcome);
-            })
-            .await
+            });
+        // Lookups in flight (one may be waiting out a rate limit) are
+        // dropped at shutdown: a settlement they would have made is found
+        // by the reconcile at the next start.
+        tokio::select! {
+            _ = shutdown.cancelled() => {}
+            _ = confirm_all => {}
+        }
     }
 
     async fn on_webhook(&self, hint: &Hint) -> CallOutcome {
