@@ -367,9 +367,7 @@ impl Provider for DazNodeProvider {
     }
 
     fn inbound_webhook(&self) -> Option<Arc<dyn super::InboundWebhook>> {
-        self.hook
-            .clone()
-            .map(|h| h as Arc<dyn super::InboundWebhook>)
+        self.hook.clone().map(|h| h as _)
     }
 
     fn watch(

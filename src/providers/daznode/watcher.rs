@@ -267,11 +267,13 @@ impl DazNodeWatcher {
     /// paid once.
     async fn confirm(&self, inv: &Invoice, path: SettlePath) -> Result<Confirmed, ProviderError> {
         if inv.provider != DazNodeProvider::NAME || inv.status == InvoiceStatus::Paid {
+            tracing::debug!(invoice_id = %inv.id, path = %path.as_str(),
+                "DazNode push for an invoice already paid or not DazNode's; nothing asked");
             return Ok(Confirmed::Skipped);
         }
         let check = self.check(&inv.payment_hash).await?;
         if !check.paid {
-            tracing::warn!(invoice_id = %inv.id, payment_hash = %inv.payment_hash, path = path.as_str(),
+            tracing::warn!(invoice_id = %inv.id, payment_hash = %inv.payment_hash, path = %path.as_str(),
                 "DazNode push named an invoice DazNode does not report paid (forged or early frame); ignored");
             return Ok(Confirmed::Unpaid);
         }
