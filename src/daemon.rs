@@ -96,7 +96,7 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
             tracing::warn!("LND is configured but failover.enable_lnd is false: not used");
             continue;
         }
-        providers.push(crate::providers::build(cfg).await?);
+        providers.push(crate::providers::build(cfg, &datadir).await?);
     }
     if config.dev {
         tracing::warn!("dev provider enabled: invoices are regtest and payments are simulated; never use this with real money");
@@ -244,12 +244,20 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
         None
     };
     if let Some((l, _)) = checkout {
+        // Providers' inbound webhooks (DazNode's) share the checkout listener;
+        // config validation makes sure there is one when a webhook is set.
+        let hooks = router
+            .providers()
+            .into_iter()
+            .filter_map(|p| p.inbound_webhook().map(|h| (p.name(), h)))
+            .collect();
         tasks.spawn(
             "checkout",
             crate::checkout::server::serve(
                 l,
                 app.clone(),
                 config.rate_limit.checkout,
+                hooks,
                 shutdown.clone(),
                 tasks.tracker(),
             ),

@@ -122,7 +122,7 @@ impl Metrics {
         );
         registry.register(
             "settlements",
-            "Invoices marked paid, by the path that learned of it (stream, reconcile, webhook, simulated)",
+            "Invoices marked paid, by the path that learned of it (stream, reconcile, expiry_lookup, webhook, simulated)",
             m.settlements.clone(),
         );
         registry.register(
@@ -183,6 +183,7 @@ impl Metrics {
             .set(1);
         registry.register("build_info", "lnpayd's version", build);
         crate::webhooks::metrics::register(&mut registry);
+        crate::providers::daznode::webhook::register(&mut registry);
         Self { registry, ..m }
     }
 

@@ -33,13 +33,17 @@ impl App {
             None => None,
         };
 
+        // The id before the providers are asked: a provider may name it in a
+        // callback URL (DazNode's webhook). Created is when the invoice exists.
+        let (invoice_id, _) = new_invoice_id();
         let req = InvoiceRequest {
+            invoice_id: invoice_id.clone(),
             amount_msat: new.amount_msat,
             memo: new.memo.clone(),
             expiry_secs: new.expiry_secs,
         };
         let (result, attempts) = self.router.create(&req).await;
-        let (invoice_id, created) = new_invoice_id();
+        let created = crate::time::now_ms();
         let mut audit: Vec<AuditEntry> = attempts
             .iter()
             .map(|a| {

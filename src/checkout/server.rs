@@ -1,7 +1,8 @@
 //! The checkout listener: `GET /pay/{invoice id}`, its live status as
 //! server-sent events at `/pay/{id}/events` (fed from the event log, like
-//! SubscribeEvents), and the page's own stylesheet and script. Nothing
-//! else: no listing, no other lookup, and an unknown id is a bare 404.
+//! SubscribeEvents), the page's own stylesheet and script, and the
+//! providers' inbound webhooks, `POST /{provider}/webhook/…` (DazNode's).
+//! Nothing else: no listing, no other lookup, and an unknown id is a bare 404.
 
 use std::convert::Infallible;
 use std::net::IpAddr;
@@ -27,10 +28,16 @@ use crate::config::Quota;
 use crate::domain::InvoiceStatus;
 use crate::error::Error;
 use crate::events::EventFilter;
+use crate::providers::InboundWebhook;
 
 type Body = UnsyncBoxBody<Bytes, Infallible>;
 
 const KEEPALIVE: Duration = Duration::from_secs(15);
+/// A webhook body larger than this is refused unread: LNbits' Payment,
+/// JSON-encoded twice, is a few kB.
+const HOOK_BODY_MAX: usize = 64 * 1024;
+/// A webhook body that takes longer than this to arrive is dropped.
+const HOOK_BODY_WAIT: Duration = Duration::from_secs(10);
 
 /// Scripts and styles from this origin only, no inline code, no framing, no
 /// forms, no plugins: the page needs nothing more.
@@ -82,13 +89,64 @@ fn status_frame(s: InvoiceStatus) -> Result<Frame<Bytes>, Infallible> {
     ))))
 }
 
+/// A provider's inbound webhook, by the provider's name (the path's first segment).
+pub type Hooks = Vec<(&'static str, Arc<dyn InboundWebhook>)>;
+
 struct Checkout {
     app: Arc<App>,
     per_ip: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    hooks: Hooks,
 }
 
 impl Checkout {
+    /// The hook and the rest of the path, for `/{provider}/webhook/{rest}`.
+    fn hook_for<'a>(&self, path: &'a str) -> Option<(&dyn InboundWebhook, &'a str)> {
+        let (name, rest) = path.strip_prefix('/')?.split_once("/webhook/")?;
+        let (_, hook) = self.hooks.iter().find(|(n, _)| *n == name)?;
+        Some((&**hook, rest))
+    }
+
+    /// A provider's webhook: 404 unless the URL is one it handed out (the
+    /// body unread), else 200 as soon as the body is in; the call is a hint
+    /// the provider's watcher confirms. Not under the per-IP limit: the
+    /// provider calls from one address, and a refused call is never
+    /// retried; a call without a valid token costs one HMAC.
+    async fn hook(
+        &self,
+        hook: &dyn InboundWebhook,
+        rest: &str,
+        req: Request<hyper::body::Incoming>,
+    ) -> Response<Body> {
+        if req.method() != Method::POST || !hook.knows(rest) {
+            return not_found();
+        }
+        let limited = http_body_util::Limited::new(req.into_body(), HOOK_BODY_MAX);
+        let body = match tokio::time::timeout(HOOK_BODY_WAIT, limited.collect()).await {
+            Ok(Ok(b)) => b.to_bytes(),
+            Ok(Err(_)) => {
+                return respond(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "text/plain; charset=utf-8",
+                    full("Too large\n"),
+                )
+            }
+            Err(_) => {
+                return respond(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "text/plain; charset=utf-8",
+                    full("Too slow\n"),
+                )
+            }
+        };
+        hook.receive(rest, &body);
+        respond(StatusCode::OK, "text/plain; charset=utf-8", full("ok\n"))
+    }
+
     async fn handle(&self, req: Request<hyper::body::Incoming>, ip: IpAddr) -> Response<Body> {
+        let path = req.uri().path().to_owned();
+        if let Some((hook, rest)) = self.hook_for(&path) {
+            return self.hook(hook, rest, req).await;
+        }
         if let Some(limiter) = &self.per_ip {
             if let Err(not_until) = limiter.check_key(&ip) {
                 let wait = not_until.wait_time_from(DefaultClock::default().now());
@@ -202,12 +260,14 @@ pub async fn serve(
     listener: TcpListener,
     app: Arc<App>,
     per_ip: Option<Quota>,
+    hooks: Hooks,
     shutdown: CancellationToken,
     tasks: TaskTracker,
 ) {
     let checkout = Arc::new(Checkout {
         app,
         per_ip: per_ip.map(|q| RateLimiter::keyed(crate::api::rate_limit::quota(q))),
+        hooks,
     });
     let mut forget = tokio::time::interval(Duration::from_secs(60));
     loop {

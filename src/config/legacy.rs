@@ -1,4 +1,5 @@
 //! The previous deployment's environment names (`DAZNODE_API_URL`,
+//! `DAZNODE_WEBHOOK_URL`,
 //! `LND_SOCKET`, `NWC_URL`, `LIGHTNING_FALLBACK_…`), so existing `.env` files keep
 //! working. They rank below `LNPAYD_…` variables.
 
@@ -40,6 +41,9 @@ pub(super) fn legacy_env(
     }
     if let Some(v) = get("DAZNODE_API_KEY") {
         set("daznode", "api_key", json!(v));
+    }
+    if let Some(v) = get("DAZNODE_WEBHOOK_URL") {
+        set("daznode", "webhook_url", json!(v.trim()));
     }
     // The previous deployment's NWC fallback: the URI itself (a secret).
     if let Some(v) = get("NWC_URL") {
@@ -129,6 +133,7 @@ mod tests {
         let (tree, mock) = legacy(&[
             ("DAZNODE_API_URL", "https://daznode.invalid"),
             ("DAZNODE_API_KEY", "placeholder-key"),
+            ("DAZNODE_WEBHOOK_URL", " https://pay.invalid "),
             ("LND_SOCKET", "127.0.0.1:10009"),
             ("LND_ADMIN_MACAROON", "AgEDbG5k"),
             ("LIGHTNING_FALLBACK_MAX_RETRIES", "3"),
@@ -144,6 +149,7 @@ mod tests {
         assert!(!mock);
         assert_eq!(tree["daznode"]["url"], "https://daznode.invalid");
         assert_eq!(tree["daznode"]["api_key"], "placeholder-key");
+        assert_eq!(tree["daznode"]["webhook_url"], "https://pay.invalid");
         assert_eq!(tree["lnd"]["address"], "127.0.0.1:10009");
         // base64 "AgEDbG5k" is the bytes 02 01 03 6c 6e 64.
         assert_eq!(tree["lnd"]["macaroon_hex"], "0201036c6e64");

@@ -37,6 +37,7 @@ fn daznode_section() -> DazNodeConfig {
         network: bitcoin::Network::Bitcoin,
         timeout_secs: 5,
         reconnect_max_secs: 5,
+        webhook_url: None,
     }
 }
 
@@ -107,6 +108,42 @@ fn every_problem_is_reported_at_once() {
             "lnd.macaroon",
             "daznode.url"
         ]
+    );
+}
+
+#[test]
+fn the_daznode_webhook_needs_a_plain_url_and_a_listener() {
+    let problems = |webhook_url: &str, listen: bool| {
+        let mut daz = daznode_section();
+        daz.webhook_url = Some(webhook_url.into());
+        let mut config = Config {
+            daznode: Some(daz),
+            ..Config::default()
+        };
+        config.checkout.listen = listen.then(|| "127.0.0.1:8080".parse().unwrap());
+        match config.into_runtime(false) {
+            Ok(_) => Vec::new(),
+            Err(ConfigError::Invalid(p)) => p.into_iter().map(|p| p.key).collect(),
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert_eq!(
+        problems("https://pay.example.com/base", true),
+        Vec::<String>::new()
+    );
+    for bad in [
+        "pay.example.com",
+        "ftp://pay.example.com",
+        "https://user:pw@pay.example.com",
+        "https://pay.example.com/?q=1",
+        "https://pay.example.com/#f",
+    ] {
+        assert_eq!(problems(bad, true), ["daznode.webhook_url"], "{bad}");
+    }
+    // No checkout listener to receive it on.
+    assert_eq!(
+        problems("https://pay.example.com", false),
+        ["daznode.webhook_url"]
     );
 }
 

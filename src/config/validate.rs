@@ -89,6 +89,14 @@ impl Config {
         }
         for (at, p) in self.provider_entries() {
             p.settings().validate(&at, &mut errors);
+            // The webhook is received on the checkout listener: it needs one.
+            let hook = matches!(&p, ProviderConfig::DazNode(d) if d.webhook_url.is_some());
+            if hook && self.checkout.listen.is_none() && !self.dev {
+                errors.push(Invalid::new(
+                    format!("{at}.webhook_url"),
+                    "needs checkout.listen: DazNode's webhook is received on the checkout listener",
+                ));
+            }
         }
         let mut names: Vec<&str> = self.providers.iter().map(ProviderConfig::name).collect();
         names.sort_unstable();

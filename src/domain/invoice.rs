@@ -111,6 +111,9 @@ pub enum SettlePath {
     Stream,
     /// A lookup made on (re)connect to catch what a stream missed.
     Reconcile,
+    /// The expiry timer's question to the issuing provider, just before it
+    /// would have marked the invoice EXPIRED: every push was lost.
+    ExpiryLookup,
     /// An inbound webhook, confirmed through the provider's API.
     Webhook,
     /// `Admin.SimulatePayment` on the dev provider.
@@ -123,6 +126,7 @@ impl SettlePath {
         match self {
             Self::Stream => "stream",
             Self::Reconcile => "reconcile",
+            Self::ExpiryLookup => "expiry_lookup",
             Self::Webhook => "webhook",
             Self::Simulated => "simulated",
         }

@@ -130,6 +130,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dev = DevProvider::load_or_create(dir.path()).unwrap();
         let req = InvoiceRequest {
+            invoice_id: "inv_test".into(),
             amount_msat: 21_000,
             memo,
             expiry_secs: 600,

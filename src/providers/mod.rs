@@ -42,6 +42,9 @@ pub use supervisor::ConnectionState;
 /// What a provider is asked to issue. Already validated.
 #[derive(Clone, Debug)]
 pub struct InvoiceRequest {
+    /// lnpayd's id for the invoice, chosen before any provider is asked, so
+    /// that a provider can name it in a callback URL (DazNode's webhook).
+    pub invoice_id: String,
     pub amount_msat: u64,
     pub memo: Memo,
     pub expiry_secs: u32,
@@ -129,6 +132,22 @@ pub trait Provider: Send + Sync + 'static {
     ) -> BoxFuture<'static, ()> {
         Box::pin(async {})
     }
+    /// The provider's inbound webhook, when it has one configured: calls to
+    /// `/{name}/webhook/…` on the public listener go to it.
+    fn inbound_webhook(&self) -> Option<Arc<dyn InboundWebhook>> {
+        None
+    }
+}
+
+/// A provider's inbound webhook, as the public listener sees it. A call is
+/// a hint, never a settlement: what it starts (a lookup at the provider)
+/// runs in the provider's push half, so that the caller is answered at once.
+pub trait InboundWebhook: Send + Sync {
+    /// Whether `rest` (the path after `/{name}/webhook/`) is a URL this
+    /// provider handed out; checked before the body is read.
+    fn knows(&self, rest: &str) -> bool;
+    /// One call to a known URL, its body already size-limited.
+    fn receive(&self, rest: &str, body: &[u8]);
 }
 
 pub type DynProvider = Arc<dyn Provider>;
@@ -147,14 +166,18 @@ pub trait ProviderSettings: Send + Sync {
     fn name(&self) -> &'static str;
     /// Adds every problem to `errors`, each key named `{at}.{key}`.
     fn validate(&self, at: &str, errors: &mut Vec<crate::config::Invalid>);
-    /// Builds the provider. Reads its files; does not contact it (a
-    /// provider that is down does not stop lnpayd starting).
-    async fn build(&self) -> Result<DynProvider, SetupError>;
+    /// Builds the provider. Reads its files (and those it keeps in
+    /// `datadir`); does not contact it (a provider that is down does not
+    /// stop lnpayd starting).
+    async fn build(&self, datadir: &std::path::Path) -> Result<DynProvider, SetupError>;
 }
 
 /// Builds the provider one config entry describes.
-pub async fn build(cfg: &ProviderConfig) -> Result<DynProvider, SetupError> {
-    cfg.settings().build().await
+pub async fn build(
+    cfg: &ProviderConfig,
+    datadir: &std::path::Path,
+) -> Result<DynProvider, SetupError> {
+    cfg.settings().build(datadir).await
 }
 
 /// Appends `e`'s chain of causes to `text` (": cause: cause"), skipping any

@@ -265,7 +265,7 @@ impl Expire {
                                 inv.amount_msat
                             },
                             settled_at_ms: paid.settled_at_ms.unwrap_or_else(now_ms),
-                            path: SettlePath::Reconcile,
+                            path: SettlePath::ExpiryLookup,
                             cursor: None,
                         })
                         .await?;

@@ -2,7 +2,8 @@
 //! DazNode, started without --dev, one test per scenario: create
 //! (description, description hash, custom expiry), pay from a second wallet,
 //! a forged websocket message, the websocket cut while a payment happens,
-//! cancel then pay, a frame held back, a wrong API key; and at the end of
+//! cancel then pay, a frame held back, a wrong API key, DazNode's webhook
+//! (`webhook.rs`); and at the end of
 //! each, a prompt shutdown with no key in the log. One LNbits serves them
 //! all, side by side, each with an lnpayd and a proxy of its own; a second
 //! LNbits, with tight limits, serves the two scenarios about those limits,
@@ -20,6 +21,8 @@ use testkit::daemon::{create_req, reason, Daemon};
 use testkit::lnbits::LnBits;
 use testkit::proxy::Proxy;
 use testkit::shared::Shared;
+
+mod webhook;
 
 static LNBITS: Shared<LnBits> = Shared::new(LnBits::start);
 
@@ -117,12 +120,19 @@ struct Merchant {
 impl Merchant {
     /// Started, its websocket connected and DazNode online.
     async fn start(lnb: &LnBits) -> Merchant {
+        Self::start_with(lnb, &[]).await
+    }
+
+    /// [`Merchant::start`] with more environment.
+    async fn start_with(lnb: &LnBits, extra: &[(String, String)]) -> Merchant {
         let key = lnb.merchant.inkey.clone();
         let proxy = Proxy::start(lnb.host_port());
         let dir = tempfile::tempdir().unwrap();
         let proxied_url = format!("http://127.0.0.1:{}", proxy.port);
         let t = Instant::now();
-        let d = Daemon::start_env(dir.path(), &daz_env(&proxied_url, &key));
+        let mut env = daz_env(&proxied_url, &key);
+        env.extend_from_slice(extra);
+        let d = Daemon::start_env(dir.path(), &env);
         let s = wait_connection(&d, "connected").await;
         eprintln!("lnpayd ready and websocket connected in {:?}", t.elapsed());
         let s = if s.online {
@@ -424,7 +434,10 @@ async fn frame_never_arrives_found_at_expiry() {
         .collect();
     assert_eq!(
         changes,
-        [("paid", "settled via reconcile"), ("created", "pending")],
+        [
+            ("paid", "settled via expiry_lookup"),
+            ("created", "pending")
+        ],
         "newest first"
     );
     assert!(wait_connection(d, "connected").await.online);

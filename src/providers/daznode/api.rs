@@ -20,6 +20,10 @@ pub struct CreatePayment {
     /// Hex.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description_hash: Option<String>,
+    /// Where LNbits POSTs the Payment once paid; absent unless
+    /// `webhook_url` is set. Holds a token: never logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<String>,
 }
 
 /// The answer to a create: LNbits names the BOLT11 `payment_request`

@@ -28,9 +28,34 @@ pub struct DazNodeConfig {
     /// Cap of the websocket's reconnect backoff.
     #[serde(default = "crate::config::default_reconnect_max")]
     pub reconnect_max_secs: u64,
+    /// The public base URL of lnpayd's checkout listener as DazNode reaches
+    /// it ("https://pay.example.com"). When set, every invoice is created
+    /// with LNbits' `webhook` field, a second push path beside the websocket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
 }
 
 impl DazNodeConfig {
+    /// `webhook_url` parsed, its path ending in `/`; None when unset or not
+    /// usable (LNbits refuses a URL with a user; a query would be lost).
+    pub fn webhook_base(&self) -> Option<url::Url> {
+        let mut u = url::Url::parse(self.webhook_url.as_deref()?.trim()).ok()?;
+        let plain = matches!(u.scheme(), "http" | "https")
+            && u.host().is_some()
+            && u.username().is_empty()
+            && u.password().is_none()
+            && u.query().is_none()
+            && u.fragment().is_none();
+        if !plain {
+            return None;
+        }
+        if !u.path().ends_with('/') {
+            let p = format!("{}/", u.path());
+            u.set_path(&p);
+        }
+        Some(u)
+    }
+
     /// The invoice key, from the file or the inline value.
     pub fn api_key(&self) -> std::io::Result<Secret> {
         Secret::from_file_or_inline(
@@ -47,8 +72,14 @@ impl ProviderSettings for DazNodeConfig {
         super::DazNodeProvider::NAME
     }
 
-    async fn build(&self) -> Result<DynProvider, SetupError> {
-        let provider = super::DazNodeProvider::new(self).map_err(|e| SetupError(Box::new(e)))?;
+    async fn build(&self, datadir: &std::path::Path) -> Result<DynProvider, SetupError> {
+        let mut provider =
+            super::DazNodeProvider::new(self).map_err(|e| SetupError(Box::new(e)))?;
+        if let Some(base) = self.webhook_base() {
+            let key = super::webhook::WebhookKey::load_or_create(datadir)
+                .map_err(|e| SetupError(Box::new(e)))?;
+            provider = provider.with_webhook(base, key);
+        }
         Ok(std::sync::Arc::new(provider))
     }
 
@@ -70,6 +101,15 @@ impl ProviderSettings for DazNodeConfig {
                 format!("{} is not a readable file", p.display()),
             ),
             _ => {}
+        }
+        if self.webhook_url.is_some() && self.webhook_base().is_none() {
+            bad(
+                "webhook_url",
+                format!(
+                    "{:?} is not an absolute http(s) URL without user, query or fragment",
+                    self.webhook_url.as_deref().unwrap_or_default()
+                ),
+            );
         }
         if self.timeout_secs == 0 || self.reconnect_max_secs == 0 {
             bad("timeout_secs", "timeouts must be at least 1".into());

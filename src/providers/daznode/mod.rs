@@ -20,7 +20,9 @@
 //! websocket URL (the key is part of its path).
 //!
 //! - `api`: the LNbits bodies, typed, and how its answers become errors;
-//! - `watcher`: the push half, the websocket as a hint, the API as the truth.
+//! - `watcher`: the push half, the websocket (and the webhook) as hints, the
+//!   API as the truth;
+//! - `webhook`: the optional second push path, LNbits' per-invoice webhook.
 
 mod api;
 pub mod config;
@@ -67,6 +69,8 @@ pub struct DazNodeProvider {
     reconnect_max: Duration,
     /// The websocket's state, kept by the watcher, shown in GetStatus.
     stream_state: StateCell,
+    /// The webhook, when `webhook_url` is set.
+    hook: Option<Arc<webhook::Hook>>,
 }
 
 const KEY_HEADER: &str = "X-Api-Key";
@@ -125,7 +129,14 @@ impl DazNodeProvider {
             timeout,
             reconnect_max: Duration::from_secs(cfg.reconnect_max_secs),
             stream_state: StateCell::default(),
+            hook: None,
         })
+    }
+
+    /// Creates every invoice with a webhook under `base` (see [`webhook`]).
+    pub fn with_webhook(mut self, base: url::Url, key: webhook::WebhookKey) -> Self {
+        self.hook = Some(Arc::new(webhook::Hook::new(base, key)));
+        self
     }
 
     /// The bound on every call (and on the websocket's connect).
@@ -296,6 +307,7 @@ impl Provider for DazNodeProvider {
             expiry: req.expiry_secs,
             memo,
             description_hash,
+            webhook: self.hook.as_ref().map(|h| h.url_for(&req.invoice_id)),
         };
         let (status, resp) = self
             .call(Method::POST, "api/v1/payments", Some(&body))
@@ -354,18 +366,32 @@ impl Provider for DazNodeProvider {
         self.stream_state.wake();
     }
 
+    fn inbound_webhook(&self) -> Option<Arc<dyn super::InboundWebhook>> {
+        self.hook.clone().map(|h| h as _)
+    }
+
     fn watch(
         self: Arc<Self>,
         ctx: WatchContext,
         shutdown: CancellationToken,
     ) -> BoxFuture<'static, ()> {
         let reconnect_max = self.reconnect_max;
+        let hints = self.hook.as_ref().and_then(|h| h.take_hints());
         let watcher = watcher::DazNodeWatcher {
             daz: self,
             store: ctx.store,
             settler: ctx.settler,
         };
-        Box::pin(async move { watcher.run(reconnect_max, shutdown).await })
+        // The webhook's calls are confirmed beside the websocket, not in it:
+        // they matter most while the websocket is down.
+        Box::pin(async move {
+            let webhook = async {
+                if let Some(hints) = hints {
+                    watcher.follow_webhook(hints, shutdown.clone()).await
+                }
+            };
+            tokio::join!(watcher.run(reconnect_max, shutdown.clone()), webhook);
+        })
     }
 }
 

@@ -9,6 +9,7 @@ fn provider(url: &str, key: &str) -> DazNodeProvider {
         network: Network::Bitcoin,
         timeout_secs: 5,
         reconnect_max_secs: 5,
+        webhook_url: None,
     })
     .unwrap()
 }
@@ -45,6 +46,7 @@ fn debug_never_shows_the_key() {
         network: Network::Bitcoin,
         timeout_secs: 5,
         reconnect_max_secs: 5,
+        webhook_url: None,
     };
     assert!(!format!("{cfg:?}").contains("supersecretkey"));
 }
@@ -102,9 +104,11 @@ async fn a_silent_or_absent_server_is_transient() {
         network: Network::Bitcoin,
         timeout_secs: 1,
         reconnect_max_secs: 5,
+        webhook_url: None,
     };
     let p = DazNodeProvider::new(&cfg).unwrap();
     let req = InvoiceRequest {
+        invoice_id: "inv_test".into(),
         amount_msat: 1000,
         memo: Memo::Description("x".into()),
         expiry_secs: 60,

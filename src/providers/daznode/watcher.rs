@@ -18,9 +18,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
+use super::webhook::{self, CallOutcome, Hint};
 use super::{DazNodeProvider, PaymentCheck};
 use crate::domain::{Invoice, InvoiceStatus, SettlePath};
 use crate::providers::supervisor::{
@@ -40,6 +43,16 @@ const PONG_WAIT: Duration = Duration::from_secs(10);
 /// longer than LNbits' per-minute window.
 const RATE_LIMIT_ATTEMPTS: u32 = 8;
 const RATE_LIMIT_MAX_WAIT: Duration = Duration::from_secs(30);
+/// Webhook calls confirmed at once.
+const WEBHOOK_LOOKUPS: usize = 4;
+
+/// What a push led to.
+enum Confirmed {
+    /// Nothing asked: already paid, or not a DazNode invoice.
+    Skipped,
+    Paid,
+    Unpaid,
+}
 
 pub struct DazNodeWatcher {
     pub daz: Arc<DazNodeProvider>,
@@ -71,8 +84,56 @@ impl PushSession for DazNodeWatcher {
 }
 
 impl DazNodeWatcher {
-    pub async fn run(self, reconnect_max: Duration, shutdown: CancellationToken) {
-        keep_connected(&self, reconnect_max, shutdown).await
+    pub async fn run(&self, reconnect_max: Duration, shutdown: CancellationToken) {
+        keep_connected(self, reconnect_max, shutdown).await
+    }
+
+    /// Confirms the webhook's calls until shutdown, a few at a time (one
+    /// waiting out DazNode's rate limit does not hold up the others). An
+    /// error drops the hint only: the websocket, the reconcile on reconnect
+    /// and the lookup before expiry remain.
+    pub async fn follow_webhook(&self, hints: mpsc::Receiver<Hint>, shutdown: CancellationToken) {
+        let confirm_all =
+            ReceiverStream::new(hints).for_each_concurrent(WEBHOOK_LOOKUPS, |hint| async move {
+                let outcome = self.on_webhook(&hint).await;
+                webhook::count(outcome);
+            });
+        // Lookups in flight (one may be waiting out a rate limit) are
+        // dropped at shutdown: a settlement they would have made is found
+        // by the reconcile at the next start.
+        tokio::select! {
+            _ = shutdown.cancelled() => {}
+            _ = confirm_all => {}
+        }
+    }
+
+    async fn on_webhook(&self, hint: &Hint) -> CallOutcome {
+        let inv = match self.store.invoice(&hint.invoice_id) {
+            Ok(Some(inv)) => inv,
+            Ok(None) => return CallOutcome::Unknown,
+            Err(e) => {
+                tracing::warn!(invoice_id = %hint.invoice_id, error = %e, "DazNode webhook: store read failed; call dropped");
+                return CallOutcome::Failed;
+            }
+        };
+        if hint
+            .body_hash
+            .as_ref()
+            .is_some_and(|h| *h != inv.payment_hash)
+        {
+            tracing::warn!(invoice_id = %inv.id, "DazNode webhook body names another payment hash; ignored");
+            return CallOutcome::Mismatch;
+        }
+        match self.confirm(&inv, SettlePath::Webhook).await {
+            Ok(Confirmed::Skipped) => CallOutcome::Settled,
+            Ok(Confirmed::Paid) => CallOutcome::Paid,
+            Ok(Confirmed::Unpaid) => CallOutcome::Unpaid,
+            Err(e) => {
+                tracing::warn!(invoice_id = %inv.id, error = %self.daz.redact(&e.to_string()),
+                    "DazNode webhook: confirming the payment failed; call dropped");
+                CallOutcome::Failed
+            }
+        }
     }
 
     async fn session_inner(
@@ -190,22 +251,34 @@ impl DazNodeWatcher {
             tracing::debug!(payment_hash = %hash, "DazNode frame for an invoice that is not ours; ignored");
             return Ok(());
         };
-        if inv.provider != DazNodeProvider::NAME || inv.status == InvoiceStatus::Paid {
-            return Ok(());
-        }
-        match self.check(hash).await {
-            Ok(check) if check.paid => self.settle(&inv, &check, SettlePath::Stream).await,
-            Ok(_) => {
-                tracing::warn!(invoice_id = %inv.id, payment_hash = %hash,
-                    "DazNode websocket named an invoice DazNode does not report paid (forged or early frame); ignored");
-                Ok(())
-            }
+        match self.confirm(&inv, SettlePath::Stream).await {
             Err(e) if e.is_transient() => Err(e),
             Err(e) => {
                 tracing::warn!(invoice_id = %inv.id, error = %e, "confirming a DazNode payment failed");
                 Ok(())
             }
+            Ok(_) => Ok(()),
         }
+    }
+
+    /// A push (frame or webhook call, by `path`) named `inv`: if it is a
+    /// DazNode invoice not yet paid, ask DazNode, and settle only what
+    /// DazNode confirms. However many pushes name it, the Settler marks it
+    /// paid once.
+    async fn confirm(&self, inv: &Invoice, path: SettlePath) -> Result<Confirmed, ProviderError> {
+        if inv.provider != DazNodeProvider::NAME || inv.status == InvoiceStatus::Paid {
+            tracing::debug!(invoice_id = %inv.id, path = %path.as_str(),
+                "DazNode push for an invoice already paid or not DazNode's; nothing asked");
+            return Ok(Confirmed::Skipped);
+        }
+        let check = self.check(&inv.payment_hash).await?;
+        if !check.paid {
+            tracing::warn!(invoice_id = %inv.id, payment_hash = %inv.payment_hash, path = %path.as_str(),
+                "DazNode push named an invoice DazNode does not report paid (forged or early frame); ignored");
+            return Ok(Confirmed::Unpaid);
+        }
+        self.settle(inv, &check, path).await?;
+        Ok(Confirmed::Paid)
     }
 
     /// `check_payment`, waiting out DazNode's rate limit (LNbits: 200

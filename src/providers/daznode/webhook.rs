@@ -1,20 +1,34 @@
-//! The pieces of DazNode's webhook path (issue 17) that carry its security:
-//! the per-invoice token and the per-invoice lookup limit.
+//! DazNode's webhook (issue 17), a second push path beside the websocket:
+//! every invoice is created with LNbits' `webhook` field set to its own URL,
+//! and LNbits POSTs the Payment there once it is paid.
 //!
-//! A webhook URL is `…/hooks/daznode/{payment hash}/{token}`, the token an
-//! HMAC-SHA256 of the payment hash under a key kept in the data dir: nobody
-//! without the key can make a URL for another invoice, and the key never
-//! leaves the machine. A call is only a hint (the payment is confirmed with
-//! DazNode's API before anything changes), and the limiter keeps replayed or
-//! repeated calls from costing more than one lookup per invoice per window.
+//! The URL is `{webhook_url}/daznode/webhook/{invoice id}/{token}`, the token
+//! an HMAC-SHA256 of lnpayd's invoice id under a key kept in the data dir.
+//! Bound to the invoice id, not the payment hash: LNbits takes the URL in the
+//! create call and learns the hash only while answering it (1.6.2 has no way
+//! to change a payment's webhook afterwards), while lnpayd chooses the id
+//! before it asks any provider. Nobody without the key can make a URL for
+//! another invoice, and the key never leaves the machine.
+//!
+//! A call is only a hint: [`Hook`] checks the token, lets one call per
+//! invoice per window through ([`LookupLimiter`]) and queues it; the watcher
+//! then confirms the payment with `GET /api/v1/payments/{hash}` and our key,
+//! exactly as it does for a websocket frame. A forged call costs one HMAC; a
+//! replayed or repeated one at most one lookup per invoice per window.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
 use ring::hmac;
 use subtle::ConstantTimeEq;
+use tokio::sync::mpsc;
+
+use crate::providers::InboundWebhook;
 
 /// The key's file name in the data dir.
 pub const KEY_FILE: &str = "daznode-webhook.key";
@@ -71,20 +85,21 @@ impl WebhookKey {
         Self(hmac::Key::new(hmac::HMAC_SHA256, key))
     }
 
-    /// The token for `payment_hash` (lowercase hex, as stored).
-    pub fn token(&self, payment_hash: &str) -> String {
-        hex::encode(hmac::sign(&self.0, payment_hash.as_bytes()).as_ref())
+    /// The token for `bound` (an invoice id).
+    pub fn token(&self, bound: &str) -> String {
+        hex::encode(hmac::sign(&self.0, bound.as_bytes()).as_ref())
     }
 
-    /// Whether `token` is the one for `payment_hash`, compared in constant
-    /// time so the answer's timing reveals nothing of the right token.
-    pub fn verify(&self, payment_hash: &str, token: &str) -> bool {
-        let expected = self.token(payment_hash);
+    /// Whether `token` is the one for `bound`, compared in constant time so
+    /// the answer's timing reveals nothing of the right token.
+    pub fn verify(&self, bound: &str, token: &str) -> bool {
+        let expected = self.token(bound);
         expected.len() == token.len() && bool::from(expected.as_bytes().ct_eq(token.as_bytes()))
     }
 }
 
-/// At most one lookup per invoice per window from the webhook path.
+/// At most one lookup per invoice per window from the webhook path, keyed
+/// by whatever names the invoice (its id).
 pub struct LookupLimiter {
     window: Duration,
     last: Mutex<HashMap<String, Instant>>,
@@ -99,16 +114,183 @@ impl LookupLimiter {
     }
 
     /// Whether a lookup for `payment_hash` may run now; if so, it counts.
-    pub fn allow(&self, payment_hash: &str, now: Instant) -> bool {
+    pub fn allow(&self, invoice: &str, now: Instant) -> bool {
         let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
         // Entries older than the window decide nothing: dropping them keeps
         // the map as small as the calls of the last window.
         last.retain(|_, at| now.saturating_duration_since(*at) < self.window);
-        if last.contains_key(payment_hash) {
+        if last.contains_key(invoice) {
             return false;
         }
-        last.insert(payment_hash.to_owned(), now);
+        last.insert(invoice.to_owned(), now);
         true
+    }
+}
+
+/// One webhook call the watcher is to confirm.
+#[derive(Debug)]
+pub struct Hint {
+    pub invoice_id: String,
+    /// The hash the body names, if it names one.
+    pub body_hash: Option<String>,
+}
+
+/// How a webhook call ended, as `lnpayd_daznode_webhook_calls_total{outcome}`
+/// counts it. A lookup at DazNode happened for `paid`, `unpaid` and `failed`
+/// only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallOutcome {
+    /// No such URL: wrong token or malformed path. Nothing read, nothing asked.
+    Forged,
+    /// Another call for the invoice within the window: nothing asked.
+    Limited,
+    /// The queue to the watcher is full: dropped (the websocket, the
+    /// reconcile and the lookup before expiry remain).
+    Dropped,
+    /// A valid token for an invoice lnpayd does not have (its create failed).
+    Unknown,
+    /// Already paid, or issued by another provider: nothing asked.
+    Settled,
+    /// The body names another payment hash than the invoice's.
+    Mismatch,
+    Paid,
+    Unpaid,
+    Failed,
+}
+
+impl CallOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Forged => "forged",
+            Self::Limited => "limited",
+            Self::Dropped => "dropped",
+            Self::Unknown => "unknown",
+            Self::Settled => "settled",
+            Self::Mismatch => "mismatch",
+            Self::Paid => "paid",
+            Self::Unpaid => "unpaid",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabel {
+    outcome: &'static str,
+}
+
+fn calls() -> &'static Family<OutcomeLabel, Counter> {
+    static CALLS: std::sync::OnceLock<Family<OutcomeLabel, Counter>> = std::sync::OnceLock::new();
+    CALLS.get_or_init(Family::default)
+}
+
+pub fn count(outcome: CallOutcome) {
+    calls()
+        .get_or_create(&OutcomeLabel {
+            outcome: outcome.as_str(),
+        })
+        .inc();
+}
+
+/// Registers the family into the process registry (`crate::metrics`).
+pub fn register(registry: &mut prometheus_client::registry::Registry) {
+    registry.register(
+        "daznode_webhook_calls",
+        "Calls to DazNode's webhook by outcome (forged, limited, dropped, unknown, settled, mismatch, paid, unpaid, failed)",
+        calls().clone(),
+    );
+}
+
+/// The window in which one invoice's webhook calls cost one lookup. LNbits
+/// delivers an internal payment's webhook twice, a second apart at most.
+pub const LOOKUP_WINDOW: Duration = Duration::from_secs(10);
+/// Calls waiting for the watcher; more are dropped (they are hints).
+const QUEUE: usize = 1024;
+
+/// DazNode's webhook: the URL an invoice is created with, and the receiving
+/// end that turns a call into a [`Hint`] for the watcher.
+pub struct Hook {
+    /// `webhook_url`, its path ending in `/`.
+    base: url::Url,
+    key: WebhookKey,
+    limiter: LookupLimiter,
+    tx: mpsc::Sender<Hint>,
+    rx: Mutex<Option<mpsc::Receiver<Hint>>>,
+}
+
+impl Hook {
+    pub fn new(base: url::Url, key: WebhookKey) -> Self {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        Self {
+            base,
+            key,
+            limiter: LookupLimiter::new(LOOKUP_WINDOW),
+            tx,
+            rx: Mutex::new(Some(rx)),
+        }
+    }
+
+    /// `{webhook_url}/daznode/webhook/{invoice id}/{token}`. Holds a token:
+    /// never logged.
+    pub fn url_for(&self, invoice_id: &str) -> String {
+        let mut u = self.base.clone();
+        u.path_segments_mut()
+            .expect("http(s) URLs have a path")
+            .pop_if_empty()
+            .extend([
+                super::DazNodeProvider::NAME,
+                "webhook",
+                invoice_id,
+                &self.key.token(invoice_id),
+            ]);
+        u.into()
+    }
+
+    /// The calls to confirm; taken once, by the watcher.
+    pub fn take_hints(&self) -> Option<mpsc::Receiver<Hint>> {
+        self.rx.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    /// The invoice id of `{invoice id}/{token}` when the token is its own.
+    fn invoice_of<'a>(&self, rest: &'a str) -> Option<&'a str> {
+        let (id, token) = rest.split_once('/')?;
+        let well_formed = id.len() == 36
+            && id.starts_with("inv_")
+            && id[4..]
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            && token.len() == 64;
+        (well_formed && self.key.verify(id, token)).then_some(id)
+    }
+}
+
+impl InboundWebhook for Hook {
+    fn knows(&self, rest: &str) -> bool {
+        let known = self.invoice_of(rest).is_some();
+        if !known {
+            count(CallOutcome::Forged);
+        }
+        known
+    }
+
+    fn receive(&self, rest: &str, body: &[u8]) {
+        let Some(id) = self.invoice_of(rest) else {
+            count(CallOutcome::Forged);
+            return;
+        };
+        if !self.limiter.allow(id, Instant::now()) {
+            tracing::debug!(invoice_id = %id, "DazNode webhook called again within the window; ignored");
+            count(CallOutcome::Limited);
+            return;
+        }
+        let hint = Hint {
+            invoice_id: id.to_owned(),
+            body_hash: payment_hash_of_body(body),
+        };
+        if self.tx.try_send(hint).is_err() {
+            tracing::warn!(invoice_id = %id, "DazNode webhook queue full; call dropped (the websocket and the lookup before expiry remain)");
+            count(CallOutcome::Dropped);
+        }
     }
 }
 
@@ -126,75 +308,4 @@ pub fn payment_hash_of_body(body: &[u8]) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const HASH_A: &str = "aa00000000000000000000000000000000000000000000000000000000000000";
-    const HASH_B: &str = "bb00000000000000000000000000000000000000000000000000000000000000";
-
-    #[test]
-    fn a_token_is_valid_for_its_own_invoice_only() {
-        let key = WebhookKey::from_bytes(&[7; 32]);
-        let token = key.token(HASH_A);
-        assert_eq!(token.len(), 64);
-        assert!(key.verify(HASH_A, &token));
-        assert!(!key.verify(HASH_B, &token));
-        assert!(!key.verify(HASH_A, &token[..63]));
-        assert!(!key.verify(HASH_A, ""));
-        let mut flipped = token.clone().into_bytes();
-        flipped[0] = if flipped[0] == b'0' { b'1' } else { b'0' };
-        assert!(!key.verify(HASH_A, std::str::from_utf8(&flipped).unwrap()));
-        let other = WebhookKey::from_bytes(&[8; 32]);
-        assert!(!other.verify(HASH_A, &token));
-    }
-
-    #[test]
-    fn the_key_is_created_once_private_and_reused() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let first = WebhookKey::load_or_create(dir.path()).unwrap();
-        let path = dir.path().join(KEY_FILE);
-        let meta = std::fs::metadata(&path).unwrap();
-        assert_eq!(meta.len(), 32);
-        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
-        let again = WebhookKey::load_or_create(dir.path()).unwrap();
-        assert_eq!(first.token(HASH_A), again.token(HASH_A));
-        let other_dir = tempfile::tempdir().unwrap();
-        let other = WebhookKey::load_or_create(other_dir.path()).unwrap();
-        assert_ne!(first.token(HASH_A), other.token(HASH_A));
-    }
-
-    #[test]
-    fn a_key_file_of_the_wrong_length_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(KEY_FILE), b"short").unwrap();
-        let err = WebhookKey::load_or_create(dir.path()).unwrap_err();
-        assert!(
-            matches!(err, WebhookKeyError::Length { len: 5, .. }),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn one_lookup_per_invoice_per_window() {
-        let limiter = LookupLimiter::new(Duration::from_secs(2));
-        let t0 = Instant::now();
-        assert!(limiter.allow(HASH_A, t0));
-        assert!(!limiter.allow(HASH_A, t0 + Duration::from_millis(1_999)));
-        assert!(limiter.allow(HASH_B, t0 + Duration::from_millis(10)));
-        assert!(limiter.allow(HASH_A, t0 + Duration::from_secs(2)));
-        assert!(!limiter.allow(HASH_A, t0 + Duration::from_millis(2_500)));
-    }
-
-    #[test]
-    fn the_body_is_read_encoded_twice_or_once() {
-        let payment = serde_json::json!({"payment_hash": HASH_A.to_uppercase(), "amount": 1000});
-        let twice = serde_json::to_vec(&payment.to_string()).unwrap();
-        assert_eq!(payment_hash_of_body(&twice).as_deref(), Some(HASH_A));
-        let once = serde_json::to_vec(&payment).unwrap();
-        assert_eq!(payment_hash_of_body(&once).as_deref(), Some(HASH_A));
-        assert_eq!(payment_hash_of_body(b"not json"), None);
-        assert_eq!(payment_hash_of_body(br#"{"payment_hash": "abc"}"#), None);
-        assert_eq!(payment_hash_of_body(br#""{\"amount\": 1}""#), None);
-    }
-}
+mod tests;

@@ -56,7 +56,7 @@ impl ProviderSettings for LndConfig {
         super::LndProvider::NAME
     }
 
-    async fn build(&self) -> Result<DynProvider, SetupError> {
+    async fn build(&self, _datadir: &std::path::Path) -> Result<DynProvider, SetupError> {
         let provider = super::LndProvider::new(self)
             .await
             .map_err(|e| SetupError(Box::new(e)))?;

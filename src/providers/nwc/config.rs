@@ -42,7 +42,7 @@ impl ProviderSettings for NwcConfig {
         super::NwcProvider::NAME
     }
 
-    async fn build(&self) -> Result<DynProvider, SetupError> {
+    async fn build(&self, _datadir: &std::path::Path) -> Result<DynProvider, SetupError> {
         let provider = super::NwcProvider::new(self).map_err(|e| SetupError(Box::new(e)))?;
         Ok(std::sync::Arc::new(provider))
     }

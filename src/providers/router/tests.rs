@@ -31,6 +31,7 @@ fn router(providers: &[&Arc<FakeProvider>]) -> Router {
 
 fn req() -> InvoiceRequest {
     InvoiceRequest {
+        invoice_id: "inv_test".into(),
         amount_msat: 1000,
         memo: Memo::Description("x".into()),
         expiry_secs: 60,

@@ -92,6 +92,7 @@ async fn a_bad_updated_at_neither_panics_nor_stops_the_settlement() {
             network: bitcoin::Network::Bitcoin,
             timeout_secs: 5,
             reconnect_max_secs: 5,
+            webhook_url: None,
         })
         .unwrap();
         let watcher = DazNodeWatcher {
@@ -110,4 +111,103 @@ async fn a_bad_updated_at_neither_panics_nor_stops_the_settlement() {
         stop.cancel();
         flusher.await.unwrap();
     }
+}
+
+/// A webhook call: an unknown invoice and a body naming another hash cost
+/// no lookup; a paid one settles with path webhook, once; a later call
+/// finds it settled and asks nothing (the fake DazNode answers one request).
+#[tokio::test]
+async fn webhook_calls_are_confirmed_once() {
+    use crate::config::{DazNodeConfig, Secret};
+    use crate::domain::{AuditAction, AuditKind};
+    use crate::store::SledStore;
+    let dir = tempfile::tempdir().unwrap();
+    let sled = SledStore::open(dir.path(), 1 << 20).unwrap();
+    let stop = CancellationToken::new();
+    let flusher = tokio::spawn(sled.run_flusher(stop.clone()));
+    let store: Arc<dyn Store> = sled;
+    let hash = "ab".repeat(32);
+    let inv = Invoice {
+        id: "inv_hook".into(),
+        payment_request: String::new(),
+        payment_hash: hash.clone(),
+        amount_msat: 9_000,
+        amount_received_msat: 0,
+        description: String::new(),
+        description_hash: None,
+        status: InvoiceStatus::Pending,
+        provider: DazNodeProvider::NAME.into(),
+        created_at_ms: now_ms(),
+        expires_at_ms: now_ms() + 3_600_000,
+        paid_at_ms: None,
+        updated_at_ms: now_ms(),
+        metadata: Default::default(),
+        external_ref: None,
+        customer_email: None,
+        paid_late: false,
+        idempotency_key: None,
+        sale: None,
+        success_url: None,
+    };
+    store.insert_invoice(&inv, None, &[]).unwrap();
+    let body = serde_json::json!({"paid": true, "details": {
+        "payment_hash": hash, "amount": 9000, "status": "success"}});
+    let (url, server) = serve_json(body.to_string());
+    let daz = DazNodeProvider::new(&DazNodeConfig {
+        url,
+        api_key_file: None,
+        api_key: Some(Secret::new("k")),
+        network: bitcoin::Network::Bitcoin,
+        timeout_secs: 5,
+        reconnect_max_secs: 5,
+        webhook_url: None,
+    })
+    .unwrap();
+    let watcher = DazNodeWatcher {
+        daz: Arc::new(daz),
+        store: store.clone(),
+        settler: Arc::new(Settler::new(store.clone())),
+    };
+    let hint = |id: &str, body_hash: Option<String>| Hint {
+        invoice_id: id.into(),
+        body_hash,
+    };
+    assert_eq!(
+        watcher.on_webhook(&hint("inv_unknown", None)).await,
+        CallOutcome::Unknown
+    );
+    assert_eq!(
+        watcher
+            .on_webhook(&hint(&inv.id, Some("cd".repeat(32))))
+            .await,
+        CallOutcome::Mismatch
+    );
+    assert_eq!(
+        watcher.on_webhook(&hint(&inv.id, Some(hash.clone()))).await,
+        CallOutcome::Paid
+    );
+    server.join().unwrap();
+    assert_eq!(
+        watcher.on_webhook(&hint(&inv.id, None)).await,
+        CallOutcome::Settled
+    );
+    let paid = store.invoice(&inv.id).unwrap().unwrap();
+    assert_eq!(paid.status, InvoiceStatus::Paid);
+    assert_eq!(paid.amount_received_msat, 9_000);
+    let (page, _) = store
+        .audit_page(&crate::store::AuditQuery {
+            invoice_id: Some(inv.id.clone()),
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap();
+    let paid_lines: Vec<_> = page
+        .iter()
+        .map(|(_, e)| e)
+        .filter(|e| e.kind == AuditKind::StatusChange && e.action == AuditAction::Paid)
+        .map(|e| e.outcome.as_str())
+        .collect();
+    assert_eq!(paid_lines, ["settled via webhook"]);
+    stop.cancel();
+    flusher.await.unwrap();
 }
