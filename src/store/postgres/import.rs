@@ -170,3 +170,41 @@ async fn verify(pg: &PgStore, tables: Vec<SourceTable>) -> Result<Vec<TableRepor
     }
     Ok(out)
 }
+
+/// `lnpayd migrate --from sled:<dir> --to postgres:<url>`: prints progress
+/// and, per table, rows and checksum, then the time taken. The URL is
+/// never printed: only its host and database.
+pub async fn migrate_command(
+    dir: &std::path::Path,
+    url: &str,
+    every: u64,
+) -> Result<(), ImportError> {
+    if !dir.join("conf").exists() {
+        return Err(ImportError::Store(StoreError::Config(format!(
+            "{} is not a sled store (the store directory is <datadir>/store)",
+            dir.display()
+        ))));
+    }
+    let sled = SledStore::open(dir, 64 * 1024 * 1024)?;
+    let target: tokio_postgres::Config = url
+        .parse()
+        .map_err(|_| StoreError::Config("--to is not a PostgreSQL URL".into()))?;
+    println!(
+        "copying {} into {}",
+        dir.display(),
+        super::describe(&target)
+    );
+    let report = import_sled(&sled, url, every, &|line| println!("{line}")).await?;
+    for t in &report.tables {
+        println!(
+            "verified {:<28} {:>10} rows  sha256 {}",
+            t.table, t.rows, t.sha256
+        );
+    }
+    println!(
+        "done in {:.1} s; the event log continues after sequence {}",
+        report.elapsed.as_secs_f64(),
+        report.last_sequence
+    );
+    Ok(())
+}
