@@ -161,27 +161,22 @@ impl PgStore {
     /// table on every notification, reconnect and safety-net tick. While
     /// health is FAILING each tick also probes the pool, so health recovers
     /// once PostgreSQL is back even when nobody writes.
-    pub fn run_listener(
-        self: Arc<Self>,
-        shutdown: CancellationToken,
-    ) -> impl std::future::Future<Output = ()> + Send {
-        async move {
-            let mut backoff = Duration::from_millis(200);
-            while !shutdown.is_cancelled() {
-                match self.listen(&shutdown).await {
-                    Ok(()) => return,
-                    Err(e) => {
-                        tracing::warn!(target = %self.target, error = %e,
-                            "event listener lost PostgreSQL; reconnecting");
-                        self.health.failed(&e);
-                    }
+    pub async fn run_listener(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut backoff = Duration::from_millis(200);
+        while !shutdown.is_cancelled() {
+            match self.listen(&shutdown).await {
+                Ok(()) => return,
+                Err(e) => {
+                    tracing::warn!(target = %self.target, error = %e,
+                        "event listener lost PostgreSQL; reconnecting");
+                    self.health.failed(&e);
                 }
-                tokio::select! {
-                    _ = shutdown.cancelled() => return,
-                    _ = tokio::time::sleep(backoff) => {}
-                }
-                backoff = (backoff * 2).min(SAFETY_NET);
             }
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(SAFETY_NET);
         }
     }
 
