@@ -167,7 +167,7 @@ impl PgStore {
         Ok((out, more))
     }
 
-    pub(super) async fn due(
+    pub(super) async fn due_index(
         &self,
         after: Option<&Due>,
         until_ms: u64,
