@@ -256,3 +256,40 @@ fn the_store_url_is_never_in_what_the_store_reports() {
     assert_eq!(shown, "db.example:6543/pay");
     assert!(!shown.contains("s3cret"));
 }
+
+/// Not a check: how fast one instance creates invoices, one at a time and
+/// from 8 tasks. `cargo test --lib pg_insert_rate -- --ignored --nocapture`
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore]
+async fn pg_insert_rate() {
+    let (store, _g) = open_on(&fresh_url().await).await;
+    let n = 400u64;
+    let started = std::time::Instant::now();
+    for i in 0..n {
+        store
+            .insert_invoice(&invoice(i + 1, 1_000 + i, 9_000), None, &[])
+            .unwrap();
+        store.sync().await.unwrap();
+    }
+    let serial = n as f64 / started.elapsed().as_secs_f64();
+    let started = std::time::Instant::now();
+    let tasks: Vec<_> = (0..8u64)
+        .map(|t| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for i in 0..n / 8 {
+                    let k = 10_000 + t * 1_000 + i;
+                    store
+                        .insert_invoice(&invoice(k, 1_000 + k, 9_000), None, &[])
+                        .unwrap();
+                    store.sync().await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let parallel = n as f64 / started.elapsed().as_secs_f64();
+    println!("insert_invoice+sync: {serial:.0}/s serial, {parallel:.0}/s from 8 tasks");
+}

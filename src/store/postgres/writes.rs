@@ -1,6 +1,9 @@
 //! The writes of [`Store`](crate::store::Store) on PostgreSQL, each one
 //! transaction (see `mod.rs` for how sequences stay gap-free across instances).
 
+use tokio_postgres::types::ToSql;
+use tokio_postgres::Row;
+
 use super::publish::CHANNEL;
 use super::reads::{invoice_row, status_code};
 use super::{int, pg_error, PgStore};
@@ -12,9 +15,29 @@ use crate::store::{
 };
 
 pub(super) type Tx<'a> = deadpool_postgres::Transaction<'a>;
+type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+// The write path's statements, each prepared once per connection.
+
+async fn exec(tx: &Tx<'_>, sql: &str, params: Params<'_>) -> Result<u64, tokio_postgres::Error> {
+    tx.execute(&tx.prepare_cached(sql).await?, params).await
+}
+
+async fn one(tx: &Tx<'_>, sql: &str, params: Params<'_>) -> Result<Row, tokio_postgres::Error> {
+    tx.query_one(&tx.prepare_cached(sql).await?, params).await
+}
+
+async fn opt(
+    tx: &Tx<'_>,
+    sql: &str,
+    params: Params<'_>,
+) -> Result<Option<Row>, tokio_postgres::Error> {
+    tx.query_opt(&tx.prepare_cached(sql).await?, params).await
+}
 
 pub(super) async fn insert_audit(tx: &Tx<'_>, e: &AuditEntry) -> Result<(), StoreError> {
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO lnpayd_audit (at_ms, invoice_id, provider, record) VALUES ($1, $2, $3, $4)",
         &[
             &int(e.at_ms),
@@ -29,7 +52,8 @@ pub(super) async fn insert_audit(tx: &Tx<'_>, e: &AuditEntry) -> Result<(), Stor
 }
 
 pub(super) async fn upsert_cursor(tx: &Tx<'_>, c: &CursorUpdate) -> Result<(), StoreError> {
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO lnpayd_cursors (name, value, anchor) VALUES ($1, $2, $3) \
          ON CONFLICT (name) DO UPDATE SET value = excluded.value, anchor = excluded.anchor",
         &[&c.name, &(c.value as i64), &c.anchor],
@@ -48,21 +72,22 @@ async fn append_and_commit(
     at_ms: u64,
     invoice: &Invoice,
 ) -> Result<Event, StoreError> {
-    let seq: i64 = tx
-        .query_one(
-            "UPDATE lnpayd_seq SET last = last + 1 WHERE id = 1 RETURNING last",
-            &[],
-        )
-        .await
-        .map_err(pg_error)?
-        .get(0);
+    let seq: i64 = one(
+        &tx,
+        "UPDATE lnpayd_seq SET last = last + 1 WHERE id = 1 RETURNING last",
+        &[],
+    )
+    .await
+    .map_err(pg_error)?
+    .get(0);
     let event = Event {
         sequence: seq as u64,
         kind,
         occurred_at_ms: at_ms,
         invoice: invoice.clone(),
     };
-    tx.execute(
+    exec(
+        &tx,
         "INSERT INTO lnpayd_events (seq, invoice_id, record) VALUES ($1, $2, $3)",
         &[
             &seq,
@@ -72,9 +97,13 @@ async fn append_and_commit(
     )
     .await
     .map_err(pg_error)?;
-    tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &seq.to_string()])
-        .await
-        .map_err(pg_error)?;
+    exec(
+        &tx,
+        "SELECT pg_notify($1, $2)",
+        &[&CHANNEL, &seq.to_string()],
+    )
+    .await
+    .map_err(pg_error)?;
     tx.commit().await.map_err(pg_error)?;
     Ok(event)
 }
@@ -91,44 +120,48 @@ impl PgStore {
         if let Some(rec) = idempotency {
             // Waits for a concurrent insert of the same key to end; then
             // either this one wrote it or the other's is there to read.
-            let wrote = tx
-                .execute(
-                    "INSERT INTO lnpayd_idempotency (key, created_at_ms, record) VALUES ($1, $2, $3) \
+            let wrote = exec(
+                &tx,
+                "INSERT INTO lnpayd_idempotency (key, created_at_ms, record) VALUES ($1, $2, $3) \
                      ON CONFLICT (key) DO NOTHING",
-                    &[&rec.key, &int(rec.created_at_ms), &records::encode_idempotency(rec)],
+                &[
+                    &rec.key,
+                    &int(rec.created_at_ms),
+                    &records::encode_idempotency(rec),
+                ],
+            )
+            .await
+            .map_err(pg_error)?;
+            if wrote == 0 {
+                let row = one(
+                    &tx,
+                    "SELECT record FROM lnpayd_idempotency WHERE key = $1",
+                    &[&rec.key],
                 )
                 .await
                 .map_err(pg_error)?;
-            if wrote == 0 {
-                let row = tx
-                    .query_one(
-                        "SELECT record FROM lnpayd_idempotency WHERE key = $1",
-                        &[&rec.key],
-                    )
-                    .await
-                    .map_err(pg_error)?;
                 let existing =
                     records::decode_idempotency(rec.key.as_bytes(), &rec.key, row.get(0))?;
                 return Ok(Inserted::KeyTaken(existing));
             }
         }
-        let wrote = tx
-            .execute(
-                "INSERT INTO lnpayd_invoices \
+        let wrote = exec(
+            &tx,
+            "INSERT INTO lnpayd_invoices \
                  (id, payment_hash, status, created_at_ms, expires_at_ms, external_ref, record) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-                &[
-                    &invoice.id,
-                    &invoice.payment_hash,
-                    &status_code(invoice.status),
-                    &int(invoice.created_at_ms),
-                    &int(invoice.expires_at_ms),
-                    &invoice.external_ref,
-                    &records::encode_invoice(invoice),
-                ],
-            )
-            .await
-            .map_err(pg_error)?;
+            &[
+                &invoice.id,
+                &invoice.payment_hash,
+                &status_code(invoice.status),
+                &int(invoice.created_at_ms),
+                &int(invoice.expires_at_ms),
+                &invoice.external_ref,
+                &records::encode_invoice(invoice),
+            ],
+        )
+        .await
+        .map_err(pg_error)?;
         if wrote == 0 {
             // Rolled back with the idempotency record.
             return Err(StoreError::DuplicatePaymentHash(
@@ -158,13 +191,13 @@ impl PgStore {
     ) -> Result<Transitioned, StoreError> {
         let mut client = self.client().await?;
         let tx = self.begin(&mut client).await?;
-        let row = tx
-            .query_opt(
-                "SELECT id, record FROM lnpayd_invoices WHERE id = $1 FOR UPDATE",
-                &[&invoice_id],
-            )
-            .await
-            .map_err(pg_error)?;
+        let row = opt(
+            &tx,
+            "SELECT id, record FROM lnpayd_invoices WHERE id = $1 FOR UPDATE",
+            &[&invoice_id],
+        )
+        .await
+        .map_err(pg_error)?;
         let Some(row) = row else {
             return Err(StoreError::Corrupt {
                 key: invoice_id.to_string(),
@@ -179,7 +212,8 @@ impl PgStore {
             tx.commit().await.map_err(pg_error)?;
             return Ok(not_applied(inv, change));
         };
-        tx.execute(
+        exec(
+            &tx,
             "UPDATE lnpayd_invoices SET status = $2, record = $3 WHERE id = $1",
             &[
                 &invoice_id,
@@ -202,20 +236,20 @@ impl PgStore {
     ) -> Result<Pruned, StoreError> {
         let mut client = self.client().await?;
         let tx = self.begin(&mut client).await?;
-        let keys = tx
-            .execute(
-                "DELETE FROM lnpayd_idempotency WHERE created_at_ms < $1",
-                &[&int(keys_before_ms)],
-            )
-            .await
-            .map_err(pg_error)?;
-        let audit = tx
-            .execute(
-                "DELETE FROM lnpayd_audit WHERE at_ms < $1",
-                &[&int(audit_before_ms)],
-            )
-            .await
-            .map_err(pg_error)?;
+        let keys = exec(
+            &tx,
+            "DELETE FROM lnpayd_idempotency WHERE created_at_ms < $1",
+            &[&int(keys_before_ms)],
+        )
+        .await
+        .map_err(pg_error)?;
+        let audit = exec(
+            &tx,
+            "DELETE FROM lnpayd_audit WHERE at_ms < $1",
+            &[&int(audit_before_ms)],
+        )
+        .await
+        .map_err(pg_error)?;
         tx.commit().await.map_err(pg_error)?;
         Ok(Pruned {
             idempotency_keys: keys as usize,
