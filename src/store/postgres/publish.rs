@@ -70,12 +70,22 @@ impl Publisher {
         self.lock().published
     }
 
-    /// This instance committed `e`: published at the next sync.
+    /// This instance is about to commit the event `seq`: held until a sync.
+    pub fn hold(&self, seq: u64) {
+        self.lock().held.insert(seq, Instant::now());
+    }
+
+    /// Its commit failed: another transaction may take `seq`.
+    pub fn unhold(&self, seq: u64) {
+        self.lock().held.remove(&seq);
+    }
+
+    /// This instance committed `e` (held since [`Publisher::hold`]): no
+    /// need to read it back from the table.
     pub fn committed_here(&self, e: &Event) {
         let mut s = self.lock();
         if e.sequence > s.published {
             s.known.insert(e.sequence, Arc::new(e.clone()));
-            s.held.insert(e.sequence, Instant::now());
         }
     }
 
@@ -162,9 +172,16 @@ impl PgStore {
     /// health is FAILING each tick also probes the pool, so health recovers
     /// once PostgreSQL is back even when nobody writes.
     pub async fn run_listener(self: Arc<Self>, shutdown: CancellationToken) {
-        let mut backoff = Duration::from_millis(200);
+        const FIRST_RETRY: Duration = Duration::from_millis(200);
+        let mut backoff = FIRST_RETRY;
         while !shutdown.is_cancelled() {
-            match self.listen(&shutdown).await {
+            let started = Instant::now();
+            let ended = self.listen(&shutdown).await;
+            if started.elapsed() > SAFETY_NET * 2 {
+                // It had been connected: this is a new outage.
+                backoff = FIRST_RETRY;
+            }
+            match ended {
                 Ok(()) => return,
                 Err(e) => {
                     tracing::warn!(target = %self.target, error = %e,
@@ -225,5 +242,69 @@ impl PgStore {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::EventKind;
+    use crate::store::transition::tests::invoice;
+
+    fn event(sequence: u64) -> Event {
+        Event {
+            sequence,
+            kind: EventKind::InvoiceCreated,
+            occurred_at_ms: 0,
+            invoice: invoice(crate::domain::InvoiceStatus::Pending),
+        }
+    }
+
+    fn published(p: &Publisher) -> Vec<u64> {
+        let tail = p.tail.after(0, 100).expect("the ring holds it all");
+        tail.iter().map(|e| e.sequence).collect()
+    }
+
+    #[test]
+    fn own_events_wait_for_a_sync_and_others_fill_gaps_in_order() {
+        let p = Publisher::new(0);
+        // Ours: 2, committed; another instance's 1 not read yet.
+        p.hold(2);
+        p.committed_here(&event(2));
+        p.advance();
+        assert_eq!(
+            (p.published(), p.contiguous()),
+            (0, (0, true)),
+            "a gap at 1"
+        );
+        p.learned(vec![event(1), event(2)]);
+        p.advance();
+        assert_eq!(published(&p), [1], "2 is held");
+        p.release(None);
+        p.advance();
+        assert_eq!(published(&p), [1, 2]);
+        // Read again from the table: nothing twice.
+        p.learned(vec![event(2), event(3)]);
+        p.advance();
+        assert_eq!(published(&p), [1, 2, 3]);
+        // A failed commit lets go of its sequence.
+        p.hold(4);
+        p.unhold(4);
+        p.learned(vec![event(4)]);
+        p.advance();
+        assert_eq!(*p.durable().borrow(), 4);
+    }
+
+    #[test]
+    fn a_hold_left_by_a_caller_that_never_syncs_ends_after_a_while() {
+        let p = Publisher::new(0);
+        p.hold(1);
+        p.committed_here(&event(1));
+        p.release(Some(Duration::from_secs(60)));
+        p.advance();
+        assert_eq!(p.published(), 0);
+        p.release(Some(Duration::ZERO));
+        p.advance();
+        assert_eq!(p.published(), 1);
     }
 }

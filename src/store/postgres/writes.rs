@@ -4,7 +4,7 @@
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
 
-use super::publish::CHANNEL;
+use super::publish::{Publisher, CHANNEL};
 use super::reads::{invoice_row, status_code};
 use super::{int, pg_error, PgStore};
 use crate::domain::{AuditEntry, Event, EventKind, Invoice};
@@ -65,8 +65,11 @@ pub(super) async fn upsert_cursor(tx: &Tx<'_>, c: &CursorUpdate) -> Result<(), S
 
 /// Appends the event, then commits. The sequence is taken last, under the
 /// row lock that orders appending commits, and the notification is
-/// delivered with the commit.
+/// delivered with the commit. The event is held from before the commit,
+/// so the listener, which may read it from the table before this returns,
+/// does not publish it ahead of a sync.
 async fn append_and_commit(
+    publisher: &Publisher,
     tx: Tx<'_>,
     kind: EventKind,
     at_ms: u64,
@@ -104,7 +107,12 @@ async fn append_and_commit(
     )
     .await
     .map_err(pg_error)?;
-    tx.commit().await.map_err(pg_error)?;
+    publisher.hold(event.sequence);
+    if let Err(e) = tx.commit().await {
+        publisher.unhold(event.sequence);
+        return Err(pg_error(e));
+    }
+    publisher.committed_here(&event);
     Ok(event)
 }
 
@@ -172,13 +180,13 @@ impl PgStore {
             insert_audit(&tx, entry).await?;
         }
         let event = append_and_commit(
+            &self.publisher,
             tx,
             EventKind::InvoiceCreated,
             invoice.created_at_ms,
             invoice,
         )
         .await?;
-        self.publisher.committed_here(&event);
         Ok(Inserted::New(Box::new(event)))
     }
 
@@ -224,8 +232,7 @@ impl PgStore {
         .await
         .map_err(pg_error)?;
         insert_audit(&tx, audit).await?;
-        let event = append_and_commit(tx, kind, inv.updated_at_ms, &inv).await?;
-        self.publisher.committed_here(&event);
+        let event = append_and_commit(&self.publisher, tx, kind, inv.updated_at_ms, &inv).await?;
         Ok(Transitioned::Applied(event))
     }
 
