@@ -147,6 +147,9 @@ reasons! {
     WebhookUrlUnresolvable = "WEBHOOK_URL_UNRESOLVABLE",
     // Event streams.
     StreamLimitReached = "STREAM_LIMIT_REACHED",
+    // The PostgreSQL store.
+    StoreUnavailable = "STORE_UNAVAILABLE",
+    StoreFenced = "STORE_FENCED",
 }
 
 impl std::fmt::Display for Reason {
