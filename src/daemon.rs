@@ -14,12 +14,11 @@ use crate::api;
 use crate::api::auth::{Tokens, ADMIN_TOKEN_FILE, INVOICE_TOKEN_FILE};
 use crate::app::App;
 use crate::config::{Config, ProviderConfig};
-use crate::leader::{LeaderWork, Leadership};
+use crate::leader::LeaderWork;
 use crate::providers::{DevProvider, DynProvider, Router};
 use crate::settlement::{ExpiryTimer, Settler};
 use crate::store::{SledStore, Store};
 use crate::tasks::{TaskFailure, Tasks};
-use crate::time::now_ms;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -172,9 +171,8 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
         config: config.clone(),
         shared_store: false,
     };
-    // sled: one instance, the leader from the start.
-    let leadership = Leadership::single(config.cluster.resolved_instance_id(), now_ms());
-    leader_work.start(tasks.clone(), shutdown.clone()).await?;
+    let leadership =
+        crate::leader::begin(leader_work, None, &config.cluster, &tasks, &shutdown).await?;
 
     // Bound before the app exists: links to the page name its address.
     let checkout = crate::checkout::bind(&config)

@@ -192,3 +192,62 @@ pub fn require(tokens: Arc<Tokens>, need: Role) -> impl tonic::service::Intercep
         Ok(req)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::AuthConfig;
+
+    fn req(token: &str) -> Request<()> {
+        let mut r = Request::new(());
+        r.metadata_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        r
+    }
+
+    #[test]
+    fn provisioned_files_are_read_never_created_and_reloaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let shared = dir.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        let auth = AuthConfig {
+            admin_token_file: Some(shared.join("admin")),
+            invoice_token_file: Some(shared.join("invoice")),
+        };
+        let missing = Tokens::load(dir.path(), &auth).err().expect("missing file");
+        assert!(missing.to_string().contains("shared/admin"), "{missing}");
+        assert!(
+            !shared.join("admin").exists(),
+            "a provisioned file is not created"
+        );
+
+        std::fs::write(shared.join("admin"), "admin-one\n").unwrap();
+        std::fs::write(shared.join("invoice"), "invoice-one").unwrap();
+        let tokens = Tokens::load(dir.path(), &auth).unwrap();
+        assert_eq!(
+            tokens.check(&req("admin-one"), Role::Admin).ok(),
+            Some(Role::Admin)
+        );
+        assert!(!dir.path().join(ADMIN_TOKEN_FILE).exists());
+
+        std::fs::write(shared.join("admin"), "admin-two").unwrap();
+        tokens.reload().unwrap();
+        assert_eq!(
+            tokens.check(&req("admin-two"), Role::Admin).ok(),
+            Some(Role::Admin)
+        );
+        assert!(tokens.check(&req("admin-one"), Role::Admin).is_err());
+        assert_eq!(
+            tokens.check(&req("invoice-one"), Role::Invoice).ok(),
+            Some(Role::Invoice)
+        );
+
+        // A rotation half done (an empty file) keeps the old pair.
+        std::fs::write(shared.join("invoice"), "").unwrap();
+        assert!(tokens.reload().is_err());
+        assert_eq!(
+            tokens.check(&req("admin-two"), Role::Admin).ok(),
+            Some(Role::Admin)
+        );
+    }
+}

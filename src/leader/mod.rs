@@ -31,7 +31,7 @@ use tokio::sync::watch;
 pub use config::ClusterConfig;
 pub use elector::{Elector, Lost};
 pub use lease::{Fence, LeaseError, LeaseTable, MemoryLease};
-pub use work::LeaderWork;
+pub use work::{begin, LeaderWork};
 
 /// The exit status of an instance that lost its leadership (EX_TEMPFAIL):
 /// systemd restarts it, and it comes back as a follower.

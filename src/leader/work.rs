@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use super::{ClusterConfig, Elector, Fence, Leadership, LeaseTable};
 use crate::config::Config;
 use crate::providers::{Router, WatchContext};
 use crate::settlement::{ExpiryScheduler, ExpiryTimer, Settler};
@@ -77,6 +78,43 @@ impl LeaderWork {
         );
         Ok(())
     }
+}
+
+/// Starts the leader's work now and returns a leadership that never ends
+/// (sled: one instance), or, given a lease table and the store's fence,
+/// runs the election as a task and starts the work when it is won. A lost
+/// leadership ends the process ([`super::fail_stop`]).
+pub async fn begin(
+    work: LeaderWork,
+    election: Option<(Arc<dyn LeaseTable>, Arc<dyn Fence>)>,
+    cluster: &ClusterConfig,
+    tasks: &Tasks,
+    shutdown: &CancellationToken,
+) -> Result<Arc<Leadership>, crate::webhooks::WebhookError> {
+    let id = cluster.resolved_instance_id();
+    let Some((table, fence)) = election else {
+        work.start(tasks.clone(), shutdown.clone()).await?;
+        return Ok(Leadership::single(id, now_ms()));
+    };
+    tracing::info!(instance = %id, lease_secs = cluster.lease_secs, "following until the lease is won");
+    let leadership = Leadership::elected(id, table.clone());
+    let elector = Elector {
+        table,
+        fence,
+        leadership: leadership.clone(),
+        lease: Duration::from_secs(cluster.lease_secs),
+    };
+    let (t, s) = (tasks.clone(), shutdown.clone());
+    tasks.spawn("leader_election", async move {
+        let on_win = {
+            let (t, s) = (t.clone(), s.clone());
+            move |_epoch| t.clone().spawn_fallible("leader_start", work.start(t, s))
+        };
+        if let Err(lost) = elector.run(on_win, s).await {
+            super::fail_stop(&lost.to_string());
+        }
+    });
+    Ok(leadership)
 }
 
 /// Hands the expiry timer the invoices other instances create: the timer
