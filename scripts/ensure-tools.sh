@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install/verify the external tools lnpayd's tests and benchmarks need.
-# Usage: scripts/ensure-tools.sh protoc|grpcurl|lnbits|promparser|webhooks|browser|nostr-relay|nwc-wallet|all
+# Usage: scripts/ensure-tools.sh protoc|grpcurl|lnbits|promparser|webhooks|browser|nostr-relay|nwc-wallet|postgres|all
 # Everything goes under <repo>/.tools/ (protoc may come from apt: see README).
 set -euo pipefail
 
@@ -258,6 +258,19 @@ ensure_nostr_relay() {
 
 # The NIP-47 wallet service's packages (Alby's @getalby/sdk, nostr-tools,
 # @grpc/grpc-js), pinned by tests/nwc/wallet-service/package-lock.json.
+# Debian's PostgreSQL server, for the throwaway clusters of the PostgreSQL
+# store's tests (testkit/src/postgres.rs finds /usr/lib/postgresql/*/bin).
+ensure_postgres() {
+    if compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+        log "postgres: $(ls -d /usr/lib/postgresql/*/bin/initdb | tail -1)"
+        return 0
+    fi
+    apt_install postgresql || die "postgres: install Debian's postgresql package (sudo apt-get install -y postgresql)"
+    compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || die "postgres: no initdb after installing postgresql"
+    # Debian's package starts a cluster of its own; the tests start theirs.
+    log "postgres: installed $(ls -d /usr/lib/postgresql/*/bin/initdb | tail -1)"
+}
+
 ensure_nwc_wallet() {
     local src="$REPO/tests/nwc/wallet-service" dir="$TOOLS/nwc-wallet-node" want
     command -v node >/dev/null 2>&1 || die "nwc-wallet: 'node' not found (Debian: apt-get install nodejs npm)"
@@ -277,8 +290,8 @@ ensure_nwc_wallet() {
 }
 
 case "${1:-}" in
-    protoc | grpcurl | lnbits | promparser | webhooks | browser | nostr-relay | nwc-wallet | all) ;;
-    *) echo "usage: $0 protoc|grpcurl|lnbits|promparser|webhooks|browser|nostr-relay|nwc-wallet|all" >&2; exit 2 ;;
+    protoc | grpcurl | lnbits | promparser | webhooks | browser | nostr-relay | nwc-wallet | postgres | all) ;;
+    *) echo "usage: $0 protoc|grpcurl|lnbits|promparser|webhooks|browser|nostr-relay|nwc-wallet|postgres|all" >&2; exit 2 ;;
 esac
 
 # Serialise concurrent runs (e.g. parallel test binaries) so they don't build into the same place.
@@ -297,5 +310,6 @@ case "$1" in
     webhooks) ensure_webhooks ;;
     nostr-relay) ensure_nostr_relay ;;
     nwc-wallet) ensure_nwc_wallet ;;
-    all) ensure_protoc; ensure_grpcurl; ensure_lnbits; ensure_promparser; ensure_webhooks; ensure_browser; ensure_nostr_relay; ensure_nwc_wallet ;;
+    postgres) ensure_postgres ;;
+    all) ensure_protoc; ensure_grpcurl; ensure_lnbits; ensure_promparser; ensure_webhooks; ensure_browser; ensure_nostr_relay; ensure_nwc_wallet; ensure_postgres ;;
 esac

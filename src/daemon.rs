@@ -17,7 +17,7 @@ use crate::config::{Config, ProviderConfig};
 use crate::leader::LeaderWork;
 use crate::providers::{DevProvider, DynProvider, Router};
 use crate::settlement::{ExpiryTimer, Settler};
-use crate::store::{SledStore, Store};
+use crate::store::Store;
 use crate::tasks::{TaskFailure, Tasks};
 
 #[derive(Debug, thiserror::Error)]
@@ -110,19 +110,19 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
         return Err(DaemonError::NoProvider);
     }
 
-    let sled = SledStore::open(&datadir.join("store"), config.store.cache_mb * 1024 * 1024)?;
-    let store: Arc<dyn Store> = sled.clone();
-
     // `shutdown` stops the server and the tasks serving it; the store's
-    // flusher has its own signal, given only after they are all done, so
-    // every write they make is flushed.
+    // flusher (or listener) has its own signal, given only after they are
+    // all done, so every write they make is flushed.
     let shutdown = CancellationToken::new();
     let store_shutdown = CancellationToken::new();
+    let opened = crate::store::open(&config.store, &datadir, store_shutdown.clone()).await?;
+    let store: Arc<dyn Store> = opened.store.clone();
     let tasks = Tasks::new(shutdown.clone());
     // Supervised like the others (a flusher that dies would leave writes
     // undurable), but stopped last, by its own signal.
     let flusher = Tasks::new(shutdown.clone());
-    flusher.spawn("store_flusher", sled.run_flusher(store_shutdown.clone()));
+    let (store_task, run_store_task) = opened.task;
+    flusher.spawn(store_task, run_store_task);
 
     // One round of health checks before serving, so a wrong certificate,
     // macaroon, key or address is named at start-up (lnpayd still starts: the
@@ -154,7 +154,7 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
     let settler = Arc::new(Settler::new(store.clone()));
     let (expiry, expiry_timer) = ExpiryTimer::new(store.clone(), settler.clone(), router.clone());
     let webhooks = crate::webhooks::Webhooks::new(
-        sled.clone(),
+        opened.webhooks.clone(),
         config.webhooks.clone(),
         config.dev,
         config.alerts.clone(),
@@ -169,10 +169,17 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
         expiry: expiry.clone(),
         webhooks: webhooks.clone(),
         config: config.clone(),
-        shared_store: false,
+        shared_store: opened.postgres.is_some(),
     };
+    // PostgreSQL: elected through the lease row, fenced by its epoch.
+    let election = opened.postgres.as_ref().map(|pg| {
+        let table: Arc<dyn crate::leader::LeaseTable> =
+            Arc::new(crate::leader::PgLease::new(pg.pool().clone()));
+        let fence: Arc<dyn crate::leader::Fence> = pg.clone();
+        (table, fence)
+    });
     let leadership =
-        crate::leader::begin(leader_work, None, &config.cluster, &tasks, &shutdown).await?;
+        crate::leader::begin(leader_work, election, &config.cluster, &tasks, &shutdown).await?;
 
     // Bound before the app exists: links to the page name its address.
     let checkout = crate::checkout::bind(&config)

@@ -23,6 +23,26 @@ struct Cli {
     /// Enable the dev provider: regtest invoices signed by a local key, paid by Admin.SimulatePayment.
     #[arg(long)]
     dev: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(clap::Subcommand, Debug, Clone)]
+enum Command {
+    /// Copy a sled data dir into an empty PostgreSQL database, then verify
+    /// every table's row count and checksum. Stop the daemon first.
+    Migrate {
+        /// `sled:<dir>`: the store directory (`<datadir>/store`).
+        #[arg(long)]
+        from: String,
+        /// `postgres:<url>`; `postgres:` alone takes the URL from
+        /// LNPAYD_STORE__URL, which keeps a password out of `ps`.
+        #[arg(long)]
+        to: String,
+        /// A progress line every this many rows.
+        #[arg(long, default_value_t = 10_000)]
+        progress_every: u64,
+    },
 }
 
 impl Cli {
@@ -38,6 +58,14 @@ impl Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Migrate {
+        from,
+        to,
+        progress_every,
+    }) = &cli.command
+    {
+        return migrate(from, to, *progress_every);
+    }
     let config = match cli.load() {
         Ok(c) => c,
         Err(e) => {
@@ -73,6 +101,53 @@ fn main() -> ExitCode {
         Err(e) => {
             tracing::error!(error = %e, "lnpayd stopped with an error");
             eprintln!("lnpayd: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `lnpayd migrate`: see [`Command::Migrate`].
+fn migrate(from: &str, to: &str, every: u64) -> ExitCode {
+    let Some(dir) = from.strip_prefix("sled:") else {
+        eprintln!("lnpayd migrate: --from must be sled:<dir>");
+        return ExitCode::from(2);
+    };
+    let url = match to.strip_prefix("postgres:") {
+        Some("") => match std::env::var("LNPAYD_STORE__URL") {
+            Ok(u) => u,
+            Err(_) => {
+                eprintln!("lnpayd migrate: --to postgres: needs LNPAYD_STORE__URL");
+                return ExitCode::from(2);
+            }
+        },
+        Some(u) => u.to_string(),
+        None => {
+            eprintln!("lnpayd migrate: --to must be postgres:<url>");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(env_filter("warn"))
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("lnpayd: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(lnpayd::store::postgres::migrate_command(
+        std::path::Path::new(dir),
+        &url,
+        every,
+    )) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lnpayd migrate: {e}");
             ExitCode::FAILURE
         }
     }

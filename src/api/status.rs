@@ -14,6 +14,7 @@ use tonic_types::{ErrorDetails, StatusExt};
 use super::auth::Role;
 use crate::error::{Error, Reason};
 use crate::providers::ProviderError;
+use crate::store::StoreError;
 
 pub const DOMAIN: &str = "lnpayd";
 
@@ -174,6 +175,24 @@ impl From<Error> for Status {
                 msg,
                 meta([("last_sequence", last.to_string())]),
             ),
+            Error::Store(StoreError::Unavailable(e)) => {
+                tracing::warn!(error = %e, "store unavailable");
+                status(
+                    Code::Unavailable,
+                    Reason::StoreUnavailable,
+                    "the database is unavailable; retry",
+                    HashMap::new(),
+                )
+            }
+            Error::Store(e @ StoreError::Fenced { .. }) => {
+                tracing::warn!(error = %e, "write refused by the leader fence");
+                status(
+                    Code::Unavailable,
+                    Reason::StoreFenced,
+                    "this instance is no longer the leader; retry",
+                    HashMap::new(),
+                )
+            }
             Error::Store(e) => {
                 tracing::error!(error = %e, "store error");
                 status(

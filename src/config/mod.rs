@@ -32,7 +32,7 @@ pub use providers::{
 };
 pub use sections::{
     AlertsConfig, AuthConfig, EventsConfig, FailoverConfig, InvoicesConfig, LogConfig, LogFormat,
-    MetricsConfig, RetentionConfig, StoreConfig,
+    MetricsConfig, RetentionConfig, StoreBackend, StoreConfig,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -38,9 +38,35 @@ pub struct AuthConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
+    /// sled (embedded, one instance) or PostgreSQL (several instances).
+    pub backend: StoreBackend,
     /// sled's page cache: most of the daemon's resident memory, which is
     /// about this plus 40–60 MB however many invoices are stored.
     pub cache_mb: u64,
+    /// PostgreSQL's URL (`postgresql://user:password@host/db`, or the
+    /// key=value form). A secret: it may hold the password; never logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<Secret>,
+    /// A file holding the URL (preferred: keeps it out of the environment);
+    /// wins over `url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url_file: Option<std::path::PathBuf>,
+    /// PostgreSQL connections this instance keeps at most.
+    pub pool_size: usize,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreBackend {
+    Sled,
+    Postgres,
+}
+
+impl StoreConfig {
+    /// The PostgreSQL URL, from `url_file` or `url`.
+    pub fn postgres_url(&self) -> std::io::Result<Secret> {
+        Secret::from_file_or_inline(self.url_file.as_deref(), self.url.as_ref(), "store.url")
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -74,7 +100,13 @@ impl Default for LogConfig {
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        Self { cache_mb: 64 }
+        Self {
+            backend: StoreBackend::Sled,
+            cache_mb: 64,
+            url: None,
+            url_file: None,
+            pool_size: 16,
+        }
     }
 }
 

@@ -30,6 +30,37 @@ impl Config {
                 ),
             );
         }
+        let st = &self.store;
+        match st.backend {
+            super::StoreBackend::Postgres => {
+                if st.url.is_none() && st.url_file.is_none() {
+                    bad(
+                        "store.url",
+                        "backend = \"postgres\" needs store.url or store.url_file".into(),
+                    );
+                }
+                if let (Some(url), None) = (&st.url, &st.url_file) {
+                    if url.expose().parse::<tokio_postgres::Config>().is_err() {
+                        // Not echoed: the URL may hold a password.
+                        bad("store.url", "is not a PostgreSQL URL".into());
+                    }
+                }
+                if !(1..=1000).contains(&st.pool_size) {
+                    bad(
+                        "store.pool_size",
+                        format!("{} is not between 1 and 1000", st.pool_size),
+                    );
+                }
+            }
+            super::StoreBackend::Sled => {
+                if st.url.is_some() || st.url_file.is_some() {
+                    bad(
+                        "store.url",
+                        "is only used with backend = \"postgres\"".into(),
+                    );
+                }
+            }
+        }
         if self.worker_threads > 256 {
             bad(
                 "worker_threads",

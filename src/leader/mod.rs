@@ -14,13 +14,15 @@
 //! With sled there is one instance, and it always leads.
 //!
 //! - `config`: `[cluster]`;
-//! - `lease`: the lease table, behind a trait (PostgreSQL, or memory for tests);
+//! - `lease`: the lease table, behind a trait (memory, for tests);
+//! - `pg`: the lease row in PostgreSQL;
 //! - `elector`: the loop that takes, renews and loses the lease;
 //! - `work`: the tasks only the leader runs.
 
 mod config;
 mod elector;
 mod lease;
+mod pg;
 mod work;
 
 use std::sync::Arc;
@@ -31,6 +33,7 @@ use tokio::sync::watch;
 pub use config::ClusterConfig;
 pub use elector::{Elector, Lost};
 pub use lease::{Fence, LeaseError, LeaseTable, MemoryLease};
+pub use pg::PgLease;
 pub use work::{begin, LeaderWork};
 
 /// The exit status of an instance that lost its leadership (EX_TEMPFAIL):

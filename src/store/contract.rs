@@ -16,10 +16,18 @@ pub use queries::*;
 #[macro_export]
 #[doc(hidden)]
 macro_rules! store_contract {
+    // A store that blocks on an async driver (PostgreSQL) needs the
+    // multi-thread runtime.
+    ($open:expr, multi_thread) => {
+        $crate::store_contract!(@all $open; (flavor = "multi_thread", worker_threads = 2));
+    };
     ($open:expr) => {
+        $crate::store_contract!(@all $open; ());
+    };
+    (@all $open:expr; $flavor:tt) => {
         mod contract {
             use super::*;
-            $crate::store_contract!(@tests $open;
+            $crate::store_contract!(@tests $open; $flavor;
                 insert_is_idempotent_and_all_or_nothing,
                 lookups_by_hash_and_external_ref,
                 paid_wins_and_other_changes_are_refused_or_unchanged,
@@ -34,9 +42,9 @@ macro_rules! store_contract {
             );
         }
     };
-    (@tests $open:expr; $($name:ident),* $(,)?) => {
+    (@tests $open:expr; $flavor:tt; $($name:ident),* $(,)?) => {
         $(
-            #[tokio::test]
+            #[tokio::test $flavor]
             async fn $name() {
                 let (store, _guard) = $open;
                 $crate::store::contract::$name(store).await;

@@ -20,6 +20,8 @@ mod group_commit;
 mod health;
 mod keys;
 pub mod memory;
+mod open;
+pub mod postgres;
 mod records;
 mod sled_store;
 mod sled_webhooks;
@@ -36,6 +38,8 @@ use crate::domain::{AuditEntry, Event, Invoice, InvoiceStatus};
 pub use group_commit::GroupCommit;
 pub use health::StoreHealth;
 pub use memory::MemoryStore;
+pub use open::{open, Opened};
+pub use postgres::PgStore;
 pub use sled_store::SledStore;
 pub use tail::Tail;
 pub use webhooks::WebhookStore;
@@ -54,6 +58,23 @@ pub enum StoreError {
     /// refused by fault injection): nothing since the last good flush is durable.
     #[error("the store cannot write: {0}")]
     Unwritable(String),
+    /// PostgreSQL cannot be reached (down, restarting, no connection free in
+    /// time). A write that fails so was not acknowledged; when the
+    /// connection broke during its commit, it may still have been applied,
+    /// as with any database, and a retry with the same idempotency key finds it.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// PostgreSQL refused a statement.
+    #[error("postgres: {0}")]
+    Postgres(String),
+    #[error("store schema: {0}")]
+    Schema(String),
+    #[error("{0}")]
+    Config(String),
+    /// The write was made under a leader's fencing epoch that is no longer
+    /// the lease's: this instance lost leadership, and nothing was written.
+    #[error("fenced: this instance writes as epoch {held}, the lease is at {current:?}")]
+    Fenced { held: u64, current: Option<u64> },
 }
 
 /// A PENDING invoice's place in the due index: ordered by expiry, then id.

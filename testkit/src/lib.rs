@@ -9,6 +9,7 @@
 //! | [`proxy`] | a TCP proxy that cuts connections or holds websocket frames |
 //! | [`lnd`] | a regtest network: two btcd, two LND nodes and their channels |
 //! | [`lnbits`] | a real LNbits (FakeWallet), the DazNode-compatible provider |
+//! | [`postgres`] | a throwaway PostgreSQL cluster, a database per test |
 //! | [`shared`] | one expensive fixture for every test of a binary |
 //! | [`process`] | children that die with the test process; ports; polling |
 //!
@@ -24,6 +25,7 @@
 pub mod daemon;
 pub mod lnbits;
 pub mod lnd;
+pub mod postgres;
 pub mod process;
 pub mod proxy;
 pub mod shared;

@@ -1,0 +1,180 @@
+//! The PostgreSQL store end to end: `lnpayd migrate` moves a populated sled
+//! data dir into a real (throwaway) PostgreSQL, and the real daemon with
+//! `[store] backend = "postgres"` serves it.
+
+use std::process::Command;
+use std::time::Duration;
+
+use lnpayd::proto::{self, InvoiceStatus};
+use testkit::daemon::{create_req, lnpayd_bin, Daemon};
+use testkit::postgres::Postgres;
+use testkit::shared::Shared;
+use tokio_stream::StreamExt;
+
+static PG: Shared<Postgres> = Shared::new(Postgres::start);
+
+fn migrate(store_dir: &std::path::Path, url: &str) -> std::process::Output {
+    Command::new(lnpayd_bin())
+        .arg("migrate")
+        .arg("--from")
+        .arg(format!("sled:{}", store_dir.display()))
+        .arg("--to")
+        .arg("postgres:")
+        .args(["--progress-every", "10"])
+        // From the environment, so the URL is not in the arguments.
+        .env("LNPAYD_STORE__URL", url)
+        .output()
+        .expect("run lnpayd migrate")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn migrate_moves_a_sled_data_dir_and_the_daemon_serves_it_from_postgres() {
+    let url = PG.read().await.fresh_database();
+    let dir = tempfile::tempdir().unwrap();
+
+    // A populated sled data dir: paid, canceled and pending invoices, one
+    // made with an idempotency key.
+    let mut d = Daemon::start(dir.path(), &[], &[]);
+    let mut inv = d.invoices().await;
+    let mut admin = d.admin().await;
+    let mut ids = Vec::new();
+    for i in 0..24u64 {
+        let mut req = create_req(100 + i, "before the move");
+        if i == 0 {
+            req.idempotency_key = "order-1".into();
+        }
+        ids.push(inv.create_invoice(req).await.unwrap().into_inner().id);
+    }
+    for id in ids.iter().step_by(3) {
+        admin
+            .simulate_payment(proto::SimulatePaymentRequest {
+                id: id.clone(),
+                amount_msat: 0,
+            })
+            .await
+            .unwrap();
+    }
+    inv.cancel_invoice(proto::CancelInvoiceRequest { id: ids[1].clone() })
+        .await
+        .unwrap();
+    let before: Vec<proto::Invoice> = {
+        let mut v = Vec::new();
+        for id in &ids {
+            v.push(d.get_invoice(id).await);
+        }
+        v
+    };
+    let last = d.last_sequence().await;
+    assert_eq!(last, 24 + 8 + 1);
+    assert!(d.terminate().success());
+
+    // The move, verified table by table.
+    let store_dir = d.datadir.join("store");
+    let out = migrate(&store_dir, &url);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "migrate failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in [
+        "verified lnpayd_invoices",
+        "verified lnpayd_events",
+        "verified lnpayd_idempotency",
+        "verified lnpayd_audit",
+        "done in ",
+    ] {
+        assert!(stdout.contains(line), "no {line:?} in:\n{stdout}");
+    }
+    let rows = |table: &str| -> u64 {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("verified {table} ")))
+            .unwrap_or_else(|| panic!("no line for {table}"));
+        line.split_whitespace().nth(2).unwrap().parse().unwrap()
+    };
+    assert_eq!(rows("lnpayd_invoices"), 24);
+    assert_eq!(rows("lnpayd_events"), last);
+    assert_eq!(rows("lnpayd_idempotency"), 1);
+    assert!(stdout.contains("rows copied"), "progress lines:\n{stdout}");
+    assert!(
+        !stdout.contains("user=postgres dbname"),
+        "the URL is never printed"
+    );
+
+    // A second run finds the target populated and refuses it.
+    let again = migrate(&store_dir, &url);
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("not empty"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+
+    // The daemon on PostgreSQL, with the same data dir for its tokens and
+    // dev key; sled's store there is no longer read.
+    let env = [
+        ("LNPAYD_STORE__BACKEND", "postgres"),
+        ("LNPAYD_STORE__URL", url.as_str()),
+    ];
+    let d = Daemon::start(dir.path(), &[], &env);
+    assert!(d.log_text().contains("PostgreSQL store open"));
+    for (id, was) in ids.iter().zip(&before) {
+        assert_eq!(&d.get_invoice(id).await, was, "{id} as it was");
+    }
+    let paid = before.iter().filter(|i| i.status() == InvoiceStatus::Paid);
+    assert_eq!(paid.count(), 8);
+    assert_eq!(d.last_sequence().await, last);
+
+    // The same idempotency key finds the same invoice.
+    let mut inv = d.invoices().await;
+    let mut keyed = create_req(100, "before the move");
+    keyed.idempotency_key = "order-1".into();
+    let found = inv.create_invoice(keyed).await.unwrap().into_inner();
+    assert_eq!(found.id, ids[0]);
+
+    // Events resume from a cursor, then continue live after the copied log.
+    let mut events = inv
+        .subscribe_events(proto::SubscribeEventsRequest {
+            after_sequence: last - 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    for want in last - 4..=last {
+        let e = tokio::time::timeout(Duration::from_secs(10), events.next())
+            .await
+            .expect("a copied event")
+            .unwrap()
+            .unwrap();
+        assert_eq!(e.sequence, want);
+    }
+    let fresh = inv
+        .create_invoice(create_req(7, "after the move"))
+        .await
+        .unwrap()
+        .into_inner();
+    let e = tokio::time::timeout(Duration::from_secs(10), events.next())
+        .await
+        .expect("the new event, live")
+        .unwrap()
+        .unwrap();
+    assert_eq!(e.sequence, last + 1);
+    assert_eq!(e.invoice.unwrap().id, fresh.id);
+}
+
+/// A PostgreSQL backend without a URL is named at start-up.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_postgres_backend_without_a_url_is_a_configuration_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = Daemon::try_start(
+        dir.path(),
+        true,
+        &[],
+        &[("LNPAYD_STORE__BACKEND", "postgres")],
+    )
+    .err()
+    .expect("refused");
+    assert!(err.contains("store.url"), "{err}");
+}
