@@ -122,7 +122,12 @@ impl LeaseTable for PgLease {
                  greatest(extract(epoch FROM expires_at - now()) * 1000, 0)::bigint \
                  FROM lnpayd_leader WHERE id = 1 AND holder <> ''"
             );
-            let row = self.client().await?.query_opt(&sql, &[]).await.map_err(db)?;
+            let row = self
+                .client()
+                .await?
+                .query_opt(&sql, &[])
+                .await
+                .map_err(db)?;
             Ok(row.map(|r| {
                 let left = Duration::from_millis(r.get::<_, i64>(3).max(0) as u64);
                 (leader(&r), left)
