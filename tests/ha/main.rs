@@ -109,20 +109,38 @@ async fn admin(d: &Daemon) -> Admin {
     d.admin_with(Some(ADMIN.into())).await
 }
 
-/// The instance's ClusterStatus; None when it does not answer.
-async fn try_cluster(d: &Daemon) -> Option<proto::ClusterStatus> {
+/// An Admin client, or None when the instance does not answer.
+async fn try_admin(d: &Daemon) -> Option<Admin> {
     let ch = tonic::transport::Channel::from_shared(format!("http://{}", d.addr))
         .ok()?
         .connect_timeout(Duration::from_millis(500))
-        .timeout(Duration::from_secs(2))
+        .timeout(Duration::from_secs(3))
         .connect()
         .await
         .ok()?;
-    let mut a = proto::admin_client::AdminClient::with_interceptor(
+    Some(proto::admin_client::AdminClient::with_interceptor(
         ch,
         testkit::daemon::Bearer(Some(ADMIN.into())),
-    );
-    a.get_status(proto::GetStatusRequest {})
+    ))
+}
+
+/// The invoice as `d` reads it.
+async fn get(d: &Daemon, id: &str) -> proto::Invoice {
+    invoices(d)
+        .await
+        .get_invoice(proto::GetInvoiceRequest {
+            lookup: Some(proto::get_invoice_request::Lookup::Id(id.into())),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// The instance's ClusterStatus; None when it does not answer.
+async fn try_cluster(d: &Daemon) -> Option<proto::ClusterStatus> {
+    try_admin(d)
+        .await?
+        .get_status(proto::GetStatusRequest {})
         .await
         .ok()?
         .into_inner()
