@@ -92,7 +92,7 @@ async fn kill9_of_the_leader_while_payments_happen() {
         let d = &c.nodes[new];
         let mut status = 0;
         for _ in 0..100 {
-            status = get(&d, id).await.status;
+            status = get(d, id).await.status;
             if status == InvoiceStatus::Expired as i32 {
                 break;
             }
