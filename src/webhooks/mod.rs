@@ -138,35 +138,6 @@ impl Webhooks {
         self.refresh_all()
     }
 
-    fn refresh_all(&self) -> Result<(), WebhookError> {
-        for ep in self.shared.store.endpoints()? {
-            self.refresh(&ep.id);
-        }
-        Ok(())
-    }
-
-    /// The endpoint's worker, in line with the store, where delivery runs.
-    fn refresh(&self, id: &str) {
-        if self.delivering.load(std::sync::atomic::Ordering::SeqCst) {
-            self.supervisor.refresh(id);
-        }
-    }
-
-    /// On the leader of several instances: endpoints created, changed or
-    /// deleted through another instance reach the workers within `every`
-    /// (a worker also stops by itself when it finds its endpoint gone).
-    pub async fn rescan_loop(self: Arc<Self>, every: Duration) {
-        loop {
-            tokio::select! {
-                _ = self.shared.shutdown.cancelled() => return,
-                _ = tokio::time::sleep(every) => {}
-            }
-            if let Err(e) = self.refresh_all() {
-                tracing::warn!(error = %e, "cannot rescan the webhook endpoints");
-            }
-        }
-    }
-
     /// A new endpoint, receiving events from now on. The returned secret is
     /// shown to the caller once.
     pub async fn create(
