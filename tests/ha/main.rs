@@ -13,6 +13,7 @@ use testkit::shared::Shared;
 use tokio_stream::StreamExt;
 
 mod failover;
+mod leader_work;
 mod serving;
 
 static PG: Shared<Postgres> = Shared::new(Postgres::start);
