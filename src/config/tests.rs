@@ -170,3 +170,42 @@ fn nwc_comes_third_and_its_uri_never_shows() {
     assert!(err.starts_with("nwc.uri"), "{err}");
     assert!(!err.contains(NWC_SECRET), "{err}");
 }
+
+#[test]
+fn a_postgres_store_needs_a_valid_url_and_pool_and_never_echoes_it() {
+    let problems = |store: StoreConfig| -> Vec<(String, String)> {
+        Config {
+            store,
+            ..Config::default()
+        }
+        .problems()
+        .into_iter()
+        .map(|p| (p.key, p.message))
+        .collect()
+    };
+    let pg = StoreConfig {
+        backend: StoreBackend::Postgres,
+        ..StoreConfig::default()
+    };
+    let keys = |v: Vec<(String, String)>| v.into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+    assert_eq!(keys(problems(pg.clone())), ["store.url"]);
+    let secret = "postgresql://lnpayd:s3cret@db/pay?sslmode=nonsense";
+    let bad = problems(StoreConfig {
+        url: Some(Secret::new(secret)),
+        pool_size: 0,
+        ..pg.clone()
+    });
+    assert_eq!(keys(bad.clone()), ["store.url", "store.pool_size"]);
+    assert!(bad.iter().all(|(_, m)| !m.contains("s3cret")), "{bad:?}");
+    let good = StoreConfig {
+        url: Some(Secret::new("postgresql://lnpayd:s3cret@db/pay")),
+        ..pg.clone()
+    };
+    assert!(problems(good.clone()).is_empty());
+    assert!(!format!("{good:?}").contains("s3cret"), "Debug redacts it");
+    let sled_with_url = StoreConfig {
+        backend: StoreBackend::Sled,
+        ..good
+    };
+    assert_eq!(keys(problems(sled_with_url)), ["store.url"]);
+}

@@ -376,4 +376,4 @@ impl WebhookStore for SledStore {
 
 #[cfg(test)]
 #[path = "sled_webhooks_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -52,6 +52,11 @@ fn attempt(d: &Delivery, outcome: AttemptOutcome, at: u64) -> Attempt {
 fn the_retry_index_follows_every_delivery_through_its_life() {
     let dir = tempfile::tempdir().unwrap();
     let s = SledStore::open(dir.path(), 1 << 20).unwrap();
+    retry_index_follows_every_delivery_through_its_life(&*s);
+}
+
+/// The webhook store's contract, for every implementation (PostgreSQL's too).
+pub(crate) fn retry_index_follows_every_delivery_through_its_life(s: &dyn WebhookStore) {
     s.create_endpoint(&endpoint("a"), 7).unwrap();
     s.create_endpoint(&endpoint("b"), 0).unwrap();
     assert_eq!(s.webhook_cursor("a").unwrap(), 7);

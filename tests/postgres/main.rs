@@ -178,3 +178,65 @@ async fn a_postgres_backend_without_a_url_is_a_configuration_error() {
     .expect("refused");
     assert!(err.contains("store.url"), "{err}");
 }
+
+/// PostgreSQL stopped under the real daemon: calls fail UNAVAILABLE with
+/// STORE_UNAVAILABLE, the daemon stays up, and once PostgreSQL is back it
+/// serves again without a restart, nothing acknowledged lost.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_daemon_answers_unavailable_while_postgres_is_down_and_recovers() {
+    // A cluster of its own: the shared one stays up for the other tests.
+    let mut pg = tokio::task::spawn_blocking(Postgres::start).await.unwrap();
+    let url = pg.fresh_database();
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("LNPAYD_STORE__BACKEND", "postgres"),
+        ("LNPAYD_STORE__URL", url.as_str()),
+    ];
+    let mut d = Daemon::start(dir.path(), &[], &env);
+    let mut inv = d.invoices().await;
+    let acked = inv
+        .create_invoice(create_req(10, "before"))
+        .await
+        .unwrap()
+        .into_inner();
+
+    pg = tokio::task::spawn_blocking(move || {
+        pg.stop();
+        pg
+    })
+    .await
+    .unwrap();
+    let err = inv
+        .create_invoice(create_req(11, "while down"))
+        .await
+        .expect_err("no database, no invoice");
+    assert_eq!(err.code(), tonic::Code::Unavailable, "{err:?}");
+    assert_eq!(testkit::daemon::reason(&err), "STORE_UNAVAILABLE");
+    assert!(d.is_running(), "the daemon stays up");
+
+    pg = tokio::task::spawn_blocking(move || {
+        pg.start_again();
+        pg
+    })
+    .await
+    .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let again = loop {
+        match inv.create_invoice(create_req(12, "after")).await {
+            Ok(r) => break Some(r.into_inner()),
+            Err(_) if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(200)).await
+            }
+            Err(_) => break None,
+        }
+    };
+    assert!(again.is_some(), "serves again once PostgreSQL is back");
+    assert_eq!(
+        d.get_invoice(&acked.id).await.id,
+        acked.id,
+        "nothing acknowledged lost"
+    );
+    assert!(d.is_running());
+    drop(d);
+    tokio::task::spawn_blocking(move || drop(pg)).await.unwrap();
+}

@@ -32,7 +32,9 @@ mod reads;
 mod rows;
 mod schema;
 mod store;
+mod webhook_writes;
 mod webhooks;
+mod writes;
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -246,5 +248,7 @@ fn int(v: u64) -> i64 {
     v.min(i64::MAX as u64) as i64
 }
 
+#[cfg(test)]
+mod more_tests;
 #[cfg(test)]
 mod tests;

@@ -94,13 +94,18 @@ impl PgStore {
         upto: Option<u64>,
         limit: usize,
     ) -> Result<Vec<Event>, StoreError> {
-        let rows = self
-            .client()
-            .await?
-            .query(
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(
                 "SELECT e.seq, e.record, i.id, i.record FROM lnpayd_events e \
                  JOIN lnpayd_invoices i ON i.id = e.invoice_id \
                  WHERE e.seq > $1 AND e.seq <= $2 ORDER BY e.seq LIMIT $3",
+            )
+            .await
+            .map_err(pg_error)?;
+        let rows = client
+            .query(
+                &statement,
                 &[&int(after), &int(upto.unwrap_or(u64::MAX)), &(limit as i64)],
             )
             .await
@@ -123,10 +128,10 @@ impl PgStore {
         param: &(dyn ToSql + Sync),
     ) -> Result<Option<Invoice>, StoreError> {
         let sql = format!("SELECT id, record FROM lnpayd_invoices WHERE {clause}");
-        let row = self
-            .client()
-            .await?
-            .query_opt(&sql, &[param])
+        let client = self.client().await?;
+        let statement = client.prepare_cached(&sql).await.map_err(pg_error)?;
+        let row = client
+            .query_opt(&statement, &[param])
             .await
             .map_err(pg_error)?;
         row.map(|r| invoice_row(&r, 0)).transpose()
@@ -167,7 +172,7 @@ impl PgStore {
         Ok((out, more))
     }
 
-    pub(super) async fn due(
+    pub(super) async fn due_index(
         &self,
         after: Option<&Due>,
         until_ms: u64,

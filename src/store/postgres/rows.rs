@@ -6,7 +6,7 @@ use tokio_postgres::types::ToSql;
 use super::import::Checksum;
 use super::int;
 use super::reads::status_code;
-use super::webhooks::{encode, state_code};
+use super::webhook_writes::{encode, state_code};
 use crate::store::records::{self, EventRecord};
 use crate::store::webhooks::{DeliveryQuery, DeliveryState, EndpointHealth, WebhookStore};
 use crate::store::{SledStore, Store, StoreError};
