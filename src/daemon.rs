@@ -14,11 +14,11 @@ use crate::api;
 use crate::api::auth::{Tokens, ADMIN_TOKEN_FILE, INVOICE_TOKEN_FILE};
 use crate::app::App;
 use crate::config::{Config, ProviderConfig};
-use crate::providers::{DevProvider, DynProvider, Router, WatchContext};
+use crate::leader::LeaderWork;
+use crate::providers::{DevProvider, DynProvider, Router};
 use crate::settlement::{ExpiryTimer, Settler};
 use crate::store::Store;
 use crate::tasks::{TaskFailure, Tasks};
-use crate::time::now_ms;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -27,6 +27,8 @@ pub enum DaemonError {
         path: String,
         source: std::io::Error,
     },
+    #[error("tokens: {0}")]
+    Tokens(std::io::Error),
     #[error("store: {0}")]
     Store(#[from] crate::store::StoreError),
     #[error("cannot listen on {addr}: {source}")]
@@ -87,7 +89,7 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
             .create(&datadir)
             .map_err(datadir_error(&datadir))?;
     }
-    let tokens = Tokens::load_or_create(&datadir).map_err(datadir_error(&datadir))?;
+    let tokens = Tokens::load(&datadir, &config.auth).map_err(DaemonError::Tokens)?;
 
     // In the configured order: the order is the priority for new invoices.
     let mut providers: Vec<DynProvider> = Vec::new();
@@ -150,21 +152,7 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
     );
 
     let settler = Arc::new(Settler::new(store.clone()));
-    let watch = WatchContext {
-        store: store.clone(),
-        settler: settler.clone(),
-    };
-    for provider in router.providers() {
-        let name = format!("{}_watcher", provider.name());
-        tasks.spawn(name, provider.watch(watch.clone(), shutdown.clone()));
-    }
     let (expiry, expiry_timer) = ExpiryTimer::new(store.clone(), settler.clone(), router.clone());
-    tasks.spawn("expiry_timer", expiry_timer.run(shutdown.clone()));
-    tasks.spawn(
-        "pruner",
-        prune_loop(store.clone(), config.clone(), shutdown.clone()),
-    );
-
     let webhooks = crate::webhooks::Webhooks::new(
         opened.webhooks.clone(),
         config.webhooks.clone(),
@@ -173,14 +161,25 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
         shutdown.clone(),
         tasks.clone(),
     );
-    webhooks.start().await?;
-    tasks.spawn(
-        "webhook_pruner",
-        webhooks.clone().prune_loop(
-            Duration::from_secs(config.retention.audit_secs),
-            Duration::from_secs(config.retention.prune_interval_secs),
-        ),
-    );
+    let leader_work = LeaderWork {
+        store: store.clone(),
+        router: router.clone(),
+        settler: settler.clone(),
+        expiry_timer,
+        expiry: expiry.clone(),
+        webhooks: webhooks.clone(),
+        config: config.clone(),
+        shared_store: opened.postgres.is_some(),
+    };
+    // PostgreSQL: elected through the lease row, fenced by its epoch.
+    let election = opened.postgres.as_ref().map(|pg| {
+        let table: Arc<dyn crate::leader::LeaseTable> =
+            Arc::new(crate::leader::PgLease::new(pg.pool().clone()));
+        let fence: Arc<dyn crate::leader::Fence> = pg.clone();
+        (table, fence)
+    });
+    let leadership =
+        crate::leader::begin(leader_work, election, &config.cluster, &tasks, &shutdown).await?;
 
     // Bound before the app exists: links to the page name its address.
     let checkout = crate::checkout::bind(&config)
@@ -202,7 +201,8 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
             tasks.tracker(),
             webhooks,
         )
-        .with_commerce(commerce),
+        .with_commerce(commerce)
+        .with_leadership(leadership.clone()),
     );
 
     let listener =
@@ -296,6 +296,7 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
     {
         tracing::warn!("background tasks did not stop within the grace period");
     }
+    leadership.release().await;
     store_shutdown.cancel();
     flusher.join_all().await;
     tracing::info!("lnpayd stopped");
@@ -398,31 +399,4 @@ async fn wait_for_signal(
     }
     crate::systemd::notify_stopping();
     shutdown.cancel();
-}
-
-async fn prune_loop(store: Arc<dyn Store>, config: Config, shutdown: CancellationToken) {
-    let every = Duration::from_secs(config.retention.prune_interval_secs);
-    loop {
-        let now = now_ms();
-        let keys_before = now.saturating_sub(config.retention.idempotency_secs * 1000);
-        let audit_before = now.saturating_sub(config.retention.audit_secs * 1000);
-        // A scan of every idempotency key and old audit entry: off the async workers.
-        let pruning = store.clone();
-        match tokio::task::spawn_blocking(move || pruning.prune(keys_before, audit_before)).await {
-            Ok(Ok(p)) if p.audit_entries + p.idempotency_keys > 0 => {
-                tracing::info!(
-                    audit_entries = p.audit_entries,
-                    idempotency_keys = p.idempotency_keys,
-                    "pruned"
-                )
-            }
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::error!(error = %e, "pruning failed"),
-            Err(e) => tracing::error!(error = %e, "pruning task panicked"),
-        }
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(every) => {}
-        }
-    }
 }

@@ -34,7 +34,7 @@ pub enum Error {
         source: ProviderError,
     },
     #[error("store: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("after_sequence {after} is ahead of the event log (last sequence {last})")]
     CursorAhead { after: u64, last: u64 },
     #[error("the daemon is shutting down")]
@@ -48,6 +48,19 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<StoreError> for Error {
+    /// A fenced write means another instance leads now: this one stops
+    /// here (`leader::fail_stop`), whichever task or call hit the fence.
+    fn from(e: StoreError) -> Self {
+        if let StoreError::Fenced { held, current } = &e {
+            crate::leader::fail_stop(&format!(
+                "a write was fenced: we hold epoch {held}, the lease is at {current:?}"
+            ));
+        }
+        Error::Store(e)
+    }
+}
 
 /// Declares [`Reason`] with its wire names and the list of all of them, so
 /// the list cannot miss a variant.

@@ -20,6 +20,7 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod key_locks;
+pub mod leader;
 pub mod metrics;
 pub mod providers;
 pub mod rates;

@@ -135,6 +135,27 @@ pub fn daemon_status(s: DaemonStatus, rates: Vec<SourceHealth>) -> proto::GetSta
         rate_sources: rates.into_iter().map(rate_source).collect(),
         // Filled by the admin service from the webhook module.
         webhooks: Vec::new(),
+        cluster: Some(cluster_status(s.cluster)),
+    }
+}
+
+fn cluster_status(c: crate::leader::ClusterView) -> proto::ClusterStatus {
+    use crate::leader::Role;
+    let role = match c.role {
+        Role::Leader => proto::ClusterRole::Leader,
+        Role::Follower => proto::ClusterRole::Follower,
+        Role::Unknown => proto::ClusterRole::Unknown,
+    };
+    let leader = c.leader;
+    proto::ClusterStatus {
+        instance_id: c.instance_id,
+        role: role as i32,
+        leader_id: leader
+            .as_ref()
+            .map(|l| l.holder.clone())
+            .unwrap_or_default(),
+        leader_since: leader.as_ref().map(|l| to_timestamp(l.since_ms)),
+        leader_epoch: leader.map_or(0, |l| l.epoch),
     }
 }
 

@@ -44,6 +44,8 @@ pub struct App {
     key_locks: KeyLocks,
     events: Arc<Hub>,
     commerce: Commerce,
+    /// This instance's role among those sharing the store.
+    leadership: Arc<crate::leader::Leadership>,
 }
 
 impl App {
@@ -75,12 +77,19 @@ impl App {
             key_locks: KeyLocks::default(),
             events,
             commerce: Commerce::default(),
+            leadership: crate::leader::Leadership::single("local".into(), now_ms()),
         }
     }
 
     /// The catalog, its rates and the checkout links (none by default).
     pub fn with_commerce(mut self, commerce: Commerce) -> Self {
         self.commerce = commerce;
+        self
+    }
+
+    /// Who leads, as this instance last saw it (sled: this one, always).
+    pub fn with_leadership(mut self, leadership: Arc<crate::leader::Leadership>) -> Self {
+        self.leadership = leadership;
         self
     }
 

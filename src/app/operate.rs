@@ -23,6 +23,8 @@ pub struct DaemonStatus {
     pub started_at_ms: u64,
     /// Whether the store can write; while it cannot, the daemon is DOWN.
     pub store: StoreHealth,
+    /// This instance, its role, and who leads.
+    pub cluster: crate::leader::ClusterView,
 }
 
 impl App {
@@ -40,6 +42,7 @@ impl App {
             last_event_sequence: *self.store.durable_sequence().borrow(),
             started_at_ms: self.started_at_ms,
             store,
+            cluster: self.leadership.view(),
         }
     }
 

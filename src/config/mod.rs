@@ -31,7 +31,7 @@ pub use providers::{
     LndConfig, NwcConfig, ProviderConfig,
 };
 pub use sections::{
-    AlertsConfig, EventsConfig, FailoverConfig, InvoicesConfig, LogConfig, LogFormat,
+    AlertsConfig, AuthConfig, EventsConfig, FailoverConfig, InvoicesConfig, LogConfig, LogFormat,
     MetricsConfig, RetentionConfig, StoreBackend, StoreConfig,
 };
 
@@ -84,6 +84,10 @@ pub struct Config {
     pub checkout: CheckoutConfig,
     /// Per-token (gRPC) and per-IP (checkout) limits.
     pub rate_limit: RateLimitConfig,
+    /// Several instances on one PostgreSQL store: this one's id, the lease.
+    pub cluster: crate::leader::ClusterConfig,
+    /// Where the API tokens are read from.
+    pub auth: AuthConfig,
 }
 
 impl Default for Config {
@@ -111,6 +115,8 @@ impl Default for Config {
             rates: RatesConfig::default(),
             checkout: CheckoutConfig::default(),
             rate_limit: RateLimitConfig::default(),
+            cluster: Default::default(),
+            auth: AuthConfig::default(),
         }
     }
 }

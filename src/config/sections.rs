@@ -21,6 +21,20 @@ pub enum LogFormat {
     Json,
 }
 
+/// `[auth]`: by default each token is a file in the data directory, created
+/// on first start. Instances that share a store must accept the same
+/// tokens: point them at files provisioned to every host (never created by
+/// lnpayd, so a missing one is an error rather than a new, different token).
+/// SIGHUP re-reads them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_token_file: Option<std::path::PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoice_token_file: Option<std::path::PathBuf>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {

@@ -138,6 +138,7 @@ impl Config {
             ));
         }
         errors.extend(self.webhooks.problems());
+        errors.extend(self.cluster.problems());
         errors
     }
 

@@ -89,6 +89,9 @@ pub enum Redeliver {
 pub struct Webhooks {
     shared: Arc<Shared>,
     supervisor: Supervisor,
+    /// Set by [`Webhooks::start`], on the leader only: a follower changes
+    /// endpoints in the store and leaves delivery to the leader.
+    delivering: std::sync::atomic::AtomicBool,
 }
 
 impl Webhooks {
@@ -122,6 +125,7 @@ impl Webhooks {
         Arc::new(Self {
             supervisor: Supervisor::new(shared.clone()),
             shared,
+            delivering: Default::default(),
         })
     }
 
@@ -129,10 +133,9 @@ impl Webhooks {
     pub async fn start(&self) -> Result<(), WebhookError> {
         self.apply_config_endpoints().await?;
         self.refresh_disabled_gauge()?;
-        for ep in self.shared.store.endpoints()? {
-            self.supervisor.refresh(&ep.id);
-        }
-        Ok(())
+        self.delivering
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.refresh_all()
     }
 
     /// A new endpoint, receiving events from now on. The returned secret is
@@ -163,7 +166,7 @@ impl Webhooks {
         store.create_endpoint(&ep, *store.durable_sequence().borrow())?;
         store.sync().await?;
         tracing::info!(endpoint = %ep.id, "webhook endpoint created");
-        self.supervisor.refresh(&ep.id);
+        self.refresh(&ep.id);
         Ok(ep)
     }
 
@@ -229,7 +232,7 @@ impl Webhooks {
         }
         self.shared.store.sync().await?;
         self.refresh_disabled_gauge()?;
-        self.supervisor.refresh(id);
+        self.refresh(id);
         self.get(id)
     }
 
@@ -240,7 +243,7 @@ impl Webhooks {
         }
         self.shared.store.delete_endpoint(id)?;
         self.shared.store.sync().await?;
-        self.supervisor.refresh(id);
+        self.refresh(id);
         metrics::webhook_metrics().forget(id);
         self.refresh_disabled_gauge()?;
         tracing::info!(endpoint = %id, "webhook endpoint deleted");
@@ -317,7 +320,7 @@ impl Webhooks {
         let n = store.reschedule(id, &sequences, now_ms())?;
         store.sync().await?;
         tracing::info!(endpoint = %id, deliveries = n, "webhook redelivery scheduled");
-        self.supervisor.refresh(id);
+        self.refresh(id);
         Ok(n)
     }
 

@@ -2,12 +2,14 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::worker::Worker;
 use super::Shared;
+use super::WebhookError;
 
 struct Handle {
     stop: CancellationToken,
@@ -81,5 +83,37 @@ impl Supervisor {
             }
             true
         })
+    }
+}
+
+/// Where delivery runs: on the leader only ([`super::Webhooks::start`]).
+impl super::Webhooks {
+    pub(super) fn refresh_all(&self) -> Result<(), WebhookError> {
+        for ep in self.shared.store.endpoints()? {
+            self.refresh(&ep.id);
+        }
+        Ok(())
+    }
+
+    /// The endpoint's worker, in line with the store, where delivery runs.
+    pub(super) fn refresh(&self, id: &str) {
+        if self.delivering.load(std::sync::atomic::Ordering::SeqCst) {
+            self.supervisor.refresh(id);
+        }
+    }
+
+    /// On the leader of several instances: endpoints created, changed or
+    /// deleted through another instance reach the workers within `every`
+    /// (a worker also stops by itself when it finds its endpoint gone).
+    pub async fn rescan_loop(self: Arc<Self>, every: Duration) {
+        loop {
+            tokio::select! {
+                _ = self.shared.shutdown.cancelled() => return,
+                _ = tokio::time::sleep(every) => {}
+            }
+            if let Err(e) = self.refresh_all() {
+                tracing::warn!(error = %e, "cannot rescan the webhook endpoints");
+            }
+        }
     }
 }

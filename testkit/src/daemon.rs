@@ -377,6 +377,11 @@ impl Daemon {
             .is_some_and(|c| c.try_wait().unwrap().is_none())
     }
 
+    /// How the process ended, once it has (None while it runs).
+    pub fn exit_status(&mut self) -> Option<ExitStatus> {
+        self.child.as_mut().and_then(|c| c.try_wait().unwrap())
+    }
+
     /// Everything lnpayd has logged so far.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()

@@ -106,7 +106,11 @@ impl PgStore {
         let rows = client
             .query(
                 &statement,
-                &[&int(after), &int(upto.unwrap_or(u64::MAX)), &(limit as i64)],
+                &[
+                    &int(after),
+                    &int(upto.unwrap_or(u64::MAX)),
+                    &(limit.min(i64::MAX as usize) as i64),
+                ],
             )
             .await
             .map_err(pg_error)?;
@@ -141,7 +145,7 @@ impl PgStore {
         let lower = id_floor(q.created_after_ms.unwrap_or(0));
         let upper = q.created_before_ms.map(id_floor);
         let status = q.status.map(status_code);
-        let limit = q.limit as i64 + 1;
+        let limit = q.limit.min(i64::MAX as usize - 1) as i64 + 1;
         let mut f = Filter::default();
         f.add("id >= ?", &lower);
         if let Some(u) = &upper {
@@ -191,7 +195,7 @@ impl PgStore {
                 "SELECT expires_at_ms, id FROM lnpayd_invoices \
                  WHERE status = 0 AND (expires_at_ms, id) > ($1, $2) AND expires_at_ms <= $3 \
                  ORDER BY expires_at_ms, id LIMIT $4",
-                &[&at, &id, &until, &(limit as i64)],
+                &[&at, &id, &until, &(limit.min(i64::MAX as usize) as i64)],
             )
             .await
             .map_err(pg_error)?;
@@ -234,7 +238,7 @@ impl PgStore {
         let sql = format!(
             "SELECT at_ms, id, record FROM lnpayd_audit {} ORDER BY at_ms DESC, id DESC LIMIT {}",
             f.sql(),
-            q.limit as i64 + 1
+            (q.limit.min(i64::MAX as usize - 1) as i64 + 1)
         );
         let rows = self
             .client()

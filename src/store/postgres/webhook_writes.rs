@@ -232,7 +232,7 @@ impl PgStore {
         let sql = format!(
             "SELECT record FROM lnpayd_webhook_deliveries {filter} \
              ORDER BY endpoint_id DESC, seq DESC LIMIT {}",
-            q.limit as i64 + 1
+            (q.limit.min(i64::MAX as usize - 1) as i64 + 1)
         );
         let rows = self
             .client()

@@ -139,7 +139,7 @@ impl WebhookStore for PgStore {
                     "SELECT next_attempt_at_ms, seq FROM lnpayd_webhook_deliveries \
                      WHERE endpoint_id = $1 AND state = 0 AND next_attempt_at_ms IS NOT NULL \
                      ORDER BY next_attempt_at_ms, seq LIMIT $2",
-                    &[&endpoint_id, &(limit as i64)],
+                    &[&endpoint_id, &(limit.min(i64::MAX as usize) as i64)],
                 )
                 .await
                 .map_err(pg_error)?;
