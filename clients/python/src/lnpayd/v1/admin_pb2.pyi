@@ -18,6 +18,13 @@ class OverallHealth(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     OVERALL_HEALTH_DEGRADED: _ClassVar[OverallHealth]
     OVERALL_HEALTH_DOWN: _ClassVar[OverallHealth]
 
+class ClusterRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CLUSTER_ROLE_UNSPECIFIED: _ClassVar[ClusterRole]
+    CLUSTER_ROLE_LEADER: _ClassVar[ClusterRole]
+    CLUSTER_ROLE_FOLLOWER: _ClassVar[ClusterRole]
+    CLUSTER_ROLE_UNKNOWN: _ClassVar[ClusterRole]
+
 class StoreState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     STORE_STATE_UNSPECIFIED: _ClassVar[StoreState]
@@ -34,6 +41,10 @@ OVERALL_HEALTH_UNSPECIFIED: OverallHealth
 OVERALL_HEALTH_HEALTHY: OverallHealth
 OVERALL_HEALTH_DEGRADED: OverallHealth
 OVERALL_HEALTH_DOWN: OverallHealth
+CLUSTER_ROLE_UNSPECIFIED: ClusterRole
+CLUSTER_ROLE_LEADER: ClusterRole
+CLUSTER_ROLE_FOLLOWER: ClusterRole
+CLUSTER_ROLE_UNKNOWN: ClusterRole
 STORE_STATE_UNSPECIFIED: StoreState
 STORE_STATE_OK: StoreState
 STORE_STATE_FAILING: StoreState
@@ -78,7 +89,7 @@ class ProviderStatus(_message.Message):
     def __init__(self, name: _Optional[str] = ..., online: _Optional[bool] = ..., circuit: _Optional[str] = ..., connection: _Optional[str] = ..., last_latency_ms: _Optional[int] = ..., latency_p50_ms: _Optional[int] = ..., latency_p95_ms: _Optional[int] = ..., last_check_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_error: _Optional[str] = ..., details: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class GetStatusResponse(_message.Message):
-    __slots__ = ("version", "health", "providers", "serving_provider", "dev_mode", "last_event_sequence", "started_at", "store", "rate_sources", "webhooks")
+    __slots__ = ("version", "health", "providers", "serving_provider", "dev_mode", "last_event_sequence", "started_at", "store", "rate_sources", "webhooks", "cluster")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     HEALTH_FIELD_NUMBER: _ClassVar[int]
     PROVIDERS_FIELD_NUMBER: _ClassVar[int]
@@ -89,6 +100,7 @@ class GetStatusResponse(_message.Message):
     STORE_FIELD_NUMBER: _ClassVar[int]
     RATE_SOURCES_FIELD_NUMBER: _ClassVar[int]
     WEBHOOKS_FIELD_NUMBER: _ClassVar[int]
+    CLUSTER_FIELD_NUMBER: _ClassVar[int]
     version: str
     health: OverallHealth
     providers: _containers.RepeatedCompositeFieldContainer[ProviderStatus]
@@ -99,7 +111,22 @@ class GetStatusResponse(_message.Message):
     store: StoreStatus
     rate_sources: _containers.RepeatedCompositeFieldContainer[RateSourceStatus]
     webhooks: _containers.RepeatedCompositeFieldContainer[WebhookEndpointStatus]
-    def __init__(self, version: _Optional[str] = ..., health: _Optional[_Union[OverallHealth, str]] = ..., providers: _Optional[_Iterable[_Union[ProviderStatus, _Mapping]]] = ..., serving_provider: _Optional[str] = ..., dev_mode: _Optional[bool] = ..., last_event_sequence: _Optional[int] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., store: _Optional[_Union[StoreStatus, _Mapping]] = ..., rate_sources: _Optional[_Iterable[_Union[RateSourceStatus, _Mapping]]] = ..., webhooks: _Optional[_Iterable[_Union[WebhookEndpointStatus, _Mapping]]] = ...) -> None: ...
+    cluster: ClusterStatus
+    def __init__(self, version: _Optional[str] = ..., health: _Optional[_Union[OverallHealth, str]] = ..., providers: _Optional[_Iterable[_Union[ProviderStatus, _Mapping]]] = ..., serving_provider: _Optional[str] = ..., dev_mode: _Optional[bool] = ..., last_event_sequence: _Optional[int] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., store: _Optional[_Union[StoreStatus, _Mapping]] = ..., rate_sources: _Optional[_Iterable[_Union[RateSourceStatus, _Mapping]]] = ..., webhooks: _Optional[_Iterable[_Union[WebhookEndpointStatus, _Mapping]]] = ..., cluster: _Optional[_Union[ClusterStatus, _Mapping]] = ...) -> None: ...
+
+class ClusterStatus(_message.Message):
+    __slots__ = ("instance_id", "role", "leader_id", "leader_since", "leader_epoch")
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    LEADER_ID_FIELD_NUMBER: _ClassVar[int]
+    LEADER_SINCE_FIELD_NUMBER: _ClassVar[int]
+    LEADER_EPOCH_FIELD_NUMBER: _ClassVar[int]
+    instance_id: str
+    role: ClusterRole
+    leader_id: str
+    leader_since: _timestamp_pb2.Timestamp
+    leader_epoch: int
+    def __init__(self, instance_id: _Optional[str] = ..., role: _Optional[_Union[ClusterRole, str]] = ..., leader_id: _Optional[str] = ..., leader_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., leader_epoch: _Optional[int] = ...) -> None: ...
 
 class RateSourceStatus(_message.Message):
     __slots__ = ("name", "ok", "last_success_at", "last_error", "last_rates")

@@ -160,12 +160,61 @@ export type GetStatusResponse = Message<"lnpayd.v1.GetStatusResponse"> & {
      * @generated from field: repeated lnpayd.v1.WebhookEndpointStatus webhooks = 20;
      */
     webhooks: WebhookEndpointStatus[];
+    /**
+     * This instance and the leader, as this instance last saw them.
+     *
+     * @generated from field: lnpayd.v1.ClusterStatus cluster = 21;
+     */
+    cluster?: ClusterStatus | undefined;
 };
 /**
  * Describes the message lnpayd.v1.GetStatusResponse.
  * Use `create(GetStatusResponseSchema)` to create a new message.
  */
 export declare const GetStatusResponseSchema: GenMessage<GetStatusResponse>;
+/**
+ * This instance's place in the cluster and who leads it (GetStatus.cluster).
+ *
+ * @generated from message lnpayd.v1.ClusterStatus
+ */
+export type ClusterStatus = Message<"lnpayd.v1.ClusterStatus"> & {
+    /**
+     * cluster.instance_id, or <hostname>-<pid> when it is not set.
+     *
+     * @generated from field: string instance_id = 1;
+     */
+    instanceId: string;
+    /**
+     * Whether this instance leads, follows, or cannot tell yet.
+     *
+     * @generated from field: lnpayd.v1.ClusterRole role = 2;
+     */
+    role: ClusterRole;
+    /**
+     * The lease holder's instance_id; empty before any instance took the lease.
+     *
+     * @generated from field: string leader_id = 3;
+     */
+    leaderId: string;
+    /**
+     * When the leader took the lease (the start of its epoch).
+     *
+     * @generated from field: google.protobuf.Timestamp leader_since = 4;
+     */
+    leaderSince?: Timestamp | undefined;
+    /**
+     * Incremented at each takeover; every write the leader makes is fenced
+     * with it. 0 with sled.
+     *
+     * @generated from field: uint64 leader_epoch = 5;
+     */
+    leaderEpoch: bigint;
+};
+/**
+ * Describes the message lnpayd.v1.ClusterStatus.
+ * Use `create(ClusterStatusSchema)` to create a new message.
+ */
+export declare const ClusterStatusSchema: GenMessage<ClusterStatus>;
 /**
  * One exchange-rate source's state.
  *
@@ -1280,6 +1329,43 @@ export declare enum OverallHealth {
  * Describes the enum lnpayd.v1.OverallHealth.
  */
 export declare const OverallHealthSchema: GenEnum<OverallHealth>;
+/**
+ * What this instance does in a cluster of instances sharing one store.
+ *
+ * @generated from enum lnpayd.v1.ClusterRole
+ */
+export declare enum ClusterRole {
+    /**
+     * Never sent.
+     *
+     * @generated from enum value: CLUSTER_ROLE_UNSPECIFIED = 0;
+     */
+    UNSPECIFIED = 0,
+    /**
+     * Runs the provider watchers, the expiry timer, webhook delivery and
+     * pruning, and serves the API. With sled there is one instance: the leader.
+     *
+     * @generated from enum value: CLUSTER_ROLE_LEADER = 1;
+     */
+    LEADER = 1,
+    /**
+     * Serves the API (creates, cancels, reads, event streams) and takes over
+     * when the leader's lease runs out.
+     *
+     * @generated from enum value: CLUSTER_ROLE_FOLLOWER = 2;
+     */
+    FOLLOWER = 2,
+    /**
+     * The database has not answered since this instance started.
+     *
+     * @generated from enum value: CLUSTER_ROLE_UNKNOWN = 3;
+     */
+    UNKNOWN = 3
+}
+/**
+ * Describes the enum lnpayd.v1.ClusterRole.
+ */
+export declare const ClusterRoleSchema: GenEnum<ClusterRole>;
 /**
  * Whether the store can write.
  *

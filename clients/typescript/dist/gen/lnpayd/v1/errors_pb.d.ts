@@ -415,7 +415,21 @@ export declare enum ErrorReason {
      *
      * @generated from enum value: ERROR_REASON_RATE_LIMITED = 64;
      */
-    RATE_LIMITED = 64
+    RATE_LIMITED = 64,
+    /**
+     * UNAVAILABLE: the database cannot be reached (down, restarting, no
+     * connection free in time). Retry, with the same idempotency key.
+     *
+     * @generated from enum value: ERROR_REASON_STORE_UNAVAILABLE = 70;
+     */
+    STORE_UNAVAILABLE = 70,
+    /**
+     * UNAVAILABLE: this instance lost the leader's lease while writing, and
+     * wrote nothing. Retry: another instance leads.
+     *
+     * @generated from enum value: ERROR_REASON_STORE_FENCED = 71;
+     */
+    STORE_FENCED = 71
 }
 /**
  * Describes the enum lnpayd.v1.ErrorReason.

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file lnpayd/v1/admin.proto.
  */
 export const file_lnpayd_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChVsbnBheWQvdjEvYWRtaW4ucHJvdG8SCWxucGF5ZC52MSISChBHZXRTdGF0dXNSZXF1ZXN0IswCCg5Qcm92aWRlclN0YXR1cxIMCgRuYW1lGAEgASgJEg4KBm9ubGluZRgCIAEoCBIPCgdjaXJjdWl0GAMgASgJEhIKCmNvbm5lY3Rpb24YBCABKAkSFwoPbGFzdF9sYXRlbmN5X21zGAUgASgEEhYKDmxhdGVuY3lfcDUwX21zGAYgASgEEhYKDmxhdGVuY3lfcDk1X21zGAcgASgEEjEKDWxhc3RfY2hlY2tfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmxhc3RfZXJyb3IYCSABKAkSNwoHZGV0YWlscxgKIAMoCzImLmxucGF5ZC52MS5Qcm92aWRlclN0YXR1cy5EZXRhaWxzRW50cnkaLgoMRGV0YWlsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEigwMKEUdldFN0YXR1c1Jlc3BvbnNlEg8KB3ZlcnNpb24YASABKAkSKAoGaGVhbHRoGAIgASgOMhgubG5wYXlkLnYxLk92ZXJhbGxIZWFsdGgSLAoJcHJvdmlkZXJzGAMgAygLMhkubG5wYXlkLnYxLlByb3ZpZGVyU3RhdHVzEhgKEHNlcnZpbmdfcHJvdmlkZXIYBCABKAkSEAoIZGV2X21vZGUYBSABKAgSGwoTbGFzdF9ldmVudF9zZXF1ZW5jZRgGIAEoBBIuCgpzdGFydGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIlCgVzdG9yZRgIIAEoCzIWLmxucGF5ZC52MS5TdG9yZVN0YXR1cxIxCgxyYXRlX3NvdXJjZXMYCSADKAsyGy5sbnBheWQudjEuUmF0ZVNvdXJjZVN0YXR1cxIyCgh3ZWJob29rcxgUIAMoCzIgLmxucGF5ZC52MS5XZWJob29rRW5kcG9pbnRTdGF0dXMi5wEKEFJhdGVTb3VyY2VTdGF0dXMSDAoEbmFtZRgBIAEoCRIKCgJvaxgCIAEoCBIzCg9sYXN0X3N1Y2Nlc3NfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmxhc3RfZXJyb3IYBCABKAkSPgoKbGFzdF9yYXRlcxgFIAMoCzIqLmxucGF5ZC52MS5SYXRlU291cmNlU3RhdHVzLkxhc3RSYXRlc0VudHJ5GjAKDkxhc3RSYXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiFQoTTGlzdFByb2R1Y3RzUmVxdWVzdCLiAQoHUHJvZHVjdBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEjIKCG1ldGFkYXRhGAQgAygLMiAubG5wYXlkLnYxLlByb2R1Y3QuTWV0YWRhdGFFbnRyeRIUCgphbW91bnRfc2F0GAUgASgESAASJAoEZmlhdBgGIAEoCzIULmxucGF5ZC52MS5GaWF0UHJpY2VIABovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCBwoFcHJpY2UiLQoJRmlhdFByaWNlEg4KBmFtb3VudBgBIAEoCRIQCghjdXJyZW5jeRgCIAEoCSI8ChRMaXN0UHJvZHVjdHNSZXNwb25zZRIkCghwcm9kdWN0cxgBIAMoCzISLmxucGF5ZC52MS5Qcm9kdWN0InoKC1N0b3JlU3RhdHVzEiQKBXN0YXRlGAEgASgOMhUubG5wYXlkLnYxLlN0b3JlU3RhdGUSMQoNZmFpbGluZ19zaW5jZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbGFzdF9lcnJvchgDIAEoCSI5ChZTaW11bGF0ZVBheW1lbnRSZXF1ZXN0EgoKAmlkGAEgASgJEhMKC2Ftb3VudF9tc2F0GAIgASgEIrgBChNMaXN0QXVkaXRMb2dSZXF1ZXN0EhIKCmludm9pY2VfaWQYASABKAkSEAoIcHJvdmlkZXIYAiABKAkSKQoFc2luY2UYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBXVudGlsGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglwYWdlX3NpemUYBSABKA0SEgoKcGFnZV90b2tlbhgGIAEoCSKyAQoKQXVkaXRFbnRyeRImCgJhdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEa2luZBgCIAEoCRISCgppbnZvaWNlX2lkGAMgASgJEhAKCHByb3ZpZGVyGAQgASgJEg4KBmFjdGlvbhgFIAEoCRIPCgdvdXRjb21lGAYgASgJEhMKC2R1cmF0aW9uX21zGAcgASgEEhIKCnJlcXVlc3RfaWQYCCABKAkiVwoUTGlzdEF1ZGl0TG9nUmVzcG9uc2USJgoHZW50cmllcxgBIAMoCzIVLmxucGF5ZC52MS5BdWRpdEVudHJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIzChlHZXRQcm92aWRlck1ldHJpY3NSZXF1ZXN0EhYKDndpbmRvd19zZWNvbmRzGAEgASgNIoUDCg9Qcm92aWRlck1ldHJpY3MSDAoEbmFtZRgBIAEoCRIWCg51cHRpbWVfcGVyY2VudBgCIAEoARIVCg1oZWFsdGhfY2hlY2tzGAMgASgNEg0KBWNhbGxzGAQgASgEEhQKDHN1Y2Nlc3NfcmF0ZRgFIAEoARIWCg5hdmdfbGF0ZW5jeV9tcxgGIAEoARIWCg5sYXRlbmN5X3A1MF9tcxgHIAEoBBIWCg5sYXRlbmN5X3A5NV9tcxgIIAEoBBIWCg5sYXRlbmN5X3A5OV9tcxgJIAEoBBJECg5lcnJvcnNfYnlfa2luZBgKIAMoCzIsLmxucGF5ZC52MS5Qcm92aWRlck1ldHJpY3MuRXJyb3JzQnlLaW5kRW50cnkSGgoSaW52b2ljZXNfbGFzdF9ob3VyGAsgASgEEhkKEWludm9pY2VzX2xhc3RfZGF5GAwgASgEGjMKEUVycm9yc0J5S2luZEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoBDoCOAEiYwoaR2V0UHJvdmlkZXJNZXRyaWNzUmVzcG9uc2USFgoOd2luZG93X3NlY29uZHMYASABKA0SLQoJcHJvdmlkZXJzGAIgAygLMhoubG5wYXlkLnYxLlByb3ZpZGVyTWV0cmljcyLeAwoPV2ViaG9va0VuZHBvaW50EgoKAmlkGAEgASgJEgsKA3VybBgCIAEoCRIpCgtldmVudF90eXBlcxgDIAMoDjIULmxucGF5ZC52MS5FdmVudFR5cGUSEwoLZGVzY3JpcHRpb24YBCABKAkSDwoHZW5hYmxlZBgFIAEoCBIXCg9kaXNhYmxlZF9yZWFzb24YBiABKAkSEwoLZnJvbV9jb25maWcYByABKAgSLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASPgoacHJldmlvdXNfc2VjcmV0X2V4cGlyZXNfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2JhY2tsb2dfc2Vjb25kcxgLIAEoBBISCgpsYXN0X2Vycm9yGAwgASgJEjEKDWZhaWxpbmdfc2luY2UYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD2xhc3Rfc3VjY2Vzc19hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiYQoVV2ViaG9va0VuZHBvaW50U3RhdHVzEgoKAmlkGAEgASgJEg8KB2VuYWJsZWQYAiABKAgSFwoPYmFja2xvZ19zZWNvbmRzGAMgASgEEhIKCmxhc3RfZXJyb3IYBCABKAkiawocQ3JlYXRlV2ViaG9va0VuZHBvaW50UmVxdWVzdBILCgN1cmwYASABKAkSKQoLZXZlbnRfdHlwZXMYAiADKA4yFC5sbnBheWQudjEuRXZlbnRUeXBlEhMKC2Rlc2NyaXB0aW9uGAMgASgJIl0KHUNyZWF0ZVdlYmhvb2tFbmRwb2ludFJlc3BvbnNlEiwKCGVuZHBvaW50GAEgASgLMhoubG5wYXlkLnYxLldlYmhvb2tFbmRwb2ludBIOCgZzZWNyZXQYAiABKAkiHQobTGlzdFdlYmhvb2tFbmRwb2ludHNSZXF1ZXN0Ik0KHExpc3RXZWJob29rRW5kcG9pbnRzUmVzcG9uc2USLQoJZW5kcG9pbnRzGAEgAygLMhoubG5wYXlkLnYxLldlYmhvb2tFbmRwb2ludCInChlHZXRXZWJob29rRW5kcG9pbnRSZXF1ZXN0EgoKAmlkGAEgASgJIjgKEVdlYmhvb2tFdmVudFR5cGVzEiMKBXR5cGVzGAEgAygOMhQubG5wYXlkLnYxLkV2ZW50VHlwZSLDAQocVXBkYXRlV2ViaG9va0VuZHBvaW50UmVxdWVzdBIKCgJpZBgBIAEoCRIQCgN1cmwYAiABKAlIAIgBARIxCgtldmVudF90eXBlcxgDIAEoCzIcLmxucGF5ZC52MS5XZWJob29rRXZlbnRUeXBlcxIUCgdlbmFibGVkGAQgASgISAGIAQESGAoLZGVzY3JpcHRpb24YBSABKAlIAogBAUIGCgRfdXJsQgoKCF9lbmFibGVkQg4KDF9kZXNjcmlwdGlvbiIqChxEZWxldGVXZWJob29rRW5kcG9pbnRSZXF1ZXN0EgoKAmlkGAEgASgJIh8KHURlbGV0ZVdlYmhvb2tFbmRwb2ludFJlc3BvbnNlIigKGlJvdGF0ZVdlYmhvb2tTZWNyZXRSZXF1ZXN0EgoKAmlkGAEgASgJIlsKG1JvdGF0ZVdlYmhvb2tTZWNyZXRSZXNwb25zZRIsCghlbmRwb2ludBgBIAEoCzIaLmxucGF5ZC52MS5XZWJob29rRW5kcG9pbnQSDgoGc2VjcmV0GAIgASgJIrYBCg5XZWJob29rQXR0ZW1wdBIOCgZudW1iZXIYASABKA0SJgoCYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2h0dHBfc3RhdHVzGAMgASgNEg0KBWVycm9yGAQgASgJEhMKC2R1cmF0aW9uX21zGAUgASgEEjMKD25leHRfYXR0ZW1wdF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAinAIKD1dlYmhvb2tEZWxpdmVyeRITCgtlbmRwb2ludF9pZBgBIAEoCRIQCghzZXF1ZW5jZRgCIAEoBBISCgp3ZWJob29rX2lkGAMgASgJEigKCmV2ZW50X3R5cGUYBCABKA4yFC5sbnBheWQudjEuRXZlbnRUeXBlEhIKCmludm9pY2VfaWQYBSABKAkSLgoFc3RhdGUYBiABKA4yHy5sbnBheWQudjEuV2ViaG9va0RlbGl2ZXJ5U3RhdGUSMwoPbmV4dF9hdHRlbXB0X2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCghhdHRlbXB0cxgIIAMoCzIZLmxucGF5ZC52MS5XZWJob29rQXR0ZW1wdCKwAQocTGlzdFdlYmhvb2tEZWxpdmVyaWVzUmVxdWVzdBITCgtlbmRwb2ludF9pZBgBIAEoCRIQCghzZXF1ZW5jZRgCIAEoBBISCgppbnZvaWNlX2lkGAMgASgJEi4KBXN0YXRlGAQgASgOMh8ubG5wYXlkLnYxLldlYmhvb2tEZWxpdmVyeVN0YXRlEhEKCXBhZ2Vfc2l6ZRgFIAEoDRISCgpwYWdlX3Rva2VuGAYgASgJImgKHUxpc3RXZWJob29rRGVsaXZlcmllc1Jlc3BvbnNlEi4KCmRlbGl2ZXJpZXMYASADKAsyGi5sbnBheWQudjEuV2ViaG9va0RlbGl2ZXJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKAAQoXUmVkZWxpdmVyV2ViaG9va1JlcXVlc3QSEwoLZW5kcG9pbnRfaWQYASABKAkSEgoIc2VxdWVuY2UYAiABKARIABIyCgxmYWlsZWRfc2luY2UYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSABCCAoGdGFyZ2V0Ii0KGFJlZGVsaXZlcldlYmhvb2tSZXNwb25zZRIRCglzY2hlZHVsZWQYASABKA0qgQEKDU92ZXJhbGxIZWFsdGgSHgoaT1ZFUkFMTF9IRUFMVEhfVU5TUEVDSUZJRUQQABIaChZPVkVSQUxMX0hFQUxUSF9IRUFMVEhZEAESGwoXT1ZFUkFMTF9IRUFMVEhfREVHUkFERUQQAhIXChNPVkVSQUxMX0hFQUxUSF9ET1dOEAMqVgoKU3RvcmVTdGF0ZRIbChdTVE9SRV9TVEFURV9VTlNQRUNJRklFRBAAEhIKDlNUT1JFX1NUQVRFX09LEAESFwoTU1RPUkVfU1RBVEVfRkFJTElORxACKqsBChRXZWJob29rRGVsaXZlcnlTdGF0ZRImCiJXRUJIT09LX0RFTElWRVJZX1NUQVRFX1VOU1BFQ0lGSUVEEAASIgoeV0VCSE9PS19ERUxJVkVSWV9TVEFURV9QRU5ESU5HEAESJAogV0VCSE9PS19ERUxJVkVSWV9TVEFURV9ERUxJVkVSRUQQAhIhCh1XRUJIT09LX0RFTElWRVJZX1NUQVRFX0ZBSUxFRBADMsQJCgVBZG1pbhJGCglHZXRTdGF0dXMSGy5sbnBheWQudjEuR2V0U3RhdHVzUmVxdWVzdBocLmxucGF5ZC52MS5HZXRTdGF0dXNSZXNwb25zZRJICg9TaW11bGF0ZVBheW1lbnQSIS5sbnBheWQudjEuU2ltdWxhdGVQYXltZW50UmVxdWVzdBoSLmxucGF5ZC52MS5JbnZvaWNlEmEKEkdldFByb3ZpZGVyTWV0cmljcxIkLmxucGF5ZC52MS5HZXRQcm92aWRlck1ldHJpY3NSZXF1ZXN0GiUubG5wYXlkLnYxLkdldFByb3ZpZGVyTWV0cmljc1Jlc3BvbnNlEk8KDExpc3RBdWRpdExvZxIeLmxucGF5ZC52MS5MaXN0QXVkaXRMb2dSZXF1ZXN0Gh8ubG5wYXlkLnYxLkxpc3RBdWRpdExvZ1Jlc3BvbnNlEk8KDExpc3RQcm9kdWN0cxIeLmxucGF5ZC52MS5MaXN0UHJvZHVjdHNSZXF1ZXN0Gh8ubG5wYXlkLnYxLkxpc3RQcm9kdWN0c1Jlc3BvbnNlEmoKFUNyZWF0ZVdlYmhvb2tFbmRwb2ludBInLmxucGF5ZC52MS5DcmVhdGVXZWJob29rRW5kcG9pbnRSZXF1ZXN0GigubG5wYXlkLnYxLkNyZWF0ZVdlYmhvb2tFbmRwb2ludFJlc3BvbnNlEmcKFExpc3RXZWJob29rRW5kcG9pbnRzEiYubG5wYXlkLnYxLkxpc3RXZWJob29rRW5kcG9pbnRzUmVxdWVzdBonLmxucGF5ZC52MS5MaXN0V2ViaG9va0VuZHBvaW50c1Jlc3BvbnNlElYKEkdldFdlYmhvb2tFbmRwb2ludBIkLmxucGF5ZC52MS5HZXRXZWJob29rRW5kcG9pbnRSZXF1ZXN0GhoubG5wYXlkLnYxLldlYmhvb2tFbmRwb2ludBJcChVVcGRhdGVXZWJob29rRW5kcG9pbnQSJy5sbnBheWQudjEuVXBkYXRlV2ViaG9va0VuZHBvaW50UmVxdWVzdBoaLmxucGF5ZC52MS5XZWJob29rRW5kcG9pbnQSagoVRGVsZXRlV2ViaG9va0VuZHBvaW50EicubG5wYXlkLnYxLkRlbGV0ZVdlYmhvb2tFbmRwb2ludFJlcXVlc3QaKC5sbnBheWQudjEuRGVsZXRlV2ViaG9va0VuZHBvaW50UmVzcG9uc2USZAoTUm90YXRlV2ViaG9va1NlY3JldBIlLmxucGF5ZC52MS5Sb3RhdGVXZWJob29rU2VjcmV0UmVxdWVzdBomLmxucGF5ZC52MS5Sb3RhdGVXZWJob29rU2VjcmV0UmVzcG9uc2USagoVTGlzdFdlYmhvb2tEZWxpdmVyaWVzEicubG5wYXlkLnYxLkxpc3RXZWJob29rRGVsaXZlcmllc1JlcXVlc3QaKC5sbnBheWQudjEuTGlzdFdlYmhvb2tEZWxpdmVyaWVzUmVzcG9uc2USWwoQUmVkZWxpdmVyV2ViaG9vaxIiLmxucGF5ZC52MS5SZWRlbGl2ZXJXZWJob29rUmVxdWVzdBojLmxucGF5ZC52MS5SZWRlbGl2ZXJXZWJob29rUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_lnpayd_v1_invoices]);
+  fileDesc("ChVsbnBheWQvdjEvYWRtaW4ucHJvdG8SCWxucGF5ZC52MSISChBHZXRTdGF0dXNSZXF1ZXN0IswCCg5Qcm92aWRlclN0YXR1cxIMCgRuYW1lGAEgASgJEg4KBm9ubGluZRgCIAEoCBIPCgdjaXJjdWl0GAMgASgJEhIKCmNvbm5lY3Rpb24YBCABKAkSFwoPbGFzdF9sYXRlbmN5X21zGAUgASgEEhYKDmxhdGVuY3lfcDUwX21zGAYgASgEEhYKDmxhdGVuY3lfcDk1X21zGAcgASgEEjEKDWxhc3RfY2hlY2tfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmxhc3RfZXJyb3IYCSABKAkSNwoHZGV0YWlscxgKIAMoCzImLmxucGF5ZC52MS5Qcm92aWRlclN0YXR1cy5EZXRhaWxzRW50cnkaLgoMRGV0YWlsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEirgMKEUdldFN0YXR1c1Jlc3BvbnNlEg8KB3ZlcnNpb24YASABKAkSKAoGaGVhbHRoGAIgASgOMhgubG5wYXlkLnYxLk92ZXJhbGxIZWFsdGgSLAoJcHJvdmlkZXJzGAMgAygLMhkubG5wYXlkLnYxLlByb3ZpZGVyU3RhdHVzEhgKEHNlcnZpbmdfcHJvdmlkZXIYBCABKAkSEAoIZGV2X21vZGUYBSABKAgSGwoTbGFzdF9ldmVudF9zZXF1ZW5jZRgGIAEoBBIuCgpzdGFydGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIlCgVzdG9yZRgIIAEoCzIWLmxucGF5ZC52MS5TdG9yZVN0YXR1cxIxCgxyYXRlX3NvdXJjZXMYCSADKAsyGy5sbnBheWQudjEuUmF0ZVNvdXJjZVN0YXR1cxIyCgh3ZWJob29rcxgUIAMoCzIgLmxucGF5ZC52MS5XZWJob29rRW5kcG9pbnRTdGF0dXMSKQoHY2x1c3RlchgVIAEoCzIYLmxucGF5ZC52MS5DbHVzdGVyU3RhdHVzIqUBCg1DbHVzdGVyU3RhdHVzEhMKC2luc3RhbmNlX2lkGAEgASgJEiQKBHJvbGUYAiABKA4yFi5sbnBheWQudjEuQ2x1c3RlclJvbGUSEQoJbGVhZGVyX2lkGAMgASgJEjAKDGxlYWRlcl9zaW5jZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMbGVhZGVyX2Vwb2NoGAUgASgEIucBChBSYXRlU291cmNlU3RhdHVzEgwKBG5hbWUYASABKAkSCgoCb2sYAiABKAgSMwoPbGFzdF9zdWNjZXNzX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpsYXN0X2Vycm9yGAQgASgJEj4KCmxhc3RfcmF0ZXMYBSADKAsyKi5sbnBheWQudjEuUmF0ZVNvdXJjZVN0YXR1cy5MYXN0UmF0ZXNFbnRyeRowCg5MYXN0UmF0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIhUKE0xpc3RQcm9kdWN0c1JlcXVlc3Qi4gEKB1Byb2R1Y3QSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIyCghtZXRhZGF0YRgEIAMoCzIgLmxucGF5ZC52MS5Qcm9kdWN0Lk1ldGFkYXRhRW50cnkSFAoKYW1vdW50X3NhdBgFIAEoBEgAEiQKBGZpYXQYBiABKAsyFC5sbnBheWQudjEuRmlhdFByaWNlSAAaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgcKBXByaWNlIi0KCUZpYXRQcmljZRIOCgZhbW91bnQYASABKAkSEAoIY3VycmVuY3kYAiABKAkiPAoUTGlzdFByb2R1Y3RzUmVzcG9uc2USJAoIcHJvZHVjdHMYASADKAsyEi5sbnBheWQudjEuUHJvZHVjdCJ6CgtTdG9yZVN0YXR1cxIkCgVzdGF0ZRgBIAEoDjIVLmxucGF5ZC52MS5TdG9yZVN0YXRlEjEKDWZhaWxpbmdfc2luY2UYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmxhc3RfZXJyb3IYAyABKAkiOQoWU2ltdWxhdGVQYXltZW50UmVxdWVzdBIKCgJpZBgBIAEoCRITCgthbW91bnRfbXNhdBgCIAEoBCK4AQoTTGlzdEF1ZGl0TG9nUmVxdWVzdBISCgppbnZvaWNlX2lkGAEgASgJEhAKCHByb3ZpZGVyGAIgASgJEikKBXNpbmNlGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFnZV9zaXplGAUgASgNEhIKCnBhZ2VfdG9rZW4YBiABKAkisgEKCkF1ZGl0RW50cnkSJgoCYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGtpbmQYAiABKAkSEgoKaW52b2ljZV9pZBgDIAEoCRIQCghwcm92aWRlchgEIAEoCRIOCgZhY3Rpb24YBSABKAkSDwoHb3V0Y29tZRgGIAEoCRITCgtkdXJhdGlvbl9tcxgHIAEoBBISCgpyZXF1ZXN0X2lkGAggASgJIlcKFExpc3RBdWRpdExvZ1Jlc3BvbnNlEiYKB2VudHJpZXMYASADKAsyFS5sbnBheWQudjEuQXVkaXRFbnRyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiMwoZR2V0UHJvdmlkZXJNZXRyaWNzUmVxdWVzdBIWCg53aW5kb3dfc2Vjb25kcxgBIAEoDSKFAwoPUHJvdmlkZXJNZXRyaWNzEgwKBG5hbWUYASABKAkSFgoOdXB0aW1lX3BlcmNlbnQYAiABKAESFQoNaGVhbHRoX2NoZWNrcxgDIAEoDRINCgVjYWxscxgEIAEoBBIUCgxzdWNjZXNzX3JhdGUYBSABKAESFgoOYXZnX2xhdGVuY3lfbXMYBiABKAESFgoObGF0ZW5jeV9wNTBfbXMYByABKAQSFgoObGF0ZW5jeV9wOTVfbXMYCCABKAQSFgoObGF0ZW5jeV9wOTlfbXMYCSABKAQSRAoOZXJyb3JzX2J5X2tpbmQYCiADKAsyLC5sbnBheWQudjEuUHJvdmlkZXJNZXRyaWNzLkVycm9yc0J5S2luZEVudHJ5EhoKEmludm9pY2VzX2xhc3RfaG91chgLIAEoBBIZChFpbnZvaWNlc19sYXN0X2RheRgMIAEoBBozChFFcnJvcnNCeUtpbmRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAQ6AjgBImMKGkdldFByb3ZpZGVyTWV0cmljc1Jlc3BvbnNlEhYKDndpbmRvd19zZWNvbmRzGAEgASgNEi0KCXByb3ZpZGVycxgCIAMoCzIaLmxucGF5ZC52MS5Qcm92aWRlck1ldHJpY3Mi3gMKD1dlYmhvb2tFbmRwb2ludBIKCgJpZBgBIAEoCRILCgN1cmwYAiABKAkSKQoLZXZlbnRfdHlwZXMYAyADKA4yFC5sbnBheWQudjEuRXZlbnRUeXBlEhMKC2Rlc2NyaXB0aW9uGAQgASgJEg8KB2VuYWJsZWQYBSABKAgSFwoPZGlzYWJsZWRfcmVhc29uGAYgASgJEhMKC2Zyb21fY29uZmlnGAcgASgIEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj4KGnByZXZpb3VzX3NlY3JldF9leHBpcmVzX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9iYWNrbG9nX3NlY29uZHMYCyABKAQSEgoKbGFzdF9lcnJvchgMIAEoCRIxCg1mYWlsaW5nX3NpbmNlGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9sYXN0X3N1Y2Nlc3NfYXQYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImEKFVdlYmhvb2tFbmRwb2ludFN0YXR1cxIKCgJpZBgBIAEoCRIPCgdlbmFibGVkGAIgASgIEhcKD2JhY2tsb2dfc2Vjb25kcxgDIAEoBBISCgpsYXN0X2Vycm9yGAQgASgJImsKHENyZWF0ZVdlYmhvb2tFbmRwb2ludFJlcXVlc3QSCwoDdXJsGAEgASgJEikKC2V2ZW50X3R5cGVzGAIgAygOMhQubG5wYXlkLnYxLkV2ZW50VHlwZRITCgtkZXNjcmlwdGlvbhgDIAEoCSJdCh1DcmVhdGVXZWJob29rRW5kcG9pbnRSZXNwb25zZRIsCghlbmRwb2ludBgBIAEoCzIaLmxucGF5ZC52MS5XZWJob29rRW5kcG9pbnQSDgoGc2VjcmV0GAIgASgJIh0KG0xpc3RXZWJob29rRW5kcG9pbnRzUmVxdWVzdCJNChxMaXN0V2ViaG9va0VuZHBvaW50c1Jlc3BvbnNlEi0KCWVuZHBvaW50cxgBIAMoCzIaLmxucGF5ZC52MS5XZWJob29rRW5kcG9pbnQiJwoZR2V0V2ViaG9va0VuZHBvaW50UmVxdWVzdBIKCgJpZBgBIAEoCSI4ChFXZWJob29rRXZlbnRUeXBlcxIjCgV0eXBlcxgBIAMoDjIULmxucGF5ZC52MS5FdmVudFR5cGUiwwEKHFVwZGF0ZVdlYmhvb2tFbmRwb2ludFJlcXVlc3QSCgoCaWQYASABKAkSEAoDdXJsGAIgASgJSACIAQESMQoLZXZlbnRfdHlwZXMYAyABKAsyHC5sbnBheWQudjEuV2ViaG9va0V2ZW50VHlwZXMSFAoHZW5hYmxlZBgEIAEoCEgBiAEBEhgKC2Rlc2NyaXB0aW9uGAUgASgJSAKIAQFCBgoEX3VybEIKCghfZW5hYmxlZEIOCgxfZGVzY3JpcHRpb24iKgocRGVsZXRlV2ViaG9va0VuZHBvaW50UmVxdWVzdBIKCgJpZBgBIAEoCSIfCh1EZWxldGVXZWJob29rRW5kcG9pbnRSZXNwb25zZSIoChpSb3RhdGVXZWJob29rU2VjcmV0UmVxdWVzdBIKCgJpZBgBIAEoCSJbChtSb3RhdGVXZWJob29rU2VjcmV0UmVzcG9uc2USLAoIZW5kcG9pbnQYASABKAsyGi5sbnBheWQudjEuV2ViaG9va0VuZHBvaW50Eg4KBnNlY3JldBgCIAEoCSK2AQoOV2ViaG9va0F0dGVtcHQSDgoGbnVtYmVyGAEgASgNEiYKAmF0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtodHRwX3N0YXR1cxgDIAEoDRINCgVlcnJvchgEIAEoCRITCgtkdXJhdGlvbl9tcxgFIAEoBBIzCg9uZXh0X2F0dGVtcHRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpwCCg9XZWJob29rRGVsaXZlcnkSEwoLZW5kcG9pbnRfaWQYASABKAkSEAoIc2VxdWVuY2UYAiABKAQSEgoKd2ViaG9va19pZBgDIAEoCRIoCgpldmVudF90eXBlGAQgASgOMhQubG5wYXlkLnYxLkV2ZW50VHlwZRISCgppbnZvaWNlX2lkGAUgASgJEi4KBXN0YXRlGAYgASgOMh8ubG5wYXlkLnYxLldlYmhvb2tEZWxpdmVyeVN0YXRlEjMKD25leHRfYXR0ZW1wdF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoIYXR0ZW1wdHMYCCADKAsyGS5sbnBheWQudjEuV2ViaG9va0F0dGVtcHQisAEKHExpc3RXZWJob29rRGVsaXZlcmllc1JlcXVlc3QSEwoLZW5kcG9pbnRfaWQYASABKAkSEAoIc2VxdWVuY2UYAiABKAQSEgoKaW52b2ljZV9pZBgDIAEoCRIuCgVzdGF0ZRgEIAEoDjIfLmxucGF5ZC52MS5XZWJob29rRGVsaXZlcnlTdGF0ZRIRCglwYWdlX3NpemUYBSABKA0SEgoKcGFnZV90b2tlbhgGIAEoCSJoCh1MaXN0V2ViaG9va0RlbGl2ZXJpZXNSZXNwb25zZRIuCgpkZWxpdmVyaWVzGAEgAygLMhoubG5wYXlkLnYxLldlYmhvb2tEZWxpdmVyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkigAEKF1JlZGVsaXZlcldlYmhvb2tSZXF1ZXN0EhMKC2VuZHBvaW50X2lkGAEgASgJEhIKCHNlcXVlbmNlGAIgASgESAASMgoMZmFpbGVkX3NpbmNlGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgAQggKBnRhcmdldCItChhSZWRlbGl2ZXJXZWJob29rUmVzcG9uc2USEQoJc2NoZWR1bGVkGAEgASgNKoEBCg1PdmVyYWxsSGVhbHRoEh4KGk9WRVJBTExfSEVBTFRIX1VOU1BFQ0lGSUVEEAASGgoWT1ZFUkFMTF9IRUFMVEhfSEVBTFRIWRABEhsKF09WRVJBTExfSEVBTFRIX0RFR1JBREVEEAISFwoTT1ZFUkFMTF9IRUFMVEhfRE9XThADKnkKC0NsdXN0ZXJSb2xlEhwKGENMVVNURVJfUk9MRV9VTlNQRUNJRklFRBAAEhcKE0NMVVNURVJfUk9MRV9MRUFERVIQARIZChVDTFVTVEVSX1JPTEVfRk9MTE9XRVIQAhIYChRDTFVTVEVSX1JPTEVfVU5LTk9XThADKlYKClN0b3JlU3RhdGUSGwoXU1RPUkVfU1RBVEVfVU5TUEVDSUZJRUQQABISCg5TVE9SRV9TVEFURV9PSxABEhcKE1NUT1JFX1NUQVRFX0ZBSUxJTkcQAiqrAQoUV2ViaG9va0RlbGl2ZXJ5U3RhdGUSJgoiV0VCSE9PS19ERUxJVkVSWV9TVEFURV9VTlNQRUNJRklFRBAAEiIKHldFQkhPT0tfREVMSVZFUllfU1RBVEVfUEVORElORxABEiQKIFdFQkhPT0tfREVMSVZFUllfU1RBVEVfREVMSVZFUkVEEAISIQodV0VCSE9PS19ERUxJVkVSWV9TVEFURV9GQUlMRUQQAzLECQoFQWRtaW4SRgoJR2V0U3RhdHVzEhsubG5wYXlkLnYxLkdldFN0YXR1c1JlcXVlc3QaHC5sbnBheWQudjEuR2V0U3RhdHVzUmVzcG9uc2USSAoPU2ltdWxhdGVQYXltZW50EiEubG5wYXlkLnYxLlNpbXVsYXRlUGF5bWVudFJlcXVlc3QaEi5sbnBheWQudjEuSW52b2ljZRJhChJHZXRQcm92aWRlck1ldHJpY3MSJC5sbnBheWQudjEuR2V0UHJvdmlkZXJNZXRyaWNzUmVxdWVzdBolLmxucGF5ZC52MS5HZXRQcm92aWRlck1ldHJpY3NSZXNwb25zZRJPCgxMaXN0QXVkaXRMb2cSHi5sbnBheWQudjEuTGlzdEF1ZGl0TG9nUmVxdWVzdBofLmxucGF5ZC52MS5MaXN0QXVkaXRMb2dSZXNwb25zZRJPCgxMaXN0UHJvZHVjdHMSHi5sbnBheWQudjEuTGlzdFByb2R1Y3RzUmVxdWVzdBofLmxucGF5ZC52MS5MaXN0UHJvZHVjdHNSZXNwb25zZRJqChVDcmVhdGVXZWJob29rRW5kcG9pbnQSJy5sbnBheWQudjEuQ3JlYXRlV2ViaG9va0VuZHBvaW50UmVxdWVzdBooLmxucGF5ZC52MS5DcmVhdGVXZWJob29rRW5kcG9pbnRSZXNwb25zZRJnChRMaXN0V2ViaG9va0VuZHBvaW50cxImLmxucGF5ZC52MS5MaXN0V2ViaG9va0VuZHBvaW50c1JlcXVlc3QaJy5sbnBheWQudjEuTGlzdFdlYmhvb2tFbmRwb2ludHNSZXNwb25zZRJWChJHZXRXZWJob29rRW5kcG9pbnQSJC5sbnBheWQudjEuR2V0V2ViaG9va0VuZHBvaW50UmVxdWVzdBoaLmxucGF5ZC52MS5XZWJob29rRW5kcG9pbnQSXAoVVXBkYXRlV2ViaG9va0VuZHBvaW50EicubG5wYXlkLnYxLlVwZGF0ZVdlYmhvb2tFbmRwb2ludFJlcXVlc3QaGi5sbnBheWQudjEuV2ViaG9va0VuZHBvaW50EmoKFURlbGV0ZVdlYmhvb2tFbmRwb2ludBInLmxucGF5ZC52MS5EZWxldGVXZWJob29rRW5kcG9pbnRSZXF1ZXN0GigubG5wYXlkLnYxLkRlbGV0ZVdlYmhvb2tFbmRwb2ludFJlc3BvbnNlEmQKE1JvdGF0ZVdlYmhvb2tTZWNyZXQSJS5sbnBheWQudjEuUm90YXRlV2ViaG9va1NlY3JldFJlcXVlc3QaJi5sbnBheWQudjEuUm90YXRlV2ViaG9va1NlY3JldFJlc3BvbnNlEmoKFUxpc3RXZWJob29rRGVsaXZlcmllcxInLmxucGF5ZC52MS5MaXN0V2ViaG9va0RlbGl2ZXJpZXNSZXF1ZXN0GigubG5wYXlkLnYxLkxpc3RXZWJob29rRGVsaXZlcmllc1Jlc3BvbnNlElsKEFJlZGVsaXZlcldlYmhvb2sSIi5sbnBheWQudjEuUmVkZWxpdmVyV2ViaG9va1JlcXVlc3QaIy5sbnBheWQudjEuUmVkZWxpdmVyV2ViaG9va1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_lnpayd_v1_invoices]);
 
 /**
  * GetStatus takes no parameters.
@@ -193,6 +193,13 @@ export type GetStatusResponse = Message<"lnpayd.v1.GetStatusResponse"> & {
    * @generated from field: repeated lnpayd.v1.WebhookEndpointStatus webhooks = 20;
    */
   webhooks: WebhookEndpointStatus[];
+
+  /**
+   * This instance and the leader, as this instance last saw them.
+   *
+   * @generated from field: lnpayd.v1.ClusterStatus cluster = 21;
+   */
+  cluster?: ClusterStatus | undefined;
 };
 
 /**
@@ -201,6 +208,56 @@ export type GetStatusResponse = Message<"lnpayd.v1.GetStatusResponse"> & {
  */
 export const GetStatusResponseSchema: GenMessage<GetStatusResponse> = /*@__PURE__*/
   messageDesc(file_lnpayd_v1_admin, 2);
+
+/**
+ * This instance's place in the cluster and who leads it (GetStatus.cluster).
+ *
+ * @generated from message lnpayd.v1.ClusterStatus
+ */
+export type ClusterStatus = Message<"lnpayd.v1.ClusterStatus"> & {
+  /**
+   * cluster.instance_id, or <hostname>-<pid> when it is not set.
+   *
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+
+  /**
+   * Whether this instance leads, follows, or cannot tell yet.
+   *
+   * @generated from field: lnpayd.v1.ClusterRole role = 2;
+   */
+  role: ClusterRole;
+
+  /**
+   * The lease holder's instance_id; empty before any instance took the lease.
+   *
+   * @generated from field: string leader_id = 3;
+   */
+  leaderId: string;
+
+  /**
+   * When the leader took the lease (the start of its epoch).
+   *
+   * @generated from field: google.protobuf.Timestamp leader_since = 4;
+   */
+  leaderSince?: Timestamp | undefined;
+
+  /**
+   * Incremented at each takeover; every write the leader makes is fenced
+   * with it. 0 with sled.
+   *
+   * @generated from field: uint64 leader_epoch = 5;
+   */
+  leaderEpoch: bigint;
+};
+
+/**
+ * Describes the message lnpayd.v1.ClusterStatus.
+ * Use `create(ClusterStatusSchema)` to create a new message.
+ */
+export const ClusterStatusSchema: GenMessage<ClusterStatus> = /*@__PURE__*/
+  messageDesc(file_lnpayd_v1_admin, 3);
 
 /**
  * One exchange-rate source's state.
@@ -249,7 +306,7 @@ export type RateSourceStatus = Message<"lnpayd.v1.RateSourceStatus"> & {
  * Use `create(RateSourceStatusSchema)` to create a new message.
  */
 export const RateSourceStatusSchema: GenMessage<RateSourceStatus> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 3);
+  messageDesc(file_lnpayd_v1_admin, 4);
 
 /**
  * ListProducts takes no parameters.
@@ -264,7 +321,7 @@ export type ListProductsRequest = Message<"lnpayd.v1.ListProductsRequest"> & {
  * Use `create(ListProductsRequestSchema)` to create a new message.
  */
 export const ListProductsRequestSchema: GenMessage<ListProductsRequest> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 4);
+  messageDesc(file_lnpayd_v1_admin, 5);
 
 /**
  * One product of the operator's catalog ([[products]] in config.toml).
@@ -329,7 +386,7 @@ export type Product = Message<"lnpayd.v1.Product"> & {
  * Use `create(ProductSchema)` to create a new message.
  */
 export const ProductSchema: GenMessage<Product> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 5);
+  messageDesc(file_lnpayd_v1_admin, 6);
 
 /**
  * A fiat price, converted to satoshis when an invoice is created.
@@ -357,7 +414,7 @@ export type FiatPrice = Message<"lnpayd.v1.FiatPrice"> & {
  * Use `create(FiatPriceSchema)` to create a new message.
  */
 export const FiatPriceSchema: GenMessage<FiatPrice> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 6);
+  messageDesc(file_lnpayd_v1_admin, 7);
 
 /**
  * The catalog as loaded.
@@ -378,7 +435,7 @@ export type ListProductsResponse = Message<"lnpayd.v1.ListProductsResponse"> & {
  * Use `create(ListProductsResponseSchema)` to create a new message.
  */
 export const ListProductsResponseSchema: GenMessage<ListProductsResponse> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 7);
+  messageDesc(file_lnpayd_v1_admin, 8);
 
 /**
  * The store's health, as GetStatus shows it.
@@ -413,7 +470,7 @@ export type StoreStatus = Message<"lnpayd.v1.StoreStatus"> & {
  * Use `create(StoreStatusSchema)` to create a new message.
  */
 export const StoreStatusSchema: GenMessage<StoreStatus> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 8);
+  messageDesc(file_lnpayd_v1_admin, 9);
 
 /**
  * Which dev invoice SimulatePayment pays, and how much.
@@ -441,7 +498,7 @@ export type SimulatePaymentRequest = Message<"lnpayd.v1.SimulatePaymentRequest">
  * Use `create(SimulatePaymentRequestSchema)` to create a new message.
  */
 export const SimulatePaymentRequestSchema: GenMessage<SimulatePaymentRequest> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 9);
+  messageDesc(file_lnpayd_v1_admin, 10);
 
 /**
  * An audit log page request; every filter that is set must match.
@@ -497,7 +554,7 @@ export type ListAuditLogRequest = Message<"lnpayd.v1.ListAuditLogRequest"> & {
  * Use `create(ListAuditLogRequestSchema)` to create a new message.
  */
 export const ListAuditLogRequestSchema: GenMessage<ListAuditLogRequest> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 10);
+  messageDesc(file_lnpayd_v1_admin, 11);
 
 /**
  * One audit log entry.
@@ -567,7 +624,7 @@ export type AuditEntry = Message<"lnpayd.v1.AuditEntry"> & {
  * Use `create(AuditEntrySchema)` to create a new message.
  */
 export const AuditEntrySchema: GenMessage<AuditEntry> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 11);
+  messageDesc(file_lnpayd_v1_admin, 12);
 
 /**
  * A page of audit entries, newest first.
@@ -595,7 +652,7 @@ export type ListAuditLogResponse = Message<"lnpayd.v1.ListAuditLogResponse"> & {
  * Use `create(ListAuditLogResponseSchema)` to create a new message.
  */
 export const ListAuditLogResponseSchema: GenMessage<ListAuditLogResponse> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 12);
+  messageDesc(file_lnpayd_v1_admin, 13);
 
 /**
  * The window GetProviderMetrics reports on.
@@ -616,7 +673,7 @@ export type GetProviderMetricsRequest = Message<"lnpayd.v1.GetProviderMetricsReq
  * Use `create(GetProviderMetricsRequestSchema)` to create a new message.
  */
 export const GetProviderMetricsRequestSchema: GenMessage<GetProviderMetricsRequest> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 13);
+  messageDesc(file_lnpayd_v1_admin, 14);
 
 /**
  * One provider's metrics over the window.
@@ -714,7 +771,7 @@ export type ProviderMetrics = Message<"lnpayd.v1.ProviderMetrics"> & {
  * Use `create(ProviderMetricsSchema)` to create a new message.
  */
 export const ProviderMetricsSchema: GenMessage<ProviderMetrics> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 14);
+  messageDesc(file_lnpayd_v1_admin, 15);
 
 /**
  * Every provider's metrics over one window.
@@ -742,7 +799,7 @@ export type GetProviderMetricsResponse = Message<"lnpayd.v1.GetProviderMetricsRe
  * Use `create(GetProviderMetricsResponseSchema)` to create a new message.
  */
 export const GetProviderMetricsResponseSchema: GenMessage<GetProviderMetricsResponse> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 15);
+  messageDesc(file_lnpayd_v1_admin, 16);
 
 /**
  * A webhook endpoint: where lnpayd POSTs the event log, and how that goes.
@@ -854,7 +911,7 @@ export type WebhookEndpoint = Message<"lnpayd.v1.WebhookEndpoint"> & {
  * Use `create(WebhookEndpointSchema)` to create a new message.
  */
 export const WebhookEndpointSchema: GenMessage<WebhookEndpoint> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 16);
+  messageDesc(file_lnpayd_v1_admin, 17);
 
 /**
  * An endpoint's line in GetStatus.
@@ -896,7 +953,7 @@ export type WebhookEndpointStatus = Message<"lnpayd.v1.WebhookEndpointStatus"> &
  * Use `create(WebhookEndpointStatusSchema)` to create a new message.
  */
 export const WebhookEndpointStatusSchema: GenMessage<WebhookEndpointStatus> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 17);
+  messageDesc(file_lnpayd_v1_admin, 18);
 
 /**
  * A new webhook endpoint.
@@ -931,7 +988,7 @@ export type CreateWebhookEndpointRequest = Message<"lnpayd.v1.CreateWebhookEndpo
  * Use `create(CreateWebhookEndpointRequestSchema)` to create a new message.
  */
 export const CreateWebhookEndpointRequestSchema: GenMessage<CreateWebhookEndpointRequest> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 18);
+  messageDesc(file_lnpayd_v1_admin, 19);
 
 /**
  * The new endpoint and its signing secret.
@@ -959,7 +1016,7 @@ export type CreateWebhookEndpointResponse = Message<"lnpayd.v1.CreateWebhookEndp
  * Use `create(CreateWebhookEndpointResponseSchema)` to create a new message.
  */
 export const CreateWebhookEndpointResponseSchema: GenMessage<CreateWebhookEndpointResponse> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 19);
+  messageDesc(file_lnpayd_v1_admin, 20);
 
 /**
  * ListWebhookEndpoints takes no parameters.
@@ -974,7 +1031,7 @@ export type ListWebhookEndpointsRequest = Message<"lnpayd.v1.ListWebhookEndpoint
  * Use `create(ListWebhookEndpointsRequestSchema)` to create a new message.
  */
 export const ListWebhookEndpointsRequestSchema: GenMessage<ListWebhookEndpointsRequest> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 20);
+  messageDesc(file_lnpayd_v1_admin, 21);
 
 /**
  * Every webhook endpoint.
@@ -995,7 +1052,7 @@ export type ListWebhookEndpointsResponse = Message<"lnpayd.v1.ListWebhookEndpoin
  * Use `create(ListWebhookEndpointsResponseSchema)` to create a new message.
  */
 export const ListWebhookEndpointsResponseSchema: GenMessage<ListWebhookEndpointsResponse> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 21);
+  messageDesc(file_lnpayd_v1_admin, 22);
 
 /**
  * Which endpoint GetWebhookEndpoint reads.
@@ -1016,7 +1073,7 @@ export type GetWebhookEndpointRequest = Message<"lnpayd.v1.GetWebhookEndpointReq
  * Use `create(GetWebhookEndpointRequestSchema)` to create a new message.
  */
 export const GetWebhookEndpointRequestSchema: GenMessage<GetWebhookEndpointRequest> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 22);
+  messageDesc(file_lnpayd_v1_admin, 23);
 
 /**
  * The types to deliver, as one value (so that "every type" can be set).
@@ -1037,7 +1094,7 @@ export type WebhookEventTypes = Message<"lnpayd.v1.WebhookEventTypes"> & {
  * Use `create(WebhookEventTypesSchema)` to create a new message.
  */
 export const WebhookEventTypesSchema: GenMessage<WebhookEventTypes> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 23);
+  messageDesc(file_lnpayd_v1_admin, 24);
 
 /**
  * The changes UpdateWebhookEndpoint makes; fields left unset are kept.
@@ -1086,7 +1143,7 @@ export type UpdateWebhookEndpointRequest = Message<"lnpayd.v1.UpdateWebhookEndpo
  * Use `create(UpdateWebhookEndpointRequestSchema)` to create a new message.
  */
 export const UpdateWebhookEndpointRequestSchema: GenMessage<UpdateWebhookEndpointRequest> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 24);
+  messageDesc(file_lnpayd_v1_admin, 25);
 
 /**
  * Which endpoint DeleteWebhookEndpoint deletes.
@@ -1107,7 +1164,7 @@ export type DeleteWebhookEndpointRequest = Message<"lnpayd.v1.DeleteWebhookEndpo
  * Use `create(DeleteWebhookEndpointRequestSchema)` to create a new message.
  */
 export const DeleteWebhookEndpointRequestSchema: GenMessage<DeleteWebhookEndpointRequest> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 25);
+  messageDesc(file_lnpayd_v1_admin, 26);
 
 /**
  * DeleteWebhookEndpoint returns nothing else.
@@ -1122,7 +1179,7 @@ export type DeleteWebhookEndpointResponse = Message<"lnpayd.v1.DeleteWebhookEndp
  * Use `create(DeleteWebhookEndpointResponseSchema)` to create a new message.
  */
 export const DeleteWebhookEndpointResponseSchema: GenMessage<DeleteWebhookEndpointResponse> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 26);
+  messageDesc(file_lnpayd_v1_admin, 27);
 
 /**
  * Which endpoint RotateWebhookSecret gives a new secret.
@@ -1143,7 +1200,7 @@ export type RotateWebhookSecretRequest = Message<"lnpayd.v1.RotateWebhookSecretR
  * Use `create(RotateWebhookSecretRequestSchema)` to create a new message.
  */
 export const RotateWebhookSecretRequestSchema: GenMessage<RotateWebhookSecretRequest> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 27);
+  messageDesc(file_lnpayd_v1_admin, 28);
 
 /**
  * The endpoint and its new secret.
@@ -1171,7 +1228,7 @@ export type RotateWebhookSecretResponse = Message<"lnpayd.v1.RotateWebhookSecret
  * Use `create(RotateWebhookSecretResponseSchema)` to create a new message.
  */
 export const RotateWebhookSecretResponseSchema: GenMessage<RotateWebhookSecretResponse> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 28);
+  messageDesc(file_lnpayd_v1_admin, 29);
 
 /**
  * One POST of a delivery.
@@ -1227,7 +1284,7 @@ export type WebhookAttempt = Message<"lnpayd.v1.WebhookAttempt"> & {
  * Use `create(WebhookAttemptSchema)` to create a new message.
  */
 export const WebhookAttemptSchema: GenMessage<WebhookAttempt> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 29);
+  messageDesc(file_lnpayd_v1_admin, 30);
 
 /**
  * One event's delivery to one endpoint, with every attempt.
@@ -1297,7 +1354,7 @@ export type WebhookDelivery = Message<"lnpayd.v1.WebhookDelivery"> & {
  * Use `create(WebhookDeliverySchema)` to create a new message.
  */
 export const WebhookDeliverySchema: GenMessage<WebhookDelivery> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 30);
+  messageDesc(file_lnpayd_v1_admin, 31);
 
 /**
  * A delivery log page request.
@@ -1353,7 +1410,7 @@ export type ListWebhookDeliveriesRequest = Message<"lnpayd.v1.ListWebhookDeliver
  * Use `create(ListWebhookDeliveriesRequestSchema)` to create a new message.
  */
 export const ListWebhookDeliveriesRequestSchema: GenMessage<ListWebhookDeliveriesRequest> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 31);
+  messageDesc(file_lnpayd_v1_admin, 32);
 
 /**
  * A page of the delivery log.
@@ -1381,7 +1438,7 @@ export type ListWebhookDeliveriesResponse = Message<"lnpayd.v1.ListWebhookDelive
  * Use `create(ListWebhookDeliveriesResponseSchema)` to create a new message.
  */
 export const ListWebhookDeliveriesResponseSchema: GenMessage<ListWebhookDeliveriesResponse> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 32);
+  messageDesc(file_lnpayd_v1_admin, 33);
 
 /**
  * What RedeliverWebhook sends again.
@@ -1425,7 +1482,7 @@ export type RedeliverWebhookRequest = Message<"lnpayd.v1.RedeliverWebhookRequest
  * Use `create(RedeliverWebhookRequestSchema)` to create a new message.
  */
 export const RedeliverWebhookRequestSchema: GenMessage<RedeliverWebhookRequest> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 33);
+  messageDesc(file_lnpayd_v1_admin, 34);
 
 /**
  * How many deliveries RedeliverWebhook scheduled.
@@ -1446,7 +1503,7 @@ export type RedeliverWebhookResponse = Message<"lnpayd.v1.RedeliverWebhookRespon
  * Use `create(RedeliverWebhookResponseSchema)` to create a new message.
  */
 export const RedeliverWebhookResponseSchema: GenMessage<RedeliverWebhookResponse> = /*@__PURE__*/
-  messageDesc(file_lnpayd_v1_admin, 34);
+  messageDesc(file_lnpayd_v1_admin, 35);
 
 /**
  * The daemon's health as a whole, from its providers (and the store).
@@ -1490,6 +1547,49 @@ export const OverallHealthSchema: GenEnum<OverallHealth> = /*@__PURE__*/
   enumDesc(file_lnpayd_v1_admin, 0);
 
 /**
+ * What this instance does in a cluster of instances sharing one store.
+ *
+ * @generated from enum lnpayd.v1.ClusterRole
+ */
+export enum ClusterRole {
+  /**
+   * Never sent.
+   *
+   * @generated from enum value: CLUSTER_ROLE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Runs the provider watchers, the expiry timer, webhook delivery and
+   * pruning, and serves the API. With sled there is one instance: the leader.
+   *
+   * @generated from enum value: CLUSTER_ROLE_LEADER = 1;
+   */
+  LEADER = 1,
+
+  /**
+   * Serves the API (creates, cancels, reads, event streams) and takes over
+   * when the leader's lease runs out.
+   *
+   * @generated from enum value: CLUSTER_ROLE_FOLLOWER = 2;
+   */
+  FOLLOWER = 2,
+
+  /**
+   * The database has not answered since this instance started.
+   *
+   * @generated from enum value: CLUSTER_ROLE_UNKNOWN = 3;
+   */
+  UNKNOWN = 3,
+}
+
+/**
+ * Describes the enum lnpayd.v1.ClusterRole.
+ */
+export const ClusterRoleSchema: GenEnum<ClusterRole> = /*@__PURE__*/
+  enumDesc(file_lnpayd_v1_admin, 1);
+
+/**
  * Whether the store can write.
  *
  * @generated from enum lnpayd.v1.StoreState
@@ -1522,7 +1622,7 @@ export enum StoreState {
  * Describes the enum lnpayd.v1.StoreState.
  */
 export const StoreStateSchema: GenEnum<StoreState> = /*@__PURE__*/
-  enumDesc(file_lnpayd_v1_admin, 1);
+  enumDesc(file_lnpayd_v1_admin, 2);
 
 /**
  * Where one delivery (an endpoint, an event) stands.
@@ -1563,7 +1663,7 @@ export enum WebhookDeliveryState {
  * Describes the enum lnpayd.v1.WebhookDeliveryState.
  */
 export const WebhookDeliveryStateSchema: GenEnum<WebhookDeliveryState> = /*@__PURE__*/
-  enumDesc(file_lnpayd_v1_admin, 2);
+  enumDesc(file_lnpayd_v1_admin, 3);
 
 /**
  * Admin is for operators. It needs the admin token.
