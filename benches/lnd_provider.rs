@@ -878,7 +878,12 @@ fn report(cfg: &Config, windows: &[Window], paid: &[Paid], load: &str) {
     if let Some(w) = cfg.lnpayd_workers {
         writeln!(s, "- lnpayd worker_threads = {w}").unwrap();
     }
-    writeln!(s, "- lnpayd binary: {}", testkit::daemon::lnpayd_bin().display()).unwrap();
+    writeln!(
+        s,
+        "- lnpayd binary: {}",
+        testkit::daemon::lnpayd_bin().display()
+    )
+    .unwrap();
     writeln!(s).unwrap();
     writeln!(
         s,
