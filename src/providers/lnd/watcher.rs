@@ -5,16 +5,14 @@
 //! CANCELED, which the stream never carries).
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use fedimint_tonic_lnd::lnrpc;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
 
-use super::conn::StreamedInvoice;
 use super::{classify, secs_to_ms, LndProvider};
 use crate::domain::SettlePath;
 use crate::providers::supervisor::{keep_connected, ConnectionState, PushSession, StateCell};
@@ -41,9 +39,7 @@ enum Feed {
     Live,
 }
 
-/// Settlements (and each stream's end) go to the watcher's loop; adds only
-/// raise the shared add index (see `subscribe`).
-type FeedSender = mpsc::Sender<(Feed, Result<StreamedInvoice, ProviderError>)>;
+type FeedSender = mpsc::Sender<(Feed, Result<lnrpc::Invoice, ProviderError>)>;
 
 pub(super) const SETTLED: i32 = lnrpc::invoice::InvoiceState::Settled as i32;
 pub(super) const CANCELED: i32 = lnrpc::invoice::InvoiceState::Canceled as i32;
@@ -138,14 +134,13 @@ impl LndWatcher {
         };
         let (tx, mut feed) = mpsc::channel(256);
         let (registered, is_registered) = oneshot::channel();
-        let added = Arc::new(AtomicU64::new(add_index));
         let _resume = self.subscribe(
             Feed::Resume,
             lnrpc::InvoiceSubscription {
                 add_index: resume_add,
                 settle_index,
             },
-            (tx.clone(), added.clone()),
+            tx.clone(),
             Some(registered),
         );
         let _live = self.subscribe(
@@ -154,7 +149,7 @@ impl LndWatcher {
                 add_index: NO_ADDS,
                 settle_index: 0,
             },
-            (tx, added.clone()),
+            tx,
             None,
         );
         if resume_add > 0
@@ -176,12 +171,7 @@ impl LndWatcher {
 
         // The add cursor only saves LND replaying adds after a reconnect, so it
         // is written at most every few seconds, off the settlement path.
-        let mut saved_add = add_index;
-        let mut save_every = tokio::time::interval_at(
-            tokio::time::Instant::now() + ADD_CURSOR_EVERY,
-            ADD_CURSOR_EVERY,
-        );
-        save_every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut saved_add = (add_index, Instant::now());
         let save_add = |add_index: u64| {
             self.store
                 .set_cursor(&CursorUpdate {
@@ -198,18 +188,7 @@ impl LndWatcher {
         // can only restart while LND restarts, i.e. between connections).
         let mut told_behind = false;
         let ended = loop {
-            let received = tokio::select! {
-                received = feed.recv() => received,
-                _ = save_every.tick() => {
-                    let add_index = added.load(Ordering::Relaxed);
-                    if add_index != saved_add {
-                        save_add(add_index)?;
-                        saved_add = add_index;
-                    }
-                    continue;
-                }
-            };
-            let (from, inv) = match received {
+            let (from, inv) = match feed.recv().await {
                 Some((from, Ok(inv))) => (from, inv),
                 Some((_, Err(e))) => break e,
                 None => break ProviderError::Unavailable("the invoice streams ended".into()),
@@ -246,10 +225,15 @@ impl LndWatcher {
                 if behind {
                     self.reconcile().await?;
                 }
+            } else if inv.add_index > add_index {
+                add_index = inv.add_index;
+                if saved_add.1.elapsed() >= ADD_CURSOR_EVERY {
+                    save_add(add_index)?;
+                    saved_add = (add_index, Instant::now());
+                }
             }
         };
-        let add_index = added.load(Ordering::Relaxed);
-        if add_index != saved_add {
+        if add_index != saved_add.0 {
             save_add(add_index)?;
         }
         Err(ended)
@@ -259,7 +243,7 @@ impl LndWatcher {
     /// (with the invoice as its anchor) in the same transaction.
     pub(super) async fn settle(
         &self,
-        inv: &StreamedInvoice,
+        inv: &lnrpc::Invoice,
         path: SettlePath,
         move_cursor: bool,
     ) -> Result<(), ProviderError> {
@@ -285,31 +269,27 @@ impl LndWatcher {
         Ok(())
     }
 
-    /// Forwards one subscription's settlements, then its end, into `tx`.
-    /// An add (lnpayd's own invoices, mostly: it stores each one before
-    /// answering) only raises `added`, the add cursor, without waking the
-    /// watcher's loop. `registered` fires when LND answers, i.e. once it
-    /// has registered the subscription.
+    /// Forwards one subscription's invoices, then its end, into `tx`.
+    /// `registered` fires when LND answers, i.e. once it has registered the
+    /// subscription.
     fn subscribe(
         &self,
         from: Feed,
         req: lnrpc::InvoiceSubscription,
-        (tx, added): (FeedSender, Arc<AtomicU64>),
+        tx: FeedSender,
         registered: Option<oneshot::Sender<()>>,
     ) -> AbortOnDropHandle<()> {
         let mut client = self.lnd.client();
         AbortOnDropHandle::new(tokio::spawn(async move {
-            let ended = match client.invoice_stream(req).await {
+            let ended = match client.lightning().subscribe_invoices(req).await {
                 Err(s) => classify(&s),
-                Ok(mut stream) => {
+                Ok(resp) => {
                     if let Some(r) = registered {
                         let _ = r.send(());
                     }
+                    let mut stream = resp.into_inner();
                     loop {
                         match stream.message().await {
-                            Ok(Some(inv)) if inv.state != SETTLED => {
-                                added.fetch_max(inv.add_index, Ordering::Relaxed);
-                            }
                             Ok(Some(inv)) => {
                                 if tx.send((from, Ok(inv))).await.is_err() {
                                     return;
