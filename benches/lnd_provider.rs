@@ -31,6 +31,8 @@
 //! - `BENCH_LAYOUTS` (default `shared,split`): CPU placements to run the
 //!   throughput part in (see `Layout`).
 //! - `BENCH_LNPAYD_WORKERS`: lnpayd's `worker_threads` (default: its own).
+//! - `BENCH_LNPAYD_BIN`: the lnpayd binary to run (default: the one cargo
+//!   built), so that a baseline build and a change can be run back to back.
 //!
 //! No timing asserts: the bench fails only if something does not work (no
 //! successful request in a warm-up, a payment that fails, an event that never
@@ -797,6 +799,9 @@ fn main() {
         env.push(("LNPAYD_WORKER_THREADS".into(), w.to_string()));
     }
     let env_ref: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    if let Some(bin) = std::env::var_os("BENCH_LNPAYD_BIN") {
+        testkit::daemon::set_lnpayd_bin(bin);
+    }
     let d = Daemon::start_without_dev(tmp.path(), &[], &env_ref);
     eprintln!("bench: lnpayd ready on {}", d.addr);
     let pids = Pids {
@@ -873,6 +878,12 @@ fn report(cfg: &Config, windows: &[Window], paid: &[Paid], load: &str) {
     if let Some(w) = cfg.lnpayd_workers {
         writeln!(s, "- lnpayd worker_threads = {w}").unwrap();
     }
+    writeln!(
+        s,
+        "- lnpayd binary: {}",
+        testkit::daemon::lnpayd_bin().display()
+    )
+    .unwrap();
     writeln!(s).unwrap();
     writeln!(
         s,

@@ -74,7 +74,8 @@ impl App {
                 return Err(Error::ProvidersUnavailable(errors));
             }
         };
-        let facts = check_issued(&req, &issued, provider.network()).map_err(|e| {
+        let signer = provider.invoice_signer();
+        let facts = check_issued(&req, &issued, provider.network(), signer.as_ref()).map_err(|e| {
             tracing::error!(provider = provider.name(), error = %e, "provider returned a bad invoice; nothing stored");
             Error::Provider { provider: provider.name().into(), source: e }
         })?;

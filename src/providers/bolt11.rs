@@ -8,7 +8,9 @@
 //! decoder accepts that; what a payer needs is checked here explicitly.
 
 use std::str::FromStr;
+use std::sync::OnceLock;
 
+use bitcoin::secp256k1::{Message, PublicKey, Secp256k1, VerifyOnly};
 use bitcoin::Network;
 use lightning_invoice::{RawBolt11Invoice, SignedRawBolt11Invoice, TaggedField};
 
@@ -28,25 +30,77 @@ fn mismatch(m: impl Into<String>) -> ProviderError {
     ProviderError::Mismatch(m.into())
 }
 
+/// Checks `issued` against `req`. `signer` is the key the provider's node
+/// signs with, when the provider knows it: the signature is then verified
+/// against it, and an invoice signed by any other key is refused. Without
+/// it, the signature only has to recover to a key (the payee's, by BOLT11).
 pub fn check_issued(
     req: &InvoiceRequest,
     issued: &IssuedInvoice,
     network: Network,
+    signer: Option<&PublicKey>,
 ) -> Result<Bolt11Facts, ProviderError> {
     let signed = match &issued.decoded {
         // Built and signed in this process (the dev provider): recovering its
         // key from the signature would only cost time.
         Some(inv) => inv.clone().into_signed_raw(),
         None => {
-            let signed = SignedRawBolt11Invoice::from_str(&issued.payment_request)
-                .map_err(|e| mismatch(format!("not a valid BOLT11 invoice: {e}")))?;
-            if !signed.check_signature() {
-                return Err(mismatch("the BOLT11 signature does not match its payee"));
+            let signed = parse(&issued.payment_request)?;
+            match signer {
+                Some(key) => verify(&signed, key)?,
+                None => {
+                    signer_of(&signed)?;
+                }
             }
             signed
         }
     };
     check_raw(req, signed.raw_invoice(), network)
+}
+
+/// The key that signed this invoice: its payee field if it has one (and the
+/// signature matches it), else the key recovered from the signature.
+pub fn recover_signer(payment_request: &str) -> Result<PublicKey, ProviderError> {
+    signer_of(&parse(payment_request)?)
+}
+
+/// One context for every check: `Secp256k1::new()`, which the
+/// lightning-invoice helpers call per invoice, allocates and re-randomizes
+/// a context each time, which costs as much as half a verification.
+fn secp() -> &'static Secp256k1<VerifyOnly> {
+    static SECP: OnceLock<Secp256k1<VerifyOnly>> = OnceLock::new();
+    SECP.get_or_init(Secp256k1::verification_only)
+}
+
+fn parse(payment_request: &str) -> Result<SignedRawBolt11Invoice, ProviderError> {
+    SignedRawBolt11Invoice::from_str(payment_request)
+        .map_err(|e| mismatch(format!("not a valid BOLT11 invoice: {e}")))
+}
+
+fn signer_of(signed: &SignedRawBolt11Invoice) -> Result<PublicKey, ProviderError> {
+    if let Some(payee) = signed.raw_invoice().payee_pub_key() {
+        verify(signed, &payee.0)?;
+        return Ok(payee.0);
+    }
+    let hash = Message::from_digest(*signed.signable_hash());
+    secp()
+        .recover_ecdsa(&hash, &signed.signature().0)
+        .map_err(|_| mismatch("the BOLT11 signature does not match its payee"))
+}
+
+fn verify(signed: &SignedRawBolt11Invoice, key: &PublicKey) -> Result<(), ProviderError> {
+    // A payee field naming another key contradicts the node's signature.
+    if signed
+        .raw_invoice()
+        .payee_pub_key()
+        .is_some_and(|p| p.0 != *key)
+    {
+        return Err(mismatch("the BOLT11 names another payee than the node"));
+    }
+    let hash = Message::from_digest(*signed.signable_hash());
+    secp()
+        .verify_ecdsa(&hash, &signed.signature().0.to_standard(), key)
+        .map_err(|_| mismatch("the BOLT11 is not signed by the node's key"))
 }
 
 fn check_raw(
@@ -142,7 +196,7 @@ mod tests {
     #[tokio::test]
     async fn parsed_and_handed_over_invoices_give_the_same_facts() {
         let (req, inv) = issued(Memo::Description("tea".into())).await;
-        let handed = check_issued(&req, &inv, Network::Regtest).unwrap();
+        let handed = check_issued(&req, &inv, Network::Regtest, None).unwrap();
         let parsed = check_issued(
             &req,
             &IssuedInvoice {
@@ -150,6 +204,7 @@ mod tests {
                 ..inv
             },
             Network::Regtest,
+            None,
         )
         .unwrap();
         assert_eq!(handed.payment_hash, parsed.payment_hash);
@@ -163,7 +218,7 @@ mod tests {
             decoded: None,
             ..inv
         };
-        let refused = |r: &InvoiceRequest, n| check_issued(r, &parsed, n).is_err();
+        let refused = |r: &InvoiceRequest, n| check_issued(r, &parsed, n, None).is_err();
         assert!(!refused(&req, Network::Regtest));
         assert!(refused(&req, Network::Bitcoin));
         assert!(refused(
@@ -204,8 +259,31 @@ mod tests {
                 payment_request: s,
                 decoded: None
             },
-            Network::Regtest
+            Network::Regtest,
+            None,
         )
         .is_err());
+    }
+
+    #[tokio::test]
+    async fn a_known_signer_refuses_an_invoice_signed_by_another_key() {
+        let (req, node) = issued(Memo::Description("tea".into())).await;
+        let (_, other) = issued(Memo::Description("tea".into())).await;
+        let parsed = |inv: &IssuedInvoice| IssuedInvoice {
+            decoded: None,
+            ..inv.clone()
+        };
+        let (node, other) = (parsed(&node), parsed(&other));
+        let key = recover_signer(&node.payment_request).unwrap();
+        let other_key = recover_signer(&other.payment_request).unwrap();
+        assert_ne!(key, other_key, "two dev providers, two keys");
+
+        let check = |inv: &IssuedInvoice, k| check_issued(&req, inv, Network::Regtest, k);
+        assert!(check(&node, Some(&key)).is_ok());
+        // Valid invoices both: only the known key tells them apart.
+        assert!(check(&other, None).is_ok());
+        let err = check(&other, Some(&key)).unwrap_err();
+        assert!(matches!(err, ProviderError::Mismatch(_)), "{err}");
+        assert!(check(&node, Some(&other_key)).is_err());
     }
 }

@@ -113,6 +113,12 @@ pub trait Provider: Send + Sync + 'static {
     async fn lookup_paid(&self, _payment_hash: &str) -> Result<Option<PaidReport>, ProviderError> {
         Ok(None)
     }
+    /// The key its node signs invoices with, once known: [`check_issued`]
+    /// then verifies each invoice against it (and refuses any other signer)
+    /// instead of recovering a key from the signature.
+    fn invoice_signer(&self) -> Option<bitcoin::secp256k1::PublicKey> {
+        None
+    }
     /// The state of the provider's push connection, if it has one.
     fn connection_state(&self) -> Option<ConnectionState> {
         None

@@ -11,10 +11,12 @@ mod reconcile;
 mod watcher;
 
 use std::path::Path;
-use std::sync::Arc;
+use std::str::FromStr;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use bitcoin::secp256k1::PublicKey;
 use bitcoin::Network;
 use conn::LndClient as Client;
 use fedimint_tonic_lnd::invoicesrpc::CancelInvoiceMsg;
@@ -38,6 +40,11 @@ pub struct LndProvider {
     reconnect_max: Duration,
     /// The invoice stream's state, kept by the watcher, shown in GetStatus.
     stream_state: StateCell,
+    /// The node's identity key, which signs its invoices: from GetInfo with
+    /// the read-only macaroon, else from the first invoice's signature.
+    /// Forgotten on every reconnect, in case the address now leads to
+    /// another node.
+    signer: RwLock<Option<PublicKey>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -108,6 +115,7 @@ impl LndProvider {
             private_route_hints: cfg.private_route_hints,
             reconnect_max: Duration::from_secs(cfg.reconnect_max_secs),
             stream_state: StateCell::default(),
+            signer: RwLock::default(),
         })
     }
 
@@ -117,6 +125,38 @@ impl LndProvider {
 
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+
+    /// Learns the node's key if it is not known yet (see `signer`).
+    async fn learn_signer(&self, payment_request: &str) -> Result<(), ProviderError> {
+        if self.invoice_signer().is_some() {
+            return Ok(());
+        }
+        let key = match self.identity_key().await {
+            Some(key) => key,
+            None => super::bolt11::recover_signer(payment_request)?,
+        };
+        *self.signer.write().unwrap_or_else(|e| e.into_inner()) = Some(key);
+        Ok(())
+    }
+
+    /// The node's identity key from GetInfo, if the read-only macaroon is
+    /// configured and allows it.
+    async fn identity_key(&self) -> Option<PublicKey> {
+        let mut ro = self.readonly.clone()?;
+        let info = self.call(ro.lightning().get_info(lnrpc::GetInfoRequest {}));
+        match info.await.map(|i| PublicKey::from_str(&i.identity_pubkey)) {
+            Ok(Ok(key)) => Some(key),
+            Ok(Err(_)) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "GetInfo failed; taking the node's key from its invoice");
+                None
+            }
+        }
+    }
+
+    fn forget_signer(&self) {
+        *self.signer.write().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// Runs one LND call under the per-call timeout, mapping errors to provider errors.
@@ -210,6 +250,7 @@ impl Provider for LndProvider {
         }
         let mut client = self.client.clone();
         let resp = self.call(client.lightning().add_invoice(inv)).await?;
+        self.learn_signer(&resp.payment_request).await?;
         Ok(IssuedInvoice {
             payment_request: resp.payment_request,
             decoded: None,
@@ -269,6 +310,10 @@ impl Provider for LndProvider {
         }
         details.push(("network".into(), self.network.to_string()));
         Ok(HealthDetails { details })
+    }
+
+    fn invoice_signer(&self) -> Option<PublicKey> {
+        *self.signer.read().unwrap_or_else(|e| e.into_inner())
     }
 
     fn connection_state(&self) -> Option<ConnectionState> {

@@ -77,6 +77,7 @@ impl LndWatcher {
         &self,
         failures: &mut u32,
     ) -> Result<std::convert::Infallible, ProviderError> {
+        self.lnd.forget_signer();
         let mut client = self.lnd.client();
         let mut add_index = self
             .store
