@@ -60,10 +60,17 @@ def main():
             if url == success:
                 break
             try:
+                # The redirect may land between reading current_url above and
+                # this script: a page without the flag is only a reload if it
+                # is not the success page.
                 st = driver.execute_script(
-                    "return window.__noReload ? document.body.dataset.status : 'reloaded';")
+                    "if (window.__noReload) return document.body.dataset.status;"
+                    "return location.href === arguments[0] ? 'redirected' : 'reloaded';",
+                    success)
             except Exception:
                 st = None  # navigating away
+            if st == "redirected":
+                break
             if st == "reloaded":
                 fail("the page reloaded")
             if st == "paid":
