@@ -49,11 +49,15 @@ impl SledStore {
     /// every 500 ms, which only matters for the writes no `sync()` waits
     /// for (cursors alone, audit lines alone).
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<Arc<Self>, StoreError> {
-        let db = sled::Config::new()
+        let mut cfg = sled::Config::new()
             .path(dir)
             .cache_capacity(cache_bytes)
-            .mode(sled::Mode::LowSpace)
-            .open()?;
+            .mode(sled::Mode::LowSpace);
+        // EXPERIMENT (scale bench): sled knobs from the environment.
+        if let Some(kb) = std::env::var("LNPAYD_X_SEGMENT_KB").ok().and_then(|v| v.parse::<usize>().ok()) {
+            cfg = cfg.segment_size(kb * 1024);
+        }
+        let db = cfg.open()?;
         let tree = db.open_tree("lnpayd_v1")?;
         let last_seq = tree
             .get(keys::LAST_SEQUENCE)?
