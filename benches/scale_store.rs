@@ -391,7 +391,9 @@ fn disk_line(what: &str, datadir: &Path, n: usize) {
 fn live_line(datadir: &Path, n: usize) {
     let dir = datadir.join("store");
     // The settings a store was made with are in its `conf`; sled refuses others.
-    let conf = std::fs::read_to_string(dir.join("conf")).unwrap_or_default();
+    // (text lines, then a binary checksum)
+    let conf = std::fs::read(dir.join("conf")).unwrap_or_default();
+    let conf = String::from_utf8_lossy(&conf);
     let setting = |name: &str| {
         conf.lines()
             .find_map(|l| l.strip_prefix(name)?.strip_prefix(": "))
@@ -407,13 +409,29 @@ fn live_line(datadir: &Path, n: usize) {
     }
     let db = cfg.open().expect("open the store");
     let (mut keys, mut bytes) = (0u64, 0u64);
+    // By key prefix (up to the first '/'): which records the bytes are.
+    let mut by_prefix = std::collections::BTreeMap::<String, (u64, u64)>::new();
     for name in db.tree_names() {
         for kv in db.open_tree(name).unwrap().iter() {
             let (k, v) = kv.unwrap();
             keys += 1;
             bytes += (k.len() + v.len()) as u64;
+            let cut = k.iter().position(|b| *b == b'/').map_or(k.len().min(2), |i| i + 1);
+            let e = by_prefix
+                .entry(String::from_utf8_lossy(&k[..cut]).into_owned())
+                .or_default();
+            e.0 += 1;
+            e.1 += (k.len() + v.len()) as u64;
         }
     }
+    let parts: Vec<String> = by_prefix
+        .iter()
+        .filter(|(_, (count, _))| *count as usize >= n / 10)
+        .map(|(p, (count, b))| {
+            format!("{p} {:.1}x {:.0} B", *count as f64 / n as f64, *b as f64 / n as f64)
+        })
+        .collect();
+    println!("live per invoice, by key prefix: {}", parts.join(", "));
     println!(
         "live: {keys} keys, {} MB of keys and values, {:.0} bytes per invoice ({:.1} keys)",
         bytes / 1_000_000,

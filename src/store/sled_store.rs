@@ -54,8 +54,11 @@ impl SledStore {
             .cache_capacity(cache_bytes)
             .mode(sled::Mode::LowSpace);
         // EXPERIMENT (scale bench): sled knobs from the environment.
-        if let Some(kb) = std::env::var("LNPAYD_X_SEGMENT_KB").ok().and_then(|v| v.parse::<usize>().ok()) {
+        if let Some(kb) = std::env::var("SLED_X_SEGMENT_KB").ok().and_then(|v| v.parse::<usize>().ok()) {
             cfg = cfg.segment_size(kb * 1024);
+        }
+        if std::env::var_os("SLED_X_COMPRESSION").is_some() {
+            cfg = cfg.use_compression(true);
         }
         let db = cfg.open()?;
         let tree = db.open_tree("lnpayd_v1")?;
