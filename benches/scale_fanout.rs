@@ -71,7 +71,10 @@ impl Cfg {
                     None => (s, false),
                 };
                 let streams = n.parse().expect("BENCH_LEVELS: N or N/invoice");
-                Shape { streams, per_invoice }
+                Shape {
+                    streams,
+                    per_invoice,
+                }
             })
             .collect();
         Self {
@@ -174,7 +177,9 @@ async fn level(cfg: &Cfg, daemon: &Daemon, pid: u32, shape: Shape) -> Level {
     );
     // A per-invoice level's invoices, one per filtered stream, made first.
     let targets = match shape.per_invoice {
-        true => Some(Arc::new(make_targets(&load, streams.saturating_sub(UNFILTERED)).await)),
+        true => Some(Arc::new(
+            make_targets(&load, streams.saturating_sub(UNFILTERED)).await,
+        )),
         false => None,
     };
     let start = daemon.last_sequence().await;
@@ -353,7 +358,14 @@ async fn make_targets(load: &Invoices, n: usize) -> Vec<String> {
             let mut made = Vec::new();
             while next.fetch_add(1, Ordering::Relaxed) < n {
                 let req = create_req(1_000, "fanout bench: one stream follows me");
-                made.push(client.create_invoice(req).await.expect("CreateInvoice").into_inner().id);
+                made.push(
+                    client
+                        .create_invoice(req)
+                        .await
+                        .expect("CreateInvoice")
+                        .into_inner()
+                        .id,
+                );
             }
             made
         }));

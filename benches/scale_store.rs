@@ -382,7 +382,11 @@ fn timestamp(ms: u64) -> prost_types::Timestamp {
 
 fn disk_line(what: &str, datadir: &Path, n: usize) {
     let disk = dir_bytes(&datadir.join("store"));
-    println!("{what}: {} MB, {:.0} bytes per invoice", disk / 1_000_000, disk as f64 / n as f64);
+    println!(
+        "{what}: {} MB, {:.0} bytes per invoice",
+        disk / 1_000_000,
+        disk as f64 / n as f64
+    );
 }
 
 /// What the store holds, as sled's keys and values (every tree): the live
@@ -416,7 +420,10 @@ fn live_line(datadir: &Path, n: usize) {
             let (k, v) = kv.unwrap();
             keys += 1;
             bytes += (k.len() + v.len()) as u64;
-            let cut = k.iter().position(|b| *b == b'/').map_or(k.len().min(2), |i| i + 1);
+            let cut = k
+                .iter()
+                .position(|b| *b == b'/')
+                .map_or(k.len().min(2), |i| i + 1);
             let e = by_prefix
                 .entry(String::from_utf8_lossy(&k[..cut]).into_owned())
                 .or_default();
@@ -428,7 +435,11 @@ fn live_line(datadir: &Path, n: usize) {
         .iter()
         .filter(|(_, (count, _))| *count as usize >= n / 10)
         .map(|(p, (count, b))| {
-            format!("{p} {:.1}x {:.0} B", *count as f64 / n as f64, *b as f64 / n as f64)
+            format!(
+                "{p} {:.1}x {:.0} B",
+                *count as f64 / n as f64,
+                *b as f64 / n as f64
+            )
         })
         .collect();
     println!("live per invoice, by key prefix: {}", parts.join(", "));

@@ -24,8 +24,8 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
-    /// sled's page cache: most of the daemon's resident memory, which is
-    /// about this plus 40–60 MB however many invoices are stored.
+    /// sled's page cache. Resident memory is more than this, and grows with
+    /// the invoices stored (sled's page table; BENCHMARKS.md, "Store at scale").
     pub cache_mb: u64,
 }
 

@@ -43,7 +43,7 @@ impl SledStore {
     /// `cache_bytes` bounds sled's page cache, which is not all of sled's
     /// memory: its page table and segment bookkeeping keep a few hundred
     /// bytes per tree node whether cached or not, so resident memory grows
-    /// with the number of invoices (about 0.3 KB each, after a restart too;
+    /// with the number of invoices (about 0.4 KB each, after a restart too;
     /// BENCHMARKS.md, "Store at scale").
     /// sled's other settings stay at its defaults: 512 KiB segments, no
     /// compression (zstd would cut the disk per invoice by ~60 % but halves
