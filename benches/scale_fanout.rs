@@ -5,18 +5,25 @@
 //!
 //! ```text
 //! cargo bench --bench scale_fanout              # full size
-//! cargo bench --bench scale_fanout -- --quick   # 0 / 200 / 2,000 streams, short windows
+//! cargo bench --bench scale_fanout -- --quick   # 0 / 200 / 2,000 (both shapes), short windows
 //! BENCH_LNPAYD_BIN=/path/to/lnpayd cargo bench --bench scale_fanout   # another build
 //! ```
 //!
-//! The streams are a merchant's: all but four listen for INVOICE_PAID (what
-//! an order service waits for), four listen to everything (an auditor). They
-//! are spread over a few HTTP/2 connections. During each window a payer
+//! Two shapes of listener, each a level of its own:
+//! - `N` (the worst case): all but four streams listen for INVOICE_PAID
+//!   (an order service's wait), four listen to everything (an auditor), so
+//!   every payment goes to all N;
+//! - `N/invoice` (checkout pages, WaitInvoice): four listen to everything,
+//!   the others each to one invoice of their own, created before the level;
+//!   the payer pays those invoices, so a payment goes to one stream.
+//!
+//! They are spread over a few HTTP/2 connections. During each window a payer
 //! simulates a few payments per second, so every stream has events to check:
 //! the unfiltered ones must see every sequence from the start to the end,
-//! gap-free; the others exactly the INVOICE_PAID sequences the unfiltered
-//! ones saw. The load runs on its own connection. Knobs: `BENCH_SECONDS`
-//! (10), `BENCH_WARMUP_SECONDS` (2), `BENCH_LEVELS` (`0,1000,10000`),
+//! gap-free; the others exactly the sequences of their kind (or invoice) the
+//! unfiltered ones saw. The load runs on its own connection. Knobs:
+//! `BENCH_SECONDS` (10), `BENCH_WARMUP_SECONDS` (2), `BENCH_LEVELS`
+//! (`0,1000,10000,10000/invoice`),
 //! `BENCH_STREAM_CONNECTIONS` (4), `BENCH_PAYMENTS_PER_SEC` (4),
 //! `BENCH_DELIVERY_TIMEOUT_SECS` (120).
 
@@ -40,7 +47,7 @@ const SETTLE: Duration = Duration::from_secs(2);
 struct Cfg {
     seconds: f64,
     warmup: f64,
-    levels: Vec<usize>,
+    levels: Vec<Shape>,
     connections: usize,
     payments_per_sec: f64,
     /// How long the streams get to receive everything after a window.
@@ -50,14 +57,25 @@ struct Cfg {
 impl Cfg {
     fn new(quick: bool) -> Self {
         let (seconds, warmup, levels) = if quick {
-            (3.0, 1.0, "0,200,2000")
+            (3.0, 1.0, "0,200,2000,2000/invoice")
         } else {
-            (10.0, 2.0, "0,1000,10000")
+            (10.0, 2.0, "0,1000,10000,10000/invoice")
         };
         let levels = std::env::var("BENCH_LEVELS").unwrap_or_else(|_| levels.into());
         let levels = levels
             .split(',')
-            .map(|s| s.trim().parse().expect("BENCH_LEVELS: numbers"))
+            .map(|s| {
+                let s = s.trim();
+                let (n, per_invoice) = match s.strip_suffix("/invoice") {
+                    Some(n) => (n, true),
+                    None => (s, false),
+                };
+                let streams = n.parse().expect("BENCH_LEVELS: N or N/invoice");
+                Shape {
+                    streams,
+                    per_invoice,
+                }
+            })
             .collect();
         Self {
             seconds: env_num("BENCH_SECONDS", seconds),
@@ -68,6 +86,14 @@ impl Cfg {
             delivery_timeout: Duration::from_secs(env_num("BENCH_DELIVERY_TIMEOUT_SECS", 120)),
         }
     }
+}
+
+/// A level: how many streams, and what the filtered ones ask for.
+#[derive(Clone, Copy)]
+struct Shape {
+    streams: usize,
+    /// Each filtered stream follows one invoice (else: INVOICE_PAID, all).
+    per_invoice: bool,
 }
 
 /// What one stream received, folded as it arrives.
@@ -81,6 +107,13 @@ struct Digest {
     /// Over the INVOICE_PAID sequences seen.
     paid_count: u64,
     paid_hash: u64,
+    /// An unfiltered stream's events by invoice, for a per-invoice level:
+    /// (count, order-sensitive hash), as a per-invoice stream folds its own.
+    by_invoice: std::collections::HashMap<String, (u64, u64)>,
+}
+
+fn fold(hash: u64, seq: u64) -> u64 {
+    (hash ^ seq).wrapping_mul(0x100_0000_01b3)
 }
 
 impl Digest {
@@ -91,13 +124,13 @@ impl Digest {
         self.last = seq;
         if paid {
             self.paid_count += 1;
-            self.paid_hash = (self.paid_hash ^ seq).wrapping_mul(0x100_0000_01b3);
+            self.paid_hash = fold(self.paid_hash, seq);
         }
     }
 }
 
 struct Level {
-    streams: usize,
+    shape: Shape,
     invoices: u64,
     per_sec: f64,
     p50_ms: f64,
@@ -130,27 +163,36 @@ async fn run(cfg: &Cfg) -> Vec<Level> {
     let daemon = Daemon::start(dir.path(), &[], &[("LNPAYD_LOG__LEVEL", "warn")]);
     let pid = daemon_pid(&daemon);
     let mut out = Vec::new();
-    for &streams in &cfg.levels {
-        out.push(level(cfg, &daemon, pid, streams).await);
+    for &shape in &cfg.levels {
+        out.push(level(cfg, &daemon, pid, shape).await);
     }
     out
 }
 
-async fn level(cfg: &Cfg, daemon: &Daemon, pid: u32, streams: usize) -> Level {
-    let start = daemon.last_sequence().await;
-    let stop = Arc::new(AtomicBool::new(false));
-    let (digests, readers) = open_streams(cfg, daemon, streams, start).await;
-    tokio::time::sleep(SETTLE).await;
-    let idle_rss_mb = rss_kb(pid) as f64 / 1024.0;
-
+async fn level(cfg: &Cfg, daemon: &Daemon, pid: u32, shape: Shape) -> Level {
+    let streams = shape.streams;
     let load = InvoicesClient::with_interceptor(
         daemon.channel().await,
         Bearer(Some(daemon.token("invoice"))),
     );
+    // A per-invoice level's invoices, one per filtered stream, made first.
+    let targets = match shape.per_invoice {
+        true => Some(Arc::new(
+            make_targets(&load, streams.saturating_sub(UNFILTERED)).await,
+        )),
+        false => None,
+    };
+    let start = daemon.last_sequence().await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let (digests, readers) = open_streams(cfg, daemon, streams, start, targets.clone()).await;
+    tokio::time::sleep(SETTLE).await;
+    let idle_rss_mb = rss_kb(pid) as f64 / 1024.0;
+
     let newest = Arc::new(Mutex::new(None::<String>));
     let payer = tokio::spawn(pay(
         daemon.admin().await,
         newest.clone(),
+        targets.clone(),
         cfg.payments_per_sec,
         stop.clone(),
     ));
@@ -162,7 +204,14 @@ async fn level(cfg: &Cfg, daemon: &Daemon, pid: u32, streams: usize) -> Level {
     payer.await.unwrap();
 
     let end = daemon.last_sequence().await;
-    let (delivered_ok, detail) = check(&digests, streams, start, end, cfg.delivery_timeout).await;
+    let (delivered_ok, detail) = check(
+        &digests,
+        targets.as_deref().map(Vec::as_slice),
+        start,
+        end,
+        cfg.delivery_timeout,
+    )
+    .await;
     // Closes the streams, so the next level starts from none.
     for r in readers {
         r.abort();
@@ -177,7 +226,7 @@ async fn level(cfg: &Cfg, daemon: &Daemon, pid: u32, streams: usize) -> Level {
             / 1000.0
     };
     Level {
-        streams,
+        shape,
         invoices: lat.len() as u64,
         per_sec: lat.len() as f64 / cfg.seconds,
         p50_ms: pct(0.50),
@@ -196,6 +245,7 @@ async fn open_streams(
     daemon: &Daemon,
     n: usize,
     start: u64,
+    targets: Option<Arc<Vec<String>>>,
 ) -> (
     Vec<(bool, Arc<Mutex<Digest>>)>,
     Vec<tokio::task::JoinHandle<()>>,
@@ -218,15 +268,20 @@ async fn open_streams(
         let mut client = conns[i % conns.len()].clone();
         let (opened, is_open) = tokio::sync::oneshot::channel();
         opening.push(is_open);
+        let own = match (&targets, unfiltered) {
+            (Some(t), false) => Some(t[i - UNFILTERED].clone()),
+            _ => None,
+        };
+        let by_invoice = targets.is_some() && unfiltered;
         readers.push(tokio::spawn(async move {
             let req = SubscribeEventsRequest {
                 after_sequence: start,
-                types: if unfiltered {
+                types: if unfiltered || own.is_some() {
                     vec![]
                 } else {
                     vec![EventType::InvoicePaid as i32]
                 },
-                invoice_id: String::new(),
+                invoice_id: own.clone().unwrap_or_default(),
             };
             let mut stream = client
                 .subscribe_events(req)
@@ -235,8 +290,18 @@ async fn open_streams(
                 .into_inner();
             let _ = opened.send(());
             while let Ok(Some(e)) = stream.message().await {
-                let paid = e.r#type == EventType::InvoicePaid as i32;
-                digest.lock().unwrap().add(e.sequence, paid, unfiltered);
+                let invoice = e.invoice.map(|i| i.id).unwrap_or_default();
+                // A per-invoice stream counts every event it gets (of its invoice).
+                let paid = own.is_some() || e.r#type == EventType::InvoicePaid as i32;
+                let mut d = digest.lock().unwrap();
+                d.add(e.sequence, paid, unfiltered);
+                if by_invoice {
+                    let (count, hash) = d.by_invoice.entry(invoice).or_default();
+                    *count += 1;
+                    *hash = fold(*hash, e.sequence);
+                } else if own.as_ref().is_some_and(|o| *o != invoice) {
+                    d.broken = true;
+                }
             }
         }));
         // Opened in waves, so the server is not asked for 10,000 at once.
@@ -283,18 +348,56 @@ async fn drive(load: &Invoices, newest: &Arc<Mutex<Option<String>>>, window: Dur
     all
 }
 
-/// Pays the newest invoice a few times a second until `stop`.
+/// Creates `n` invoices at c=16; their ids.
+async fn make_targets(load: &Invoices, n: usize) -> Vec<String> {
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..CONCURRENCY {
+        let (mut client, next) = (load.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut made = Vec::new();
+            while next.fetch_add(1, Ordering::Relaxed) < n {
+                let req = create_req(1_000, "fanout bench: one stream follows me");
+                made.push(
+                    client
+                        .create_invoice(req)
+                        .await
+                        .expect("CreateInvoice")
+                        .into_inner()
+                        .id,
+                );
+            }
+            made
+        }));
+    }
+    let mut all = Vec::with_capacity(n);
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all
+}
+
+/// Pays a few invoices a second until `stop`: the newest one, or at a
+/// per-invoice level the followed ones, in turn.
 async fn pay(
     mut admin: AdminClient<tonic::service::interceptor::InterceptedService<Channel, Bearer>>,
     newest: Arc<Mutex<Option<String>>>,
+    targets: Option<Arc<Vec<String>>>,
     per_sec: f64,
     stop: Arc<AtomicBool>,
 ) {
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / per_sec.max(0.1)));
     let mut paid = None;
+    let mut turn = 0usize;
     while !stop.load(Ordering::SeqCst) {
         tick.tick().await;
-        let id = newest.lock().unwrap().clone();
+        let id = match &targets {
+            Some(t) if !t.is_empty() => {
+                turn += 1;
+                Some(t[(turn * 7_919) % t.len()].clone())
+            }
+            _ => newest.lock().unwrap().clone(),
+        };
         if id.is_none() || id == paid {
             continue;
         }
@@ -308,13 +411,15 @@ async fn pay(
 }
 
 /// Waits until every stream has what it asked for; (ok, what went wrong).
+/// `targets`: at a per-invoice level, the invoice each filtered stream follows.
 async fn check(
     digests: &[(bool, Arc<Mutex<Digest>>)],
-    n: usize,
+    targets: Option<&[String]>,
     start: u64,
     end: u64,
     timeout: Duration,
 ) -> (bool, String) {
+    let n = digests.len();
     if n == 0 {
         return (true, "no streams".into());
     }
@@ -329,44 +434,58 @@ async fn check(
             .find(|(u, _)| *u)
             .map(|(_, d)| d.clone())
             .unwrap_or_default();
+        // What filtered stream `i` should have: (count, hash).
+        let expected = |i: usize| match targets {
+            Some(t) => reference
+                .by_invoice
+                .get(&t[i - UNFILTERED])
+                .copied()
+                .unwrap_or_default(),
+            None => (reference.paid_count, reference.paid_hash),
+        };
         let unfiltered_done = snap
             .iter()
             .filter(|(u, _)| *u)
             .all(|(_, d)| d.last == end && d.count == end - start);
-        let paid_done = snap.iter().filter(|(u, _)| !*u).all(|(_, d)| {
-            d.paid_count == reference.paid_count && d.paid_hash == reference.paid_hash
-        });
+        let incomplete = snap
+            .iter()
+            .enumerate()
+            .filter(|(i, (u, d))| {
+                if *u {
+                    d.last != end
+                } else {
+                    (d.paid_count, d.paid_hash) != expected(*i)
+                }
+            })
+            .count();
         let broken = snap.iter().filter(|(_, d)| d.broken).count();
         if broken > 0 {
             return (
                 false,
-                format!("{broken} streams saw a gap, duplicate or reordering"),
+                format!("{broken} streams saw a gap, duplicate, reordering or another invoice"),
             );
         }
-        if unfiltered_done && paid_done {
-            return (
-                true,
-                format!(
+        if unfiltered_done && incomplete == 0 {
+            let detail = match targets {
+                Some(_) => {
+                    let fed = snap.iter().filter(|(u, d)| !*u && d.count > 0).count();
+                    format!(
+                        "{n} streams: all {} events to the unfiltered; {fed} per-invoice streams got their invoice's events, the others none, in order, once",
+                        end - start
+                    )
+                }
+                None => format!(
                     "{n} streams: all {} events to the unfiltered, {} INVOICE_PAID to the others, in order, once",
                     end - start,
                     reference.paid_count
                 ),
-            );
+            };
+            return (true, detail);
         }
         if Instant::now() > deadline {
-            let behind = snap
-                .iter()
-                .filter(|(u, d)| {
-                    if *u {
-                        d.last != end
-                    } else {
-                        d.paid_count != reference.paid_count
-                    }
-                })
-                .count();
             return (
                 false,
-                format!("{behind} of {n} streams incomplete after {timeout:?}"),
+                format!("{incomplete} of {n} streams incomplete after {timeout:?}"),
             );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -419,16 +538,19 @@ fn report(cfg: &Cfg, levels: &[Level]) {
         cfg.connections,
         cfg.payments_per_sec,
     );
-    let base = levels.iter().find(|l| l.streams == 0);
+    let base = levels.iter().find(|l| l.shape.streams == 0);
     println!(
-        "{:>8} {:>9} {:>8} {:>8} {:>8} {:>8} {:>12} {:>9}  delivery",
+        "{:>16} {:>9} {:>8} {:>8} {:>8} {:>8} {:>12} {:>9}  delivery",
         "streams", "invoices", "per s", "x none", "p50 ms", "p99 ms", "cpu ms/inv", "RSS MB"
     );
     for l in levels {
         let ratio = base.map_or(f64::NAN, |b| l.per_sec / b.per_sec);
         println!(
-            "{:>8} {:>9} {:>8.0} {:>8.2} {:>8.1} {:>8.1} {:>12.3} {:>9.1}  {} {}",
-            l.streams,
+            "{:>16} {:>9} {:>8.0} {:>8.2} {:>8.1} {:>8.1} {:>12.3} {:>9.1}  {} {}",
+            match l.shape.per_invoice {
+                true => format!("{}/invoice", l.shape.streams),
+                false => l.shape.streams.to_string(),
+            },
             l.invoices,
             l.per_sec,
             ratio,

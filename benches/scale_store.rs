@@ -19,8 +19,10 @@
 //!
 //! Knobs: `--n N` (overrides the size), `SCALE_CONCURRENCY` (creates in
 //! flight, default 64), `SCALE_QUERIES` (requests per read measurement,
-//! default 2,000). Data dirs live under `target/tmp` (the same disk as the
-//! build) and are removed at the end.
+//! default 2,000), `SCALE_DAEMON_ENV` (`K=V,K=V` for the daemon, say
+//! `LNPAYD_STORE__CACHE_MB=32,MALLOC_ARENA_MAX=2`, to tell what the memory
+//! is). Data dirs live under `target/tmp` (the same disk as the build) and
+//! are removed at the end.
 
 mod common;
 use common::{cpu_model, env_num, loadavg};
@@ -99,7 +101,12 @@ async fn run(n: usize) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tmp");
     std::fs::create_dir_all(&root).unwrap();
     let tmp = tempfile::tempdir_in(root).unwrap();
-    let mut daemon = Daemon::start(tmp.path(), &[], &[]);
+    let env = daemon_env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    if !env.is_empty() {
+        println!("daemon environment: {env:?}");
+    }
+    let mut daemon = Daemon::start(tmp.path(), &[], &env);
 
     let ids = create_all(&daemon, n).await;
     let admin = daemon.admin().await;
@@ -119,10 +126,13 @@ async fn run(n: usize) {
     );
     println!("RSS at N: {} MB", rss_mb(&daemon.datadir));
     reads(&daemon, &ids).await;
+    disk_line("disk after the reads", &daemon.datadir, n);
 
     daemon.terminate();
+    disk_line("disk after shutdown", &daemon.datadir, n);
+    live_line(&daemon.datadir, n);
     let started = Instant::now();
-    daemon = Daemon::start(tmp.path(), &[], &[]);
+    daemon = Daemon::start(tmp.path(), &[], &env);
     let restart = started.elapsed();
     let mut client = daemon.invoices().await;
     let req = GetInvoiceRequest {
@@ -136,8 +146,18 @@ async fn run(n: usize) {
     );
     tokio::time::sleep(Duration::from_secs(5)).await;
     println!("RSS 5 s after the restart: {} MB", rss_mb(&daemon.datadir));
+    disk_line("disk 5 s after the restart", &daemon.datadir, n);
     reads(&daemon, &ids).await;
     daemon.terminate();
+    disk_line("disk after the second shutdown", &daemon.datadir, n);
+}
+
+fn daemon_env() -> Vec<(String, String)> {
+    let v = std::env::var("SCALE_DAEMON_ENV").unwrap_or_default();
+    v.split(',')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect()
 }
 
 /// Creates `n` invoices, `SCALE_CONCURRENCY` in flight, and prints the
@@ -175,16 +195,24 @@ async fn create_all(daemon: &Daemon, n: usize) -> Vec<String> {
             }
         });
     }
-    println!("| invoices stored | create/s in this tenth |");
-    println!("|---|---|");
+    println!("| invoices stored | create/s in this tenth | peak RSS MB in it | load |");
+    println!("|---|---|---|---|");
     let mut mark = (Instant::now(), 0usize);
+    let mut peak = 0;
+    let mut tick = 0u32;
     while mark.1 < n {
         tokio::time::sleep(Duration::from_millis(100)).await;
+        tick += 1;
+        if tick % 5 == 0 {
+            peak = peak.max(rss_mb(&daemon.datadir));
+        }
         let d = done.load(Ordering::Relaxed);
         if d >= mark.1 + step || d == n {
             let rate = (d - mark.1) as f64 / mark.0.elapsed().as_secs_f64();
-            println!("| {d} | {rate:.0} |");
+            peak = peak.max(rss_mb(&daemon.datadir));
+            println!("| {d} | {rate:.0} | {peak} | {} |", loadavg());
             mark = (Instant::now(), d);
+            peak = 0;
         }
     }
     let mut ids = vec![String::new(); n];
@@ -209,9 +237,15 @@ async fn reads(daemon: &Daemon, ids: &[String]) {
         let start = first + (seed as u64 * 7_919) % span;
         (start, start + span / 100)
     };
-    println!("| read (c={READERS}, {queries} requests) | p50 ms | p99 ms | rows/page |");
-    println!("|---|---|---|---|");
+    println!("| read (c={READERS}, {queries} requests) | p50 ms | p99 ms | rows/page | load |");
+    println!("|---|---|---|---|---|");
     let by_id = move |i: usize| Lookup::Id(ids[(i * 104_729) % n].clone());
+    let one_at_a_time = by_id.clone();
+    measure_at(1, "GetInvoice by id, c=1", queries, &client, move |c, i| {
+        let lookup = one_at_a_time(i);
+        Box::pin(async move { get(c, lookup).await })
+    })
+    .await;
     measure("GetInvoice by id", queries, &client, move |c, i| {
         let lookup = by_id(i);
         Box::pin(async move { get(c, lookup).await })
@@ -282,10 +316,21 @@ async fn measure(
     client: &Invoices,
     call: impl Fn(Invoices, usize) -> Call + Send + Sync + 'static,
 ) {
+    measure_at(READERS, name, queries, client, call).await
+}
+
+/// As [`measure`], `readers` at a time.
+async fn measure_at(
+    readers: usize,
+    name: &str,
+    queries: usize,
+    client: &Invoices,
+    call: impl Fn(Invoices, usize) -> Call + Send + Sync + 'static,
+) {
     let call = Arc::new(call);
     let next = Arc::new(AtomicUsize::new(0));
     let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..READERS {
+    for _ in 0..readers {
         let (client, call, next) = (client.clone(), call.clone(), next.clone());
         tasks.spawn(async move {
             let mut out = Vec::new();
@@ -309,9 +354,10 @@ async fn measure(
     lat.sort();
     let at = |q: f64| lat[((lat.len() as f64 * q).ceil() as usize).clamp(1, lat.len()) - 1];
     println!(
-        "| {name} | {:.2} | {:.2} | {rows:.1} |",
+        "| {name} | {:.2} | {:.2} | {rows:.1} | {} |",
         at(0.50).as_secs_f64() * 1e3,
-        at(0.99).as_secs_f64() * 1e3
+        at(0.99).as_secs_f64() * 1e3,
+        loadavg()
     );
 }
 
@@ -332,6 +378,77 @@ fn timestamp(ms: u64) -> prost_types::Timestamp {
         seconds: (ms / 1000) as i64,
         nanos: ((ms % 1000) * 1_000_000) as i32,
     }
+}
+
+fn disk_line(what: &str, datadir: &Path, n: usize) {
+    let disk = dir_bytes(&datadir.join("store"));
+    println!(
+        "{what}: {} MB, {:.0} bytes per invoice",
+        disk / 1_000_000,
+        disk as f64 / n as f64
+    );
+}
+
+/// What the store holds, as sled's keys and values (every tree): the live
+/// data, against which the allocated bytes are the log's overhead. Opened
+/// while no daemon runs; the daemon's own restart follows.
+fn live_line(datadir: &Path, n: usize) {
+    let dir = datadir.join("store");
+    // The settings a store was made with are in its `conf`; sled refuses others.
+    // (text lines, then a binary checksum)
+    let conf = std::fs::read(dir.join("conf")).unwrap_or_default();
+    let conf = String::from_utf8_lossy(&conf);
+    let setting = |name: &str| {
+        conf.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(": "))
+            .map(str::trim)
+            .map(String::from)
+    };
+    let mut cfg = sled::Config::new().path(&dir);
+    if let Some(size) = setting("segment_size").and_then(|v| v.parse().ok()) {
+        cfg = cfg.segment_size(size);
+    }
+    if setting("use_compression").as_deref() == Some("true") {
+        cfg = cfg.use_compression(true);
+    }
+    let db = cfg.open().expect("open the store");
+    let (mut keys, mut bytes) = (0u64, 0u64);
+    // By key prefix (up to the first '/'): which records the bytes are.
+    let mut by_prefix = std::collections::BTreeMap::<String, (u64, u64)>::new();
+    for name in db.tree_names() {
+        for kv in db.open_tree(name).unwrap().iter() {
+            let (k, v) = kv.unwrap();
+            keys += 1;
+            bytes += (k.len() + v.len()) as u64;
+            let cut = k
+                .iter()
+                .position(|b| *b == b'/')
+                .map_or(k.len().min(2), |i| i + 1);
+            let e = by_prefix
+                .entry(String::from_utf8_lossy(&k[..cut]).into_owned())
+                .or_default();
+            e.0 += 1;
+            e.1 += (k.len() + v.len()) as u64;
+        }
+    }
+    let parts: Vec<String> = by_prefix
+        .iter()
+        .filter(|(_, (count, _))| *count as usize >= n / 10)
+        .map(|(p, (count, b))| {
+            format!(
+                "{p} {:.1}x {:.0} B",
+                *count as f64 / n as f64,
+                *b as f64 / n as f64
+            )
+        })
+        .collect();
+    println!("live per invoice, by key prefix: {}", parts.join(", "));
+    println!(
+        "live: {keys} keys, {} MB of keys and values, {:.0} bytes per invoice ({:.1} keys)",
+        bytes / 1_000_000,
+        bytes as f64 / n as f64,
+        keys as f64 / n as f64
+    );
 }
 
 /// Bytes the store's files take on disk (allocated blocks, as `du`).

@@ -30,8 +30,36 @@ pub struct InvoicesApi {
 }
 
 impl InvoicesApi {
-    fn links(&self) -> &crate::checkout::Links {
+    pub(super) fn links(&self) -> &crate::checkout::Links {
         &self.app.commerce().links
+    }
+
+    /// Opens the event stream a `SubscribeEvents` request asks for.
+    pub(super) fn open_events(
+        &self,
+        r: proto::SubscribeEventsRequest,
+    ) -> Result<crate::events::Subscription, Status> {
+        let mut kinds = Vec::with_capacity(r.types.len());
+        for t in &r.types {
+            match proto::EventType::try_from(*t)
+                .ok()
+                .and_then(convert::event_kind_from)
+            {
+                Some(k) => kinds.push(k),
+                None => {
+                    return Err(invalid(
+                        Reason::InvalidEventType,
+                        "types",
+                        format!("unknown event type {t}"),
+                    ))
+                }
+            }
+        }
+        let filter = EventFilter {
+            kinds,
+            invoice_id: Some(r.invoice_id).filter(|s| !s.is_empty()),
+        };
+        Ok(self.app.subscribe(r.after_sequence, filter)?)
     }
 }
 
@@ -240,32 +268,13 @@ impl proto::invoices_server::Invoices for InvoicesApi {
 
     type SubscribeEventsStream = EventStream;
 
+    /// Served by `event_stream::SharedEvents`, which encodes each event once
+    /// for all streams; this one is the plain form of the same stream.
     async fn subscribe_events(
         &self,
         req: Request<proto::SubscribeEventsRequest>,
     ) -> Result<Response<Self::SubscribeEventsStream>, Status> {
-        let r = req.into_inner();
-        let mut kinds = Vec::with_capacity(r.types.len());
-        for t in &r.types {
-            match proto::EventType::try_from(*t)
-                .ok()
-                .and_then(convert::event_kind_from)
-            {
-                Some(k) => kinds.push(k),
-                None => {
-                    return Err(invalid(
-                        Reason::InvalidEventType,
-                        "types",
-                        format!("unknown event type {t}"),
-                    ))
-                }
-            }
-        }
-        let filter = EventFilter {
-            kinds,
-            invoice_id: Some(r.invoice_id).filter(|s| !s.is_empty()),
-        };
-        let events = self.app.subscribe(r.after_sequence, filter)?;
+        let events = self.open_events(req.into_inner())?;
         let links = self.links().clone();
         let stream = events.map(move |item| {
             item.map(|e| convert::event(Arc::unwrap_or_clone(e), &links))

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub(crate) mod convert;
+mod event_stream;
 pub mod invoices;
 pub mod rate_limit;
 pub mod request_id;
@@ -60,8 +61,9 @@ pub async fn serve(
         .build_v1alpha()
         .expect("the embedded descriptor set is valid");
 
-    let invoices = InvoicesServer::with_interceptor(
-        invoices::InvoicesApi { app: app.clone() },
+    let api = Arc::new(invoices::InvoicesApi { app: app.clone() });
+    let invoices = tonic::service::interceptor::InterceptedService::new(
+        event_stream::SharedEvents::new(InvoicesServer::from_arc(api.clone()), api),
         limited(require(tokens.clone(), Role::Invoice), limits.clone()),
     );
     let admin = AdminServer::with_interceptor(

@@ -40,8 +40,8 @@ pub struct AuthConfig {
 pub struct StoreConfig {
     /// sled (embedded, one instance) or PostgreSQL (several instances).
     pub backend: StoreBackend,
-    /// sled's page cache: most of the daemon's resident memory, which is
-    /// about this plus 40–60 MB however many invoices are stored.
+    /// sled's page cache. Resident memory is more than this, and grows with
+    /// the invoices stored (sled's page table; BENCHMARKS.md, "Store at scale").
     pub cache_mb: u64,
     /// PostgreSQL's URL (`postgresql://user:password@host/db`, or the
     /// key=value form). A secret: it may hold the password; never logged.
