@@ -34,8 +34,10 @@ impl App {
         };
 
         // The id before the providers are asked: a provider may name it in a
-        // callback URL (DazNode's webhook). Created is when the invoice exists.
-        let (invoice_id, _) = new_invoice_id();
+        // callback URL (DazNode's webhook). The id's timestamp is the key of
+        // the creation-time index, so created_at is the same instant: when
+        // lnpayd accepted the request, not when the provider answered.
+        let (invoice_id, created) = new_invoice_id();
         let req = InvoiceRequest {
             invoice_id: invoice_id.clone(),
             amount_msat: new.amount_msat,
@@ -43,7 +45,6 @@ impl App {
             expiry_secs: new.expiry_secs,
         };
         let (result, attempts) = self.router.create(&req).await;
-        let created = crate::time::now_ms();
         let mut audit: Vec<AuditEntry> = attempts
             .iter()
             .map(|a| {

@@ -198,6 +198,29 @@ async fn create_with_description() {
     let at_lnbits = lnb.merchant_payment(&inv.payment_hash).await;
     assert_eq!(at_lnbits["paid"], false, "{at_lnbits}");
 
+    // The id (UUIDv7) is chosen before LNbits is asked, which takes
+    // milliseconds; its timestamp is the creation-time index key, so
+    // created_at must be that same instant or a created_before filter at
+    // an invoice's own created_at would list the invoice itself.
+    let created = inv.created_at.unwrap();
+    let created_ms = created.seconds as u64 * 1000 + created.nanos as u64 / 1_000_000;
+    let id_ms = u64::from_str_radix(&inv.id["inv_".len().."inv_".len() + 12], 16).unwrap();
+    assert_eq!(id_ms, created_ms, "{}", inv.id);
+    let before = d
+        .invoices()
+        .await
+        .list_invoices(proto::ListInvoicesRequest {
+            created_before: inv.created_at,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        before.invoices.iter().all(|i| i.id != inv.id),
+        "created_before is exclusive"
+    );
+
     m.shut_down(&lnb);
 }
 
