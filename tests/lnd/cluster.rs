@@ -47,6 +47,11 @@ async fn the_next_address_takes_over_when_the_active_one_goes_away() {
     env.retain(|(k, _)| k != "LNPAYD_LND__ADDRESS");
     let list = format!("[\"127.0.0.1:{dead}\", \"{}\", \"{}\"]", a.addr(), b.addr());
     env.push(("LNPAYD_LND__ADDRESSES".into(), list));
+    // GetStatus shows the node in use as of the last health check.
+    env.push((
+        "LNPAYD_FAILOVER__HEALTH_CHECK_INTERVAL_MS".into(),
+        "500".into(),
+    ));
     let dir = tempfile::tempdir().unwrap();
     let d = Daemon::start_env(dir.path(), &env);
     wait_stream(&d, "connected").await;
@@ -102,6 +107,12 @@ async fn the_next_address_takes_over_when_the_active_one_goes_away() {
     assert_eq!(paid.amount_received_msat, 2_100_000);
     wait_stream(&d, "connected").await;
     wait_address(&d, &at_b).await;
+    let log = d.log_text();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("using this LND node") && l.contains(&at_b)),
+        "the move to B is logged:\n{log}"
+    );
 
     // New invoices now go through B.
     let later = inv
