@@ -16,7 +16,8 @@ fn the_example_config_is_the_defaults() {
 
 fn lnd_section() -> LndConfig {
     LndConfig {
-        address: "127.0.0.1:10009".into(),
+        address: Some("127.0.0.1:10009".into()),
+        addresses: Vec::new(),
         tls_cert: None,
         tls_cert_base64: Some("MIIBAA==".into()),
         macaroon: None,
@@ -56,7 +57,7 @@ fn the_sections_become_one_ordered_list() {
     let ProviderConfig::Lnd(lnd) = &config.providers[0] else {
         panic!("LND first");
     };
-    assert_eq!(lnd.address, "https://127.0.0.1:10009");
+    assert_eq!(lnd.address.as_deref(), Some("https://127.0.0.1:10009"));
 }
 
 #[test]
@@ -85,7 +86,7 @@ fn a_providers_list_keeps_its_order() {
 #[test]
 fn every_problem_is_reported_at_once() {
     let mut lnd = lnd_section();
-    lnd.address = "not a uri at all".into();
+    lnd.address = Some("not a uri at all".into());
     lnd.macaroon_hex = None;
     let mut daz = daznode_section();
     daz.url = "ftp://x".into();

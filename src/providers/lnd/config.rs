@@ -11,7 +11,12 @@ use crate::providers::{DynProvider, ProviderSettings, SetupError};
 #[serde(deny_unknown_fields)]
 pub struct LndConfig {
     /// LND's gRPC address: `host:port` or `https://host:port`.
-    pub address: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Instead of `address`, the nodes of an LND cluster, in order of
+    /// preference: the first that is active is used, the others wait.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<String>,
     /// LND's `tls.cert`; the connection trusts exactly this certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_cert: Option<PathBuf>,
@@ -42,11 +47,21 @@ pub struct LndConfig {
 }
 
 impl LndConfig {
-    /// The address as the client wants it, with its scheme.
+    /// The addresses as the client wants them, with their scheme.
     pub fn normalise(&mut self) {
-        if !self.address.contains("://") {
-            self.address = format!("https://{}", self.address);
+        for a in self.address.iter_mut().chain(self.addresses.iter_mut()) {
+            if !a.contains("://") {
+                *a = format!("https://{a}");
+            }
         }
+    }
+
+    /// Every configured address, in order (one, unless it is a cluster).
+    pub fn addresses(&self) -> impl Iterator<Item = &str> {
+        self.address
+            .iter()
+            .chain(&self.addresses)
+            .map(String::as_str)
     }
 }
 
@@ -66,11 +81,28 @@ impl ProviderSettings for LndConfig {
     fn validate(&self, at: &str, errors: &mut Vec<Invalid>) {
         let mut bad =
             |key: &str, message: String| errors.push(Invalid::new(format!("{at}.{key}"), message));
-        if self.address.parse::<tonic::transport::Uri>().is_err() {
-            bad(
+        let not_uri = |a: &str| a.parse::<tonic::transport::Uri>().is_err();
+        let not_uri_text = |a: &str| format!("{a:?} is not host:port or https://host:port");
+        match (&self.address, self.addresses.as_slice()) {
+            (Some(_), [_, ..]) => bad(
+                "addresses",
+                format!("set {at}.address or {at}.addresses, not both"),
+            ),
+            (None, []) => bad(
                 "address",
-                format!("{:?} is not host:port or https://host:port", self.address),
-            );
+                format!("set {at}.address, or {at}.addresses for an LND cluster"),
+            ),
+            (Some(a), []) if not_uri(a) => bad("address", not_uri_text(a)),
+            (Some(_), []) => {}
+            (None, list) => {
+                for (i, a) in list.iter().enumerate() {
+                    if not_uri(a) {
+                        bad(&format!("addresses[{i}]"), not_uri_text(a));
+                    } else if list[..i].contains(a) {
+                        bad(&format!("addresses[{i}]"), format!("{a:?} is listed twice"));
+                    }
+                }
+            }
         }
         match (&self.tls_cert, &self.tls_cert_base64) {
             (Some(_), Some(_)) => bad(
@@ -148,6 +180,68 @@ pub fn lnd_cert_pem(b64: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An `[lnd]` section as the TOML file gives it, normalised.
+    fn section(toml: &str) -> LndConfig {
+        use figment::providers::{Format, Serialized, Toml};
+        let base = "tls_cert_base64 = \"MIIBAA==\"\nmacaroon_hex = \"0201\"\n";
+        let config: crate::config::Config =
+            figment::Figment::from(Serialized::defaults(crate::config::Config::default()))
+                .merge(Toml::string(&format!("[lnd]\n{base}{toml}")))
+                .extract()
+                .unwrap();
+        let mut lnd = config.lnd.unwrap();
+        lnd.normalise();
+        lnd
+    }
+
+    fn problems(lnd: &LndConfig) -> Vec<(String, String)> {
+        let mut errors = Vec::new();
+        lnd.validate("lnd", &mut errors);
+        errors.into_iter().map(|e| (e.key, e.message)).collect()
+    }
+
+    #[test]
+    fn a_cluster_is_a_list_of_addresses_in_order() {
+        let lnd = section(r#"addresses = ["10.0.0.1:10009", "https://10.0.0.2:10009"]"#);
+        assert_eq!(problems(&lnd), []);
+        let listed: Vec<&str> = lnd.addresses().collect();
+        assert_eq!(listed, ["https://10.0.0.1:10009", "https://10.0.0.2:10009"]);
+
+        let one = section(r#"address = "10.0.0.1:10009""#);
+        assert_eq!(problems(&one), []);
+        assert_eq!(
+            one.addresses().collect::<Vec<_>>(),
+            ["https://10.0.0.1:10009"]
+        );
+    }
+
+    #[test]
+    fn exactly_one_of_address_and_addresses() {
+        let both = section("address = \"10.0.0.1:1\"\naddresses = [\"10.0.0.2:1\"]");
+        assert_eq!(
+            problems(&both),
+            [(
+                "lnd.addresses".into(),
+                "set lnd.address or lnd.addresses, not both".into()
+            )]
+        );
+        for neither in ["", "addresses = []"] {
+            let keys: Vec<String> = problems(&section(neither))
+                .into_iter()
+                .map(|p| p.0)
+                .collect();
+            assert_eq!(keys, ["lnd.address"], "{neither:?}");
+        }
+    }
+
+    #[test]
+    fn each_listed_address_is_checked() {
+        let lnd = section(r#"addresses = ["10.0.0.1:1", "not a uri", "https://10.0.0.1:1"]"#);
+        let keys: Vec<String> = problems(&lnd).into_iter().map(|p| p.0).collect();
+        assert_eq!(keys, ["lnd.addresses[1]", "lnd.addresses[2]"]);
+        assert!(problems(&lnd)[1].1.ends_with("is listed twice"));
+    }
 
     #[test]
     fn a_der_certificate_in_base64_becomes_pem() {

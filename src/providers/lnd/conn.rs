@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use fedimint_tonic_lnd::invoicesrpc::invoices_client::InvoicesClient;
 use fedimint_tonic_lnd::lnrpc::lightning_client::LightningClient;
+use fedimint_tonic_lnd::staterpc::state_client::StateClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -37,11 +38,12 @@ impl tonic::service::Interceptor for Macaroon {
     }
 }
 
-/// The two LND services lnpayd uses, over one connection.
+/// The LND services lnpayd uses, over one connection.
 #[derive(Clone)]
 pub struct LndClient {
     lightning: LightningClient<LndService>,
     invoices: InvoicesClient<LndService>,
+    state: StateClient<LndService>,
 }
 
 impl LndClient {
@@ -51,6 +53,11 @@ impl LndClient {
 
     pub fn invoices(&mut self) -> &mut InvoicesClient<LndService> {
         &mut self.invoices
+    }
+
+    /// LND's State service (no macaroon needed): whether this node is active.
+    pub fn state(&mut self) -> &mut StateClient<LndService> {
+        &mut self.state
     }
 }
 
@@ -109,7 +116,8 @@ pub fn connect(
     let svc = InterceptedService::new(client, macaroon);
     Ok(LndClient {
         lightning: LightningClient::with_origin(svc.clone(), uri.clone()),
-        invoices: InvoicesClient::with_origin(svc, uri),
+        invoices: InvoicesClient::with_origin(svc.clone(), uri.clone()),
+        state: StateClient::with_origin(svc, uri),
     })
 }
 

@@ -3,10 +3,12 @@
 //! optional read-only macaroon, because GetInfo is `info:read`.
 //!
 //! - `conn`: the TLS + macaroon connection;
+//! - `nodes`: the node in use, the active one of an LND cluster;
 //! - `watcher`: the push half, LND's invoice stream with reconciliation.
 
 pub mod config;
 pub mod conn;
+mod nodes;
 mod reconcile;
 mod watcher;
 
@@ -32,8 +34,7 @@ use crate::config::LndConfig;
 use crate::domain::Memo;
 
 pub struct LndProvider {
-    client: Client,
-    readonly: Option<Client>,
+    nodes: nodes::Nodes,
     network: Network,
     timeout: Duration,
     private_route_hints: bool,
@@ -42,8 +43,7 @@ pub struct LndProvider {
     stream_state: StateCell,
     /// The node's identity key, which signs its invoices: from GetInfo with
     /// the read-only macaroon, else from the first invoice's signature.
-    /// Forgotten on every reconnect, in case the address now leads to
-    /// another node.
+    /// Forgotten on every reconnect, in case it now reaches another node.
     signer: RwLock<Option<PublicKey>>,
 }
 
@@ -96,20 +96,25 @@ impl LndProvider {
             }
             (None, None) => unreachable!("config validation requires a macaroon"),
         };
-        let connect_timeout = Duration::from_secs(cfg.timeout_secs);
-        let client = conn::connect(&cfg.address, &cert, &macaroon, connect_timeout)?;
-        let readonly = match &cfg.readonly_macaroon {
-            Some(path) => Some(conn::connect(
-                &cfg.address,
-                &cert,
-                &read(path, "lnd.readonly_macaroon")?,
-                connect_timeout,
-            )?),
+        let readonly_macaroon = match &cfg.readonly_macaroon {
+            Some(path) => Some(read(path, "lnd.readonly_macaroon")?),
             None => None,
         };
+        let connect_timeout = Duration::from_secs(cfg.timeout_secs);
+        let mut nodes = Vec::new();
+        for address in cfg.addresses() {
+            let readonly = match &readonly_macaroon {
+                Some(m) => Some(conn::connect(address, &cert, m, connect_timeout)?),
+                None => None,
+            };
+            nodes.push(nodes::Node {
+                address: address.to_string(),
+                client: conn::connect(address, &cert, &macaroon, connect_timeout)?,
+                readonly,
+            });
+        }
         Ok(Self {
-            client,
-            readonly,
+            nodes: nodes::Nodes::new(nodes),
             network: cfg.network,
             timeout: Duration::from_secs(cfg.timeout_secs),
             private_route_hints: cfg.private_route_hints,
@@ -119,8 +124,15 @@ impl LndProvider {
         })
     }
 
+    /// The client of the node in use.
     pub fn client(&self) -> Client {
-        self.client.clone()
+        self.nodes.active().client.clone()
+    }
+
+    /// Picks the node to use: with several addresses, the first that is
+    /// active (on every reconnect, and when the node in use stops answering).
+    pub async fn select_node(&self) -> Result<(), ProviderError> {
+        self.nodes.select(self.timeout).await.map(drop)
     }
 
     pub fn timeout(&self) -> Duration {
@@ -143,7 +155,7 @@ impl LndProvider {
     /// The node's identity key from GetInfo, if the read-only macaroon is
     /// configured and allows it.
     async fn identity_key(&self) -> Option<PublicKey> {
-        let mut ro = self.readonly.clone()?;
+        let mut ro = self.nodes.active().readonly.clone()?;
         let info = self.call(ro.lightning().get_info(lnrpc::GetInfoRequest {}));
         match info.await.map(|i| PublicKey::from_str(&i.identity_pubkey)) {
             Ok(Ok(key)) => Some(key),
@@ -157,6 +169,35 @@ impl LndProvider {
 
     fn forget_signer(&self) {
         *self.signer.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// The node in use answers; its facts for GetStatus.
+    async fn node_health(&self) -> Result<HealthDetails, ProviderError> {
+        let mut details = vec![("stream".to_string(), self.stream_state.get().to_string())];
+        if self.nodes.is_cluster() {
+            details.push(("address".into(), self.nodes.active().address.clone()));
+        }
+        if let Some(ro) = &self.nodes.active().readonly {
+            let mut ro = ro.clone();
+            let info = self
+                .call(ro.lightning().get_info(lnrpc::GetInfoRequest {}))
+                .await?;
+            details.push(("alias".into(), info.alias));
+            details.push(("block_height".into(), info.block_height.to_string()));
+            details.push(("synced_to_chain".into(), info.synced_to_chain.to_string()));
+        } else {
+            // invoices:read is all invoice.macaroon has: the cheapest such call.
+            let mut client = self.client();
+            let req = lnrpc::ListInvoiceRequest {
+                num_max_invoices: 1,
+                reversed: true,
+                ..Default::default()
+            };
+            let last = self.call(client.lightning().list_invoices(req)).await?;
+            details.push(("last_add_index".into(), last.last_index_offset.to_string()));
+        }
+        details.push(("network".into(), self.network.to_string()));
+        Ok(HealthDetails { details })
     }
 
     /// Runs one LND call under the per-call timeout, mapping errors to provider errors.
@@ -248,7 +289,7 @@ impl Provider for LndProvider {
             Memo::Description(d) => inv.memo = d.clone(),
             Memo::Hash(h) => inv.description_hash = h.to_vec(),
         }
-        let mut client = self.client.clone();
+        let mut client = self.client();
         let resp = self.call(client.lightning().add_invoice(inv)).await?;
         self.learn_signer(&resp.payment_request).await?;
         Ok(IssuedInvoice {
@@ -260,7 +301,7 @@ impl Provider for LndProvider {
     async fn cancel_invoice(&self, payment_hash: &str) -> Result<(), ProviderError> {
         let hash = hex::decode(payment_hash)
             .map_err(|_| ProviderError::Rejected("payment hash is not hex".into()))?;
-        let mut client = self.client.clone();
+        let mut client = self.client();
         self.call(
             client
                 .invoices()
@@ -273,7 +314,7 @@ impl Provider for LndProvider {
     async fn lookup_paid(&self, payment_hash: &str) -> Result<Option<PaidReport>, ProviderError> {
         let hash = hex::decode(payment_hash)
             .map_err(|_| ProviderError::Rejected("payment hash is not hex".into()))?;
-        let mut client = self.client.clone();
+        let mut client = self.client();
         let inv = self
             .call(client.lightning().lookup_invoice(lnrpc::PaymentHash {
                 r_hash: hash,
@@ -288,28 +329,15 @@ impl Provider for LndProvider {
     }
 
     async fn check_health(&self) -> Result<HealthDetails, ProviderError> {
-        let mut details = vec![("stream".to_string(), self.stream_state.get().to_string())];
-        if let Some(ro) = &self.readonly {
-            let mut ro = ro.clone();
-            let info = self
-                .call(ro.lightning().get_info(lnrpc::GetInfoRequest {}))
-                .await?;
-            details.push(("alias".into(), info.alias));
-            details.push(("block_height".into(), info.block_height.to_string()));
-            details.push(("synced_to_chain".into(), info.synced_to_chain.to_string()));
-        } else {
-            // invoices:read is all invoice.macaroon has: the cheapest such call.
-            let mut client = self.client.clone();
-            let req = lnrpc::ListInvoiceRequest {
-                num_max_invoices: 1,
-                reversed: true,
-                ..Default::default()
-            };
-            let last = self.call(client.lightning().list_invoices(req)).await?;
-            details.push(("last_add_index".into(), last.last_index_offset.to_string()));
+        let checked = self.node_health().await;
+        if self.nodes.is_cluster() && checked.is_err() {
+            // The node in use went away: the next call (and an instance
+            // that does not run the watcher) goes to the one now active.
+            if let Err(e) = self.select_node().await {
+                tracing::debug!(error = %e, "no LND node to move to yet");
+            }
         }
-        details.push(("network".into(), self.network.to_string()));
-        Ok(HealthDetails { details })
+        checked
     }
 
     fn invoice_signer(&self) -> Option<PublicKey> {

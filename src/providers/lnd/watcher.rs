@@ -71,13 +71,14 @@ impl LndWatcher {
         keep_connected(&self, reconnect_max, shutdown).await
     }
 
-    /// One connection: check the cursor, reconcile, then follow the stream
-    /// until it fails.
+    /// One connection: pick the node, check the cursor, reconcile, then
+    /// follow the stream until it fails.
     async fn session_inner(
         &self,
         failures: &mut u32,
     ) -> Result<std::convert::Infallible, ProviderError> {
         self.lnd.forget_signer();
+        self.lnd.select_node().await?;
         let mut client = self.lnd.client();
         let mut add_index = self
             .store
