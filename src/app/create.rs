@@ -45,6 +45,9 @@ impl App {
             expiry_secs: new.expiry_secs,
         };
         let (result, attempts) = self.router.create(&req).await;
+        // The audit log is ordered by time: the invoice comes to exist after
+        // the provider calls that made it, whatever its created_at says.
+        let stored_at = crate::time::now_ms();
         let mut audit: Vec<AuditEntry> = attempts
             .iter()
             .map(|a| {
@@ -114,9 +117,14 @@ impl App {
             created_at_ms: created,
         });
         audit.push(
-            AuditEntry::status_change(AuditAction::Created, &invoice.id, "pending".into(), created)
-                .with_provider(&invoice.provider)
-                .with_request_id(request_id),
+            AuditEntry::status_change(
+                AuditAction::Created,
+                &invoice.id,
+                "pending".into(),
+                stored_at,
+            )
+            .with_provider(&invoice.provider)
+            .with_request_id(request_id),
         );
         match self
             .store
