@@ -206,8 +206,9 @@ mod tests {
         match std::env::var(CHILD).as_deref() {
             Ok("webhooks") => drop(crate::webhooks::WebhookError::from(fenced())),
             Ok("api") => drop(crate::error::Error::from(fenced())),
+            Ok("provider") => drop(crate::providers::store_err(fenced())),
             _ => {
-                for via in ["webhooks", "api"] {
+                for via in ["webhooks", "api", "provider"] {
                     let out = std::process::Command::new(std::env::current_exe().unwrap())
                         .args([
                             "--exact",
