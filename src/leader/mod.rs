@@ -226,9 +226,9 @@ mod tests {
                         String::from_utf8_lossy(&out.stdout)
                     );
                 }
-                return;
             }
         }
-        // Reached only when the conversion did not stop the child.
+        // In the child, reached only when the conversion did not stop it:
+        // the test then passes there, and its exit status 0 fails the parent.
     }
 }
