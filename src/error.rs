@@ -53,11 +53,7 @@ impl From<StoreError> for Error {
     /// A fenced write means another instance leads now: this one stops
     /// here (`leader::fail_stop`), whichever task or call hit the fence.
     fn from(e: StoreError) -> Self {
-        if let StoreError::Fenced { held, current } = &e {
-            crate::leader::fail_stop(&format!(
-                "a write was fenced: we hold epoch {held}, the lease is at {current:?}"
-            ));
-        }
+        crate::leader::stop_if_fenced(&e);
         Error::Store(e)
     }
 }

@@ -152,6 +152,19 @@ impl Leadership {
     }
 }
 
+/// A write refused by the fence means another instance leads now: stops
+/// this one at once ([`fail_stop`]), whichever caller hit the fence. Every
+/// error type that wraps a store error calls it in its `From`, so that no
+/// caller (a webhook worker that would POST again every second while its
+/// record is refused) keeps acting until the next renewal finds out.
+pub fn stop_if_fenced(e: &crate::store::StoreError) {
+    if let crate::store::StoreError::Fenced { held, current } = e {
+        fail_stop(&format!(
+            "a write was fenced: we hold epoch {held}, the lease is at {current:?}"
+        ));
+    }
+}
+
 /// Stops the process at once, with [`EXIT_LEADERSHIP_LOST`].
 ///
 /// Fail-stop rather than stepping down in place: a leader's work is spread
@@ -173,4 +186,49 @@ pub fn fail_stop(why: &str) -> ! {
     );
     crate::systemd::notify_stopping();
     std::process::exit(EXIT_LEADERSHIP_LOST)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::StoreError;
+
+    const CHILD: &str = "LNPAYD_TEST_FENCED_CHILD";
+
+    /// Runs this test again in a child process, which converts a fenced
+    /// store error through each wrapping error type in turn: the child must
+    /// exit with EXIT_LEADERSHIP_LOST at the first, not return.
+    #[test]
+    fn a_fenced_write_stops_the_process_whatever_error_wraps_it() {
+        let fenced = || StoreError::Fenced {
+            held: 1,
+            current: Some(2),
+        };
+        match std::env::var(CHILD).as_deref() {
+            Ok("webhooks") => drop(crate::webhooks::WebhookError::from(fenced())),
+            Ok("api") => drop(crate::error::Error::from(fenced())),
+            Ok("provider") => drop(crate::providers::store_err(fenced())),
+            _ => {
+                for via in ["webhooks", "api", "provider"] {
+                    let out = std::process::Command::new(std::env::current_exe().unwrap())
+                        .args([
+                            "--exact",
+                            "leader::tests::a_fenced_write_stops_the_process_whatever_error_wraps_it",
+                            "--test-threads=1",
+                        ])
+                        .env(CHILD, via)
+                        .env_remove("NOTIFY_SOCKET")
+                        .output()
+                        .unwrap();
+                    assert_eq!(
+                        out.status.code(),
+                        Some(super::EXIT_LEADERSHIP_LOST),
+                        "via {via}: {}",
+                        String::from_utf8_lossy(&out.stdout)
+                    );
+                }
+            }
+        }
+        // In the child, reached only when the conversion did not stop it:
+        // the test then passes there, and its exit status 0 fails the parent.
+    }
 }

@@ -200,3 +200,11 @@ pub fn append_sources(text: &mut String, e: &dyn std::error::Error) {
         source = s.source();
     }
 }
+
+/// A store error met by a provider's push half: the watcher backs off and
+/// retries as on a lost connection. A fenced write stops the process
+/// ([`crate::leader::stop_if_fenced`]), as it does through every other path.
+pub(crate) fn store_err(e: crate::store::StoreError) -> ProviderError {
+    crate::leader::stop_if_fenced(&e);
+    ProviderError::Unavailable(format!("store: {e}"))
+}

@@ -30,9 +30,6 @@ const DELIVERY: &[u8] = b"d/";
 const RETRY: &[u8] = b"r/";
 const ATTEMPT: &[u8] = b"a/";
 
-/// `last_success_ms` moves in steps of this.
-const SUCCESS_RESOLUTION_MS: u64 = 1000;
-
 type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
 
 /// `prefix`, the endpoint id and the 0 that ends it.
@@ -252,21 +249,7 @@ impl WebhookStore for SledStore {
             tx_index(tx, d)?;
             tx.insert(attempt_key(&d.endpoint_id, d.sequence, a.number), encode(a))?;
             let before: EndpointHealth = tx_json(tx, &health_key)?.unwrap_or_default();
-            let mut health = before.clone();
-            if a.outcome.is_success() {
-                health.failing_since_ms = None;
-                // Coarse, so that a stream of successes does not rewrite
-                // (and contend on) this one key with every attempt.
-                if health
-                    .last_success_ms
-                    .is_none_or(|t| a.at_ms >= t + SUCCESS_RESOLUTION_MS)
-                {
-                    health.last_success_ms = Some(a.at_ms);
-                }
-            } else {
-                health.failing_since_ms.get_or_insert(a.at_ms);
-                health.last_error = Some(a.outcome.describe());
-            }
+            let health = before.after(a);
             if health != before {
                 tx.insert(health_key.as_slice(), encode(&health))?;
             }

@@ -69,6 +69,31 @@ pub struct EndpointHealth {
     pub last_error: Option<String>,
 }
 
+/// `last_success_ms` moves in steps of this, so that a stream of successes
+/// does not rewrite (and contend on) the endpoint's health with every attempt.
+const SUCCESS_RESOLUTION_MS: u64 = 1000;
+
+impl EndpointHealth {
+    /// The health once `a` is recorded; every store writes it only when it
+    /// differs from `self`.
+    pub fn after(&self, a: &Attempt) -> EndpointHealth {
+        let mut health = self.clone();
+        if a.outcome.is_success() {
+            health.failing_since_ms = None;
+            if health
+                .last_success_ms
+                .is_none_or(|t| a.at_ms >= t + SUCCESS_RESOLUTION_MS)
+            {
+                health.last_success_ms = Some(a.at_ms);
+            }
+        } else {
+            health.failing_since_ms.get_or_insert(a.at_ms);
+            health.last_error = Some(a.outcome.describe());
+        }
+        health
+    }
+}
+
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryState {

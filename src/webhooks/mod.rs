@@ -47,7 +47,14 @@ pub enum WebhookError {
     #[error("webhook secret file {path}: {detail}")]
     SecretFile { path: String, detail: String },
     #[error("store: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
+}
+
+impl From<StoreError> for WebhookError {
+    fn from(e: StoreError) -> Self {
+        crate::leader::stop_if_fenced(&e);
+        WebhookError::Store(e)
+    }
 }
 
 /// What the workers share.

@@ -8,7 +8,8 @@ use serde_json::Value;
 use crate::providers::ProviderError;
 
 /// `POST /api/v1/payments` for an incoming invoice.
-#[derive(Debug, Serialize)]
+/// No Debug: `webhook` holds a token.
+#[derive(Serialize)]
 pub struct CreatePayment {
     /// LNbits defaults `out` to true ("pay"): always sent.
     pub out: bool,

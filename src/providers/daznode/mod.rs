@@ -313,6 +313,7 @@ impl Provider for DazNodeProvider {
             .call(Method::POST, "api/v1/payments", Some(&body))
             .await?;
         if !status.is_success() {
+            let resp = webhook::scrub(resp, body.webhook.as_deref());
             return Err(self.status_error(status, &resp));
         }
         let created = api::CreatedPayment::deserialize(&resp).unwrap_or_default();

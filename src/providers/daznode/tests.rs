@@ -147,3 +147,63 @@ async fn a_silent_or_absent_server_is_transient() {
         "{e}"
     );
 }
+
+/// LNbits' 422 echoes the offending input; when that is the webhook URL,
+/// its token must not reach the error (logged, and kept in GetStatus).
+#[tokio::test]
+async fn a_refused_create_never_carries_the_webhook_token() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", server.local_addr().unwrap());
+    let answered = std::thread::spawn(move || {
+        let (conn, _) = server.accept().unwrap();
+        let mut reader = BufReader::new(conn);
+        let mut len = 0;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let lower = line.to_ascii_lowercase();
+            if let Some(v) = lower.strip_prefix("content-length:") {
+                len = v.trim().parse().unwrap();
+            }
+            if line == "\r\n" {
+                break;
+            }
+        }
+        let mut body = vec![0; len];
+        reader.read_exact(&mut body).unwrap();
+        let sent: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let hook = sent["webhook"].as_str().unwrap().to_string();
+        // As pydantic reports an input it refuses.
+        let answer =
+            json!({"detail": [{"loc": ["body", "webhook"], "msg": "refused", "input": hook}]})
+                .to_string();
+        write!(
+            reader.get_mut(),
+            "HTTP/1.1 422 Unprocessable Entity\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+            answer.len()
+        )
+        .unwrap();
+        hook
+    });
+    let key = webhook::WebhookKey::from_bytes(&[9; 32]);
+    let id = format!("inv_{}", "0".repeat(32));
+    let token = key.token(&id);
+    let p = provider(&url, "abc")
+        .with_webhook(url::Url::parse("https://pay.example.com/").unwrap(), key);
+    let req = InvoiceRequest {
+        invoice_id: id,
+        amount_msat: 1000,
+        memo: Memo::Description("x".into()),
+        expiry_secs: 60,
+    };
+    let e = p.create_invoice(&req).await.unwrap_err();
+    assert!(
+        answered.join().unwrap().ends_with(&token),
+        "the token was sent"
+    );
+    let text = e.to_string();
+    assert!(matches!(e, ProviderError::Rejected(_)), "{text}");
+    assert!(!text.contains(&token), "{text}");
+    assert!(text.contains("<webhook token>"), "{text}");
+}

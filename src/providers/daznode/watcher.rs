@@ -29,7 +29,7 @@ use crate::domain::{Invoice, InvoiceStatus, SettlePath};
 use crate::providers::supervisor::{
     keep_connected, reconcile_candidates, ConnectionState, PushSession, StateCell,
 };
-use crate::providers::{Provider, ProviderError};
+use crate::providers::{store_err, Provider, ProviderError};
 use crate::settlement::{Settlement, Settler};
 use crate::store::Store;
 use crate::time::now_ms;
@@ -367,10 +367,6 @@ fn ws_error_text(e: &tokio_tungstenite::tungstenite::Error) -> String {
     let mut text = e.to_string();
     crate::providers::append_sources(&mut text, e);
     text
-}
-
-fn store_err(e: crate::store::StoreError) -> ProviderError {
-    ProviderError::Unavailable(format!("store: {e}"))
 }
 
 #[cfg(test)]

@@ -294,6 +294,23 @@ impl InboundWebhook for Hook {
     }
 }
 
+/// `body` with the token of `webhook_url` replaced wherever it appears.
+/// LNbits' validation errors (HTTP 422) echo the input, which holds the
+/// webhook URL, and a provider error is logged and kept in GetStatus: the
+/// token must not go with it. A token is hex, so it is replaced in the JSON
+/// text as is.
+pub fn scrub(body: serde_json::Value, webhook_url: Option<&str>) -> serde_json::Value {
+    let Some(token) = webhook_url.and_then(|u| u.rsplit('/').next()) else {
+        return body;
+    };
+    match serde_json::to_string(&body) {
+        Ok(text) if !token.is_empty() && text.contains(token) => {
+            serde_json::from_str(&text.replace(token, "<webhook token>")).unwrap_or_default()
+        }
+        _ => body,
+    }
+}
+
 /// The payment hash an LNbits webhook body names, if any. LNbits posts the
 /// Payment JSON encoded twice (a JSON string holding the object); a body
 /// encoded once is accepted too. The URL's hash, bound by the token, is what

@@ -5,9 +5,10 @@
 
 use fedimint_tonic_lnd::lnrpc;
 
-use super::watcher::{store_err, LndWatcher, CANCELED, SETTLED, SETTLE_INDEX};
+use super::watcher::{LndWatcher, CANCELED, SETTLED, SETTLE_INDEX};
 use super::LndProvider;
 use crate::domain::{InvoiceStatus, SettlePath};
+use crate::providers::store_err;
 use crate::providers::ProviderError;
 use crate::store::{CursorUpdate, ListQuery};
 use crate::time::now_ms;

@@ -16,7 +16,7 @@ use tokio_util::task::AbortOnDropHandle;
 use super::{classify, secs_to_ms, LndProvider};
 use crate::domain::SettlePath;
 use crate::providers::supervisor::{keep_connected, ConnectionState, PushSession, StateCell};
-use crate::providers::ProviderError;
+use crate::providers::{store_err, ProviderError};
 use crate::settlement::{Settlement, Settler};
 use crate::store::{CursorUpdate, Store};
 use crate::time::now_ms;
@@ -309,8 +309,4 @@ impl LndWatcher {
             let _ = tx.send((from, Err(ended))).await;
         }))
     }
-}
-
-pub(super) fn store_err(e: crate::store::StoreError) -> ProviderError {
-    ProviderError::Unavailable(format!("store: {e}"))
 }

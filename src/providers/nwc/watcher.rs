@@ -16,7 +16,7 @@ use super::relay::RelaySession;
 use super::NwcProvider;
 use crate::domain::{Invoice, InvoiceStatus, SettlePath};
 use crate::providers::supervisor::{keep_connected, reconcile_candidates};
-use crate::providers::{PaidReport, ProviderError};
+use crate::providers::{store_err, PaidReport, ProviderError};
 use crate::settlement::{Settlement, Settler};
 use crate::store::Store;
 use crate::time::now_ms;
@@ -181,8 +181,4 @@ impl NwcWatcher {
         }
         Ok(changed)
     }
-}
-
-fn store_err(e: crate::store::StoreError) -> ProviderError {
-    ProviderError::Unavailable(format!("store: {e}"))
 }

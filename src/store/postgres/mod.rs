@@ -209,21 +209,7 @@ fn describe(c: &tokio_postgres::Config) -> String {
 /// A driver error: the connection's failures are UNAVAILABLE (retry), the
 /// server's refusals are not. The message never holds the URL.
 pub(crate) fn pg_error(e: tokio_postgres::Error) -> StoreError {
-    use tokio_postgres::error::SqlState;
-    let unavailable = match e.code() {
-        None => true,
-        Some(code) => {
-            let c = code.code();
-            // Class 08: connection exception; 57P0x: shutdown, crash, starting.
-            c.starts_with("08")
-                || [
-                    SqlState::ADMIN_SHUTDOWN,
-                    SqlState::CRASH_SHUTDOWN,
-                    SqlState::CANNOT_CONNECT_NOW,
-                ]
-                .contains(code)
-        }
-    };
+    let unavailable = e.code().is_none_or(server_unavailable);
     let text = match e.as_db_error() {
         Some(db) => format!("{}: {}", db.code().code(), db.message()),
         None => e.to_string(),
@@ -233,6 +219,24 @@ pub(crate) fn pg_error(e: tokio_postgres::Error) -> StoreError {
     } else {
         StoreError::Postgres(text)
     }
+}
+
+/// Whether the server's refusal says it cannot serve now, rather than that
+/// the statement is wrong: a retry later may succeed, and health is FAILING.
+fn server_unavailable(code: &tokio_postgres::error::SqlState) -> bool {
+    use tokio_postgres::error::SqlState;
+    let c = code.code();
+    // Class 08: connection exception. Class 53: insufficient resources, of
+    // which max_connections reached (53300) is the likely one with several
+    // instances' pools. 57P0x: shutdown, crash, starting.
+    c.starts_with("08")
+        || c.starts_with("53")
+        || [
+            SqlState::ADMIN_SHUTDOWN,
+            SqlState::CRASH_SHUTDOWN,
+            SqlState::CANNOT_CONNECT_NOW,
+        ]
+        .contains(code)
 }
 
 pub(crate) fn pool_error(e: deadpool_postgres::PoolError) -> StoreError {

@@ -240,3 +240,28 @@ async fn instances_starting_together_apply_the_schema_once() {
         .get(0);
     assert_eq!(versions as usize, super::schema::MIGRATIONS.len());
 }
+
+/// What makes an instance retry (UNAVAILABLE, health FAILING) rather than
+/// answer INTERNAL: a server that cannot serve now, not a wrong statement.
+#[test]
+fn a_server_out_of_connections_is_unavailable_not_a_store_error() {
+    use tokio_postgres::error::SqlState;
+    for code in [
+        SqlState::TOO_MANY_CONNECTIONS,
+        SqlState::OUT_OF_MEMORY,
+        SqlState::DISK_FULL,
+        SqlState::CONNECTION_FAILURE,
+        SqlState::ADMIN_SHUTDOWN,
+        SqlState::CANNOT_CONNECT_NOW,
+    ] {
+        assert!(super::server_unavailable(&code), "{code:?}");
+    }
+    for code in [
+        SqlState::UNIQUE_VIOLATION,
+        SqlState::UNDEFINED_TABLE,
+        SqlState::INVALID_PASSWORD,
+        SqlState::QUERY_CANCELED,
+    ] {
+        assert!(!super::server_unavailable(&code), "{code:?}");
+    }
+}

@@ -10,9 +10,6 @@ use super::{int, pg_error, PgStore};
 use crate::store::webhooks::{Attempt, Delivery, DeliveryQuery, DeliveryState, EndpointHealth};
 use crate::store::StoreError;
 
-/// `last_success_ms` moves in steps of this (as in sled).
-const SUCCESS_RESOLUTION_MS: u64 = 1000;
-
 type Tx<'a> = deadpool_postgres::Transaction<'a>;
 
 pub(super) fn encode<T: Serialize>(v: &T) -> Vec<u8> {
@@ -142,19 +139,7 @@ impl PgStore {
             Some(r) => decode(&d.endpoint_id, r.get(0))?,
             None => EndpointHealth::default(),
         };
-        let mut health = before.clone();
-        if a.outcome.is_success() {
-            health.failing_since_ms = None;
-            if health
-                .last_success_ms
-                .is_none_or(|t| a.at_ms >= t + SUCCESS_RESOLUTION_MS)
-            {
-                health.last_success_ms = Some(a.at_ms);
-            }
-        } else {
-            health.failing_since_ms.get_or_insert(a.at_ms);
-            health.last_error = Some(a.outcome.describe());
-        }
+        let health = before.after(a);
         if health != before {
             tx.execute(
                 "INSERT INTO lnpayd_webhook_health (id, record) VALUES ($1, $2) \
