@@ -15,7 +15,7 @@ use crate::api::auth::{Tokens, ADMIN_TOKEN_FILE, INVOICE_TOKEN_FILE};
 use crate::app::App;
 use crate::config::{Config, ProviderConfig};
 use crate::leader::LeaderWork;
-use crate::providers::{DevProvider, DynProvider, Router};
+use crate::providers::{DevProvider, DynProvider, Router, WatchContext};
 use crate::settlement::{ExpiryTimer, Settler};
 use crate::store::Store;
 use crate::tasks::{TaskFailure, Tasks};
@@ -152,6 +152,10 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
     );
 
     let settler = Arc::new(Settler::new(store.clone()));
+    let inbound = WatchContext {
+        store: store.clone(),
+        settler: settler.clone(),
+    };
     let (expiry, expiry_timer) = ExpiryTimer::new(store.clone(), settler.clone(), router.clone());
     let webhooks = crate::webhooks::Webhooks::new(
         opened.webhooks.clone(),
@@ -172,12 +176,15 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
         shared_store: opened.postgres.is_some(),
     };
     // PostgreSQL: elected through the lease row, fenced by its epoch.
-    let election = opened.postgres.as_ref().map(|pg| {
-        let table: Arc<dyn crate::leader::LeaseTable> =
-            Arc::new(crate::leader::PgLease::new(pg.pool().clone()));
-        let fence: Arc<dyn crate::leader::Fence> = pg.clone();
-        (table, fence)
-    });
+    let election = match opened.postgres.as_ref() {
+        Some(pg) => {
+            let table: Arc<dyn crate::leader::LeaseTable> =
+                Arc::new(crate::leader::PgLease::new(pg.lease_pool()?));
+            let fence: Arc<dyn crate::leader::Fence> = pg.clone();
+            Some((table, fence))
+        }
+        None => None,
+    };
     let leadership =
         crate::leader::begin(leader_work, election, &config.cluster, &tasks, &shutdown).await?;
 
@@ -262,6 +269,13 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
                 tasks.tracker(),
             ),
         );
+        // Every instance confirms the calls it received; only the leader
+        // watches (see Provider::serve_inbound).
+        for p in router.providers() {
+            if let Some(f) = p.clone().serve_inbound(inbound.clone(), shutdown.clone()) {
+                tasks.spawn(format!("{}_inbound", p.name()), f);
+            }
+        }
     }
     let server = tokio::spawn(api::serve(
         app,

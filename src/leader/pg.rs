@@ -1,5 +1,5 @@
 //! The lease in PostgreSQL: the one row of `lnpayd_leader` (created by the
-//! store's migrations), read and written with the store's own pool. Every
+//! store's migrations), read and written on a connection of its own. Every
 //! time comparison is `now()` on the server: instances never compare their
 //! clocks with each other.
 //!

@@ -166,7 +166,11 @@ async fn prune_loop(store: Arc<dyn Store>, config: Config, shutdown: Cancellatio
                 )
             }
             Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::error!(error = %e, "pruning failed"),
+            Ok(Err(e)) => {
+                // A deposed leader stops here too, not at its next renewal.
+                super::stop_if_fenced(&e);
+                tracing::error!(error = %e, "pruning failed")
+            }
             Err(e) => tracing::error!(error = %e, "pruning task panicked"),
         }
         tokio::select! {

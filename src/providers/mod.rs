@@ -143,11 +143,22 @@ pub trait Provider: Send + Sync + 'static {
     fn inbound_webhook(&self) -> Option<Arc<dyn InboundWebhook>> {
         None
     }
+    /// Confirms what [`Provider::inbound_webhook`] received, until
+    /// `shutdown`. Unlike `watch` it runs on every instance, leader or not:
+    /// whichever instance the caller reached queued the call, and a caller
+    /// such as LNbits never retries one.
+    fn serve_inbound(
+        self: Arc<Self>,
+        _ctx: WatchContext,
+        _shutdown: CancellationToken,
+    ) -> Option<BoxFuture<'static, ()>> {
+        None
+    }
 }
 
 /// A provider's inbound webhook, as the public listener sees it. A call is
 /// a hint, never a settlement: what it starts (a lookup at the provider)
-/// runs in the provider's push half, so that the caller is answered at once.
+/// runs in [`Provider::serve_inbound`], so that the caller is answered at once.
 pub trait InboundWebhook: Send + Sync {
     /// Whether `rest` (the path after `/{name}/webhook/`) is a URL this
     /// provider handed out; checked before the body is read.

@@ -377,22 +377,28 @@ impl Provider for DazNodeProvider {
         shutdown: CancellationToken,
     ) -> BoxFuture<'static, ()> {
         let reconnect_max = self.reconnect_max;
-        let hints = self.hook.as_ref().and_then(|h| h.take_hints());
         let watcher = watcher::DazNodeWatcher {
             daz: self,
             store: ctx.store,
             settler: ctx.settler,
         };
-        // The webhook's calls are confirmed beside the websocket, not in it:
-        // they matter most while the websocket is down.
-        Box::pin(async move {
-            let webhook = async {
-                if let Some(hints) = hints {
-                    watcher.follow_webhook(hints, shutdown.clone()).await
-                }
-            };
-            tokio::join!(watcher.run(reconnect_max, shutdown.clone()), webhook);
-        })
+        Box::pin(async move { watcher.run(reconnect_max, shutdown).await })
+    }
+
+    fn serve_inbound(
+        self: Arc<Self>,
+        ctx: WatchContext,
+        shutdown: CancellationToken,
+    ) -> Option<BoxFuture<'static, ()>> {
+        let hints = self.hook.as_ref().and_then(|h| h.take_hints())?;
+        let watcher = watcher::DazNodeWatcher {
+            daz: self,
+            store: ctx.store,
+            settler: ctx.settler,
+        };
+        Some(Box::pin(async move {
+            watcher.follow_webhook(hints, shutdown).await
+        }))
     }
 }
 

@@ -79,21 +79,7 @@ impl PgStore {
             config.application_name("lnpayd");
         }
         let target = describe(&config);
-        let manager = Manager::from_config(
-            config.clone(),
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(pool_size.max(1))
-            .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(CONNECT_TIMEOUT))
-            .create_timeout(Some(CONNECT_TIMEOUT))
-            .recycle_timeout(Some(CONNECT_TIMEOUT))
-            .build()
-            .map_err(|e| StoreError::Schema(e.to_string()))?;
+        let pool = build_pool(&config, pool_size)?;
         let version = schema::migrate(&pool).await?;
         let last: i64 = pool
             .get()
@@ -120,7 +106,14 @@ impl PgStore {
         &self.target
     }
 
-    /// The pool, for the leader election that shares this database.
+    /// A pool of one connection of its own for the leader election: a lease
+    /// renewal waiting behind a busy store pool (whose wait is longer than
+    /// the renewal's timeout) would lose the lease of a healthy leader.
+    pub fn lease_pool(&self) -> Result<Pool, StoreError> {
+        build_pool(&self.config, 1)
+    }
+
+    /// The store's own pool (tests reach the tables through it).
     pub fn pool(&self) -> &Pool {
         &self.pool
     }
@@ -237,6 +230,24 @@ fn server_unavailable(code: &tokio_postgres::error::SqlState) -> bool {
             SqlState::CANNOT_CONNECT_NOW,
         ]
         .contains(code)
+}
+
+fn build_pool(config: &tokio_postgres::Config, size: usize) -> Result<Pool, StoreError> {
+    let manager = Manager::from_config(
+        config.clone(),
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Pool::builder(manager)
+        .max_size(size.max(1))
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(CONNECT_TIMEOUT))
+        .create_timeout(Some(CONNECT_TIMEOUT))
+        .recycle_timeout(Some(CONNECT_TIMEOUT))
+        .build()
+        .map_err(|e| StoreError::Schema(e.to_string()))
 }
 
 pub(crate) fn pool_error(e: deadpool_postgres::PoolError) -> StoreError {
