@@ -62,7 +62,7 @@ pub struct StoreConfig {
 pub enum StoreBackend {
     Sled,
     /// An LSM tree in the data dir (`fjall/`): the same records as sled,
-    /// compacted and compressed. Does not store webhook endpoints yet.
+    /// compacted and compressed.
     Fjall,
     Postgres,
 }

@@ -52,11 +52,6 @@ impl Config {
                     );
                 }
             }
-            super::StoreBackend::Fjall if !self.webhooks.endpoints.is_empty() => bad(
-                "store.backend",
-                "\"fjall\" does not store webhook endpoints yet; use \"sled\" or \"postgres\""
-                    .into(),
-            ),
             super::StoreBackend::Sled | super::StoreBackend::Fjall => {
                 if st.url.is_some() || st.url_file.is_some() {
                     bad(

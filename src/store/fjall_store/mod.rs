@@ -43,6 +43,10 @@ mod webhooks;
 pub struct FjallStore {
     keyspace: Keyspace,
     tree: PartitionHandle,
+    /// Webhook endpoints and deliveries, in the sled store's layout
+    /// (`sled_webhooks.rs`), under their own lock.
+    hooks: PartitionHandle,
+    hooks_lock: Mutex<()>,
     commit: Arc<GroupCommit>,
     /// Serialises the writes that read before they write, so what they read
     /// is still true when their batch applies, and sequence order is commit
@@ -77,6 +81,10 @@ impl FjallStore {
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<Arc<Self>, StoreError> {
         let keyspace = fjall::Config::new(dir).cache_size(cache_bytes).open()?;
         let tree = keyspace.open_partition("lnpayd_v1", PartitionCreateOptions::default())?;
+        let hooks = keyspace.open_partition(
+            crate::store::sled_webhooks::TREE,
+            PartitionCreateOptions::default(),
+        )?;
         let last_seq = tree
             .get(keys::LAST_SEQUENCE)?
             .and_then(|v| keys::u64_value(&v))
@@ -88,6 +96,8 @@ impl FjallStore {
         Ok(Arc::new(Self {
             keyspace,
             tree,
+            hooks,
+            hooks_lock: Mutex::new(()),
             commit,
             append: Mutex::new(last_seq),
             audit_ids: AtomicU64::new(seed),

@@ -2,7 +2,6 @@
 
 use super::*;
 use crate::store::contract::{audit, invoice};
-use crate::store::webhooks::WebhookStore;
 
 /// A store in a fresh directory, its flusher running on the test's runtime.
 fn open() -> (Arc<dyn Store>, tempfile::TempDir) {
@@ -50,20 +49,12 @@ async fn a_reopened_store_keeps_its_invoices_and_continues_the_sequence() {
     assert_eq!((page.len(), more), (1, false), "the audit entry survived");
 }
 
-#[tokio::test]
-async fn webhook_endpoints_are_refused_not_lost() {
-    use crate::store::webhooks::WebhookEndpoint;
+/// The webhook store's contract, the one sled and PostgreSQL pass.
+#[test]
+fn webhook_deliveries_keep_their_retry_index() {
     let dir = tempfile::tempdir().unwrap();
     let store = FjallStore::open(dir.path(), 1 << 20).unwrap();
-    let ep: WebhookEndpoint = serde_json::from_value(serde_json::json!({
-        "id": "ep1", "url": "http://127.0.0.1:1/hook", "secret": "whsec_x",
-        "event_types": [], "description": "", "enabled": true, "enabled_at_ms": 1,
-        "from_config": false, "created_at_ms": 1, "updated_at_ms": 1
-    }))
-    .unwrap();
-    assert!(matches!(
-        store.create_endpoint(&ep, 0),
-        Err(StoreError::Config(_))
-    ));
-    assert!(store.endpoints().unwrap().is_empty());
+    crate::store::sled_webhooks::tests::retry_index_follows_every_delivery_through_its_life(
+        &*store,
+    );
 }
