@@ -5,7 +5,12 @@
 //! cargo bench --bench scale_store                  # N = 1,000,000
 //! cargo bench --bench scale_store -- --quick       # N = 50,000
 //! cargo bench --bench scale_store -- --quick --compare /tmp/lnpayd-main
+//! cargo bench --bench scale_store -- --n 200000 --backend both   # sled, then fjall
 //! ```
+//!
+//! `--backend sled|fjall` chooses the daemon's `[store] backend` (through
+//! `LNPAYD_STORE__BACKEND`); `both` runs sled and then fjall, each in a child
+//! of this bench, back to back on the same machine state.
 //!
 //! Reports: create throughput per tenth of the run (per 100k at 1M); bytes
 //! on disk per invoice (each with its CREATED event and audit lines); RSS at
@@ -47,12 +52,14 @@ const PAGE: u32 = 50;
 struct Args {
     n: usize,
     compare: Option<PathBuf>,
+    backend: String,
 }
 
 fn args() -> Args {
     let mut a = Args {
         n: 1_000_000,
         compare: None,
+        backend: "sled".into(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -60,6 +67,7 @@ fn args() -> Args {
             "--quick" => a.n = 50_000,
             "--n" => a.n = it.next().and_then(|v| v.parse().ok()).expect("--n N"),
             "--compare" => a.compare = Some(it.next().expect("--compare PATH").into()),
+            "--backend" => a.backend = it.next().expect("--backend sled|fjall|both"),
             _ => {} // cargo's own (--bench)
         }
     }
@@ -68,6 +76,16 @@ fn args() -> Args {
 
 fn main() {
     let a = args();
+    if a.backend == "both" {
+        for backend in ["sled", "fjall"] {
+            let status = std::process::Command::new(std::env::current_exe().unwrap())
+                .args(["--n", &a.n.to_string(), "--backend", backend])
+                .status()
+                .expect("run one backend");
+            assert!(status.success(), "the {backend} run failed");
+        }
+        return;
+    }
     let bin = std::env::var_os("SCALE_BIN").map(PathBuf::from);
     if let Some(old) = &a.compare {
         let status = std::process::Command::new(std::env::current_exe().unwrap())
@@ -84,20 +102,31 @@ fn main() {
         }
         None => "this tree's release build".into(),
     };
-    println!("\n## scale_store: N = {}, binary: {label}", a.n);
+    println!(
+        "\n## scale_store: N = {}, backend: {}, binary: {label}",
+        a.n, a.backend
+    );
     println!("cpu: {} x{}, load {}", cpu_model(), num_cpus(), loadavg());
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap()
-        .block_on(run(a.n));
+        .block_on(run(a.n, &a.backend));
 }
 
 fn num_cpus() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-async fn run(n: usize) {
+/// The store's directory in a data dir (`src/store/open.rs`).
+fn store_dir(datadir: &Path) -> PathBuf {
+    let fjall = std::env::var("LNPAYD_STORE__BACKEND").is_ok_and(|b| b == "fjall");
+    datadir.join(if fjall { "fjall" } else { "store" })
+}
+
+async fn run(n: usize, backend: &str) {
+    // The daemon inherits it, and `store_dir` reads it.
+    std::env::set_var("LNPAYD_STORE__BACKEND", backend);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tmp");
     std::fs::create_dir_all(&root).unwrap();
     let tmp = tempfile::tempdir_in(root).unwrap();
@@ -118,7 +147,7 @@ async fn run(n: usize) {
     // The group commit has written everything; let sled's background flush
     // settle before the disk is measured.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let disk = dir_bytes(&daemon.datadir.join("store"));
+    let disk = dir_bytes(&store_dir(&daemon.datadir));
     println!(
         "disk: {} MB, {:.0} bytes per invoice",
         disk / 1_000_000,
@@ -381,7 +410,7 @@ fn timestamp(ms: u64) -> prost_types::Timestamp {
 }
 
 fn disk_line(what: &str, datadir: &Path, n: usize) {
-    let disk = dir_bytes(&datadir.join("store"));
+    let disk = dir_bytes(&store_dir(datadir));
     println!(
         "{what}: {} MB, {:.0} bytes per invoice",
         disk / 1_000_000,
@@ -394,6 +423,10 @@ fn disk_line(what: &str, datadir: &Path, n: usize) {
 /// while no daemon runs; the daemon's own restart follows.
 fn live_line(datadir: &Path, n: usize) {
     let dir = datadir.join("store");
+    if !dir.exists() {
+        // fjall keeps the same keys and values (`src/store/keys.rs`): sled's line says them.
+        return;
+    }
     // The settings a store was made with are in its `conf`; sled refuses others.
     // (text lines, then a binary checksum)
     let conf = std::fs::read(dir.join("conf")).unwrap_or_default();

@@ -38,9 +38,11 @@ pub struct AuthConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
-    /// sled (embedded, one instance) or PostgreSQL (several instances).
+    /// sled (embedded, one instance), fjall (embedded, opt-in, compacting)
+    /// or PostgreSQL (several instances).
     pub backend: StoreBackend,
-    /// sled's page cache. Resident memory is more than this, and grows with
+    /// The embedded engine's cache: sled's page cache, or fjall's block
+    /// cache. With sled, resident memory is more than this, and grows with
     /// the invoices stored (sled's page table; BENCHMARKS.md, "Store at scale").
     pub cache_mb: u64,
     /// PostgreSQL's URL (`postgresql://user:password@host/db`, or the
@@ -59,6 +61,9 @@ pub struct StoreConfig {
 #[serde(rename_all = "lowercase")]
 pub enum StoreBackend {
     Sled,
+    /// An LSM tree in the data dir (`fjall/`): the same records as sled,
+    /// compacted and compressed.
+    Fjall,
     Postgres,
 }
 

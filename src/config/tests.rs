@@ -247,3 +247,16 @@ fn a_postgres_store_needs_a_valid_url_and_pool_and_never_echoes_it() {
     };
     assert_eq!(keys(problems(sled_with_url)), ["store.url"]);
 }
+
+#[test]
+fn fjall_is_chosen_by_name() {
+    let store: StoreConfig = Figment::from(Toml::string("backend = \"fjall\"\ncache_mb = 32"))
+        .extract()
+        .expect("parses");
+    assert_eq!((store.backend, store.cache_mb), (StoreBackend::Fjall, 32));
+    let config = Config {
+        store,
+        ..Config::default()
+    };
+    assert!(config.problems().is_empty());
+}

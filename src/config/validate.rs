@@ -52,7 +52,7 @@ impl Config {
                     );
                 }
             }
-            super::StoreBackend::Sled => {
+            super::StoreBackend::Sled | super::StoreBackend::Fjall => {
                 if st.url.is_some() || st.url_file.is_some() {
                     bad(
                         "store.url",

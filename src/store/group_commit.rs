@@ -33,8 +33,27 @@ struct Marks {
     error: String,
 }
 
+/// The engine under a group commit: what makes its writes durable, and a
+/// tiny write that tells whether the disk takes writes again.
+pub trait Disk: Send + Sync + 'static {
+    fn flush(&self) -> Result<(), String>;
+    fn probe(&self) -> Result<(), String>;
+}
+
+impl Disk for sled::Db {
+    fn flush(&self) -> Result<(), String> {
+        sled::Tree::flush(self).map(drop).map_err(|e| e.to_string())
+    }
+
+    fn probe(&self) -> Result<(), String> {
+        self.insert(b"lnpayd_probe", &crate::time::now_ms().to_be_bytes())
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+}
+
 pub struct GroupCommit {
-    db: sled::Db,
+    db: Arc<dyn Disk>,
     written: AtomicU64,
     marks: watch::Sender<Marks>,
     /// Highest event sequence committed in memory, and on disk.
@@ -47,13 +66,13 @@ pub struct GroupCommit {
 }
 
 impl GroupCommit {
-    pub fn new(db: sled::Db, last_seq: u64) -> Arc<Self> {
+    pub fn new(db: impl Disk, last_seq: u64) -> Arc<Self> {
         Self::with_fault(db, last_seq, fault::Hook::from_env())
     }
 
-    fn with_fault(db: sled::Db, last_seq: u64, fault: fault::Hook) -> Arc<Self> {
+    fn with_fault(db: impl Disk, last_seq: u64, fault: fault::Hook) -> Arc<Self> {
         Arc::new(Self {
-            db,
+            db: Arc::new(db),
             written: AtomicU64::new(0),
             marks: watch::channel(Marks::default()).0,
             committed_seq: AtomicU64::new(last_seq),
@@ -84,7 +103,7 @@ impl GroupCommit {
     }
 
     /// A write failed before it reached the flusher.
-    pub fn write_failed(&self, e: &sled::Error) {
+    pub fn write_failed(&self, e: impl std::fmt::Display) {
         self.health.failed(e);
     }
 
@@ -117,7 +136,7 @@ impl GroupCommit {
             let stop = tokio::select! {
                 _ = self.wake.notified() => false,
                 _ = tokio::time::sleep(PROBE_EVERY), if probe => {
-                    if let Err(e) = self.db.insert(b"lnpayd_probe", &crate::time::now_ms().to_be_bytes()) {
+                    if let Err(e) = self.db.probe() {
                         self.health.failed(&e);
                         continue;
                     }
@@ -141,7 +160,7 @@ impl GroupCommit {
         let fault = self.fault.clone();
         let flushed = tokio::task::spawn_blocking(move || {
             fault.check()?;
-            db.flush().map_err(|e| e.to_string())
+            db.flush()
         })
         .await;
         let error = match flushed {

@@ -16,6 +16,7 @@
 
 #[cfg(test)]
 pub(crate) mod contract;
+mod fjall_store;
 mod group_commit;
 mod health;
 mod keys;
@@ -35,6 +36,7 @@ use tokio::sync::watch;
 
 use crate::domain::{AuditEntry, Event, Invoice, InvoiceStatus};
 
+pub use fjall_store::FjallStore;
 pub use group_commit::GroupCommit;
 pub use health::StoreHealth;
 pub use memory::MemoryStore;
@@ -48,6 +50,8 @@ pub use webhooks::WebhookStore;
 pub enum StoreError {
     #[error("sled: {0}")]
     Sled(#[from] sled::Error),
+    #[error("fjall: {0}")]
+    Fjall(#[from] fjall::Error),
     #[error("corrupt record at {key}: {detail}")]
     Corrupt { key: String, detail: String },
     #[error("payment hash {0} is already stored")]

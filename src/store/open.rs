@@ -1,4 +1,4 @@
-//! Opens the configured store: sled in the data dir, or PostgreSQL.
+//! Opens the configured store: sled or fjall in the data dir, or PostgreSQL.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -7,7 +7,7 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use tokio_util::sync::CancellationToken;
 
-use super::{PgStore, SledStore, Store, StoreError, WebhookStore};
+use super::{FjallStore, PgStore, SledStore, Store, StoreError, WebhookStore};
 use crate::config::{StoreBackend, StoreConfig};
 
 pub struct Opened {
@@ -34,6 +34,16 @@ pub async fn open(
                 webhooks: sled.clone(),
                 postgres: None,
                 task: ("store_flusher", sled.run_flusher(shutdown).boxed()),
+            })
+        }
+        StoreBackend::Fjall => {
+            // Its own directory: a sled data dir next to it is left alone.
+            let fjall = FjallStore::open(&datadir.join("fjall"), cfg.cache_mb * 1024 * 1024)?;
+            Ok(Opened {
+                store: fjall.clone(),
+                webhooks: fjall.clone(),
+                postgres: None,
+                task: ("store_flusher", fjall.run_flusher(shutdown).boxed()),
             })
         }
         StoreBackend::Postgres => {

@@ -22,7 +22,7 @@ use codec::{
 };
 use migrate::{build_due_index, build_status_index, migrate_records};
 
-mod codec;
+pub(super) mod codec;
 mod export;
 mod migrate;
 mod scan;

@@ -22,48 +22,48 @@ use super::webhooks::{
 };
 use super::{SledStore, StoreError};
 
-const TREE: &str = "lnpayd_webhooks_v1";
-const ENDPOINT: &[u8] = b"e/";
-const HEALTH: &[u8] = b"h/";
-const CURSOR: &[u8] = b"c/";
-const DELIVERY: &[u8] = b"d/";
-const RETRY: &[u8] = b"r/";
-const ATTEMPT: &[u8] = b"a/";
+pub(super) const TREE: &str = "lnpayd_webhooks_v1";
+pub(super) const ENDPOINT: &[u8] = b"e/";
+pub(super) const HEALTH: &[u8] = b"h/";
+pub(super) const CURSOR: &[u8] = b"c/";
+pub(super) const DELIVERY: &[u8] = b"d/";
+pub(super) const RETRY: &[u8] = b"r/";
+pub(super) const ATTEMPT: &[u8] = b"a/";
 
 type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
 
 /// `prefix`, the endpoint id and the 0 that ends it.
-fn scoped(prefix: &[u8], id: &str) -> Vec<u8> {
+pub(super) fn scoped(prefix: &[u8], id: &str) -> Vec<u8> {
     let mut k = join(prefix, id.as_bytes());
     k.push(0);
     k
 }
 
-fn delivery_key(id: &str, seq: u64) -> Vec<u8> {
+pub(super) fn delivery_key(id: &str, seq: u64) -> Vec<u8> {
     let mut k = scoped(DELIVERY, id);
     k.extend_from_slice(&seq.to_be_bytes());
     k
 }
 
-fn retry_key(id: &str, at_ms: u64, seq: u64) -> Vec<u8> {
+pub(super) fn retry_key(id: &str, at_ms: u64, seq: u64) -> Vec<u8> {
     let mut k = scoped(RETRY, id);
     k.extend_from_slice(&at_ms.to_be_bytes());
     k.extend_from_slice(&seq.to_be_bytes());
     k
 }
 
-fn attempt_key(id: &str, seq: u64, number: u32) -> Vec<u8> {
+pub(super) fn attempt_key(id: &str, seq: u64, number: u32) -> Vec<u8> {
     let mut k = scoped(ATTEMPT, id);
     k.extend_from_slice(&seq.to_be_bytes());
     k.extend_from_slice(&number.to_be_bytes());
     k
 }
 
-fn encode<T: Serialize>(v: &T) -> Vec<u8> {
+pub(super) fn encode<T: Serialize>(v: &T) -> Vec<u8> {
     serde_json::to_vec(v).expect("store records always serialise")
 }
 
-fn decode<T: DeserializeOwned>(key: &[u8], v: &[u8]) -> Result<T, StoreError> {
+pub(super) fn decode<T: DeserializeOwned>(key: &[u8], v: &[u8]) -> Result<T, StoreError> {
     serde_json::from_slice(v).map_err(|e| StoreError::Corrupt {
         key: String::from_utf8_lossy(key).into_owned(),
         detail: e.to_string(),

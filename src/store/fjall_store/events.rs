@@ -1,0 +1,81 @@
+//! The event log's part of a write: the next event into the batch, the
+//! committed event to the tail and the group commit; and events read back.
+
+use std::sync::Arc;
+
+use fjall::Batch;
+
+use super::FjallStore;
+use crate::domain::{Event, EventKind, Invoice};
+use crate::store::records::{self, EventRecord, StoredEvent};
+use crate::store::{keys, Store, StoreError};
+
+impl FjallStore {
+    /// A stored event, its invoice as it was then (see the sled store's).
+    pub(super) fn event_at(
+        &self,
+        key: &[u8],
+        v: &[u8],
+        last: &mut Option<Invoice>,
+    ) -> Result<Event, StoreError> {
+        let seq = keys::u64_value(&key[keys::EVENT.len()..])
+            .ok_or_else(|| records::corrupt(key, "not an event key"))?;
+        let rec = match records::decode_event(key, seq, v)? {
+            StoredEvent::Full(e) => return Ok(*e),
+            StoredEvent::Delta(rec) => rec,
+        };
+        let current = match last.take().filter(|i| i.id == rec.invoice_id) {
+            Some(inv) => inv,
+            None => self
+                .invoice(&rec.invoice_id)?
+                .ok_or_else(|| records::corrupt(key, "the event's invoice is not stored"))?,
+        };
+        *last = Some(current.clone());
+        Ok(rec.rebuild(current))
+    }
+
+    /// Adds the next event to `batch`; the caller holds the append lock
+    /// (`last`) and commits with [`Self::commit_event`].
+    pub(super) fn add_event(
+        &self,
+        batch: &mut Batch,
+        last: &u64,
+        kind: EventKind,
+        at_ms: u64,
+        invoice: &Invoice,
+    ) -> Event {
+        let event = Event {
+            sequence: last + 1,
+            kind,
+            occurred_at_ms: at_ms,
+            invoice: invoice.clone(),
+        };
+        batch.insert(
+            &self.tree,
+            keys::event(event.sequence),
+            records::encode_event(&EventRecord::of(&event)),
+        );
+        batch.insert(
+            &self.tree,
+            keys::LAST_SEQUENCE,
+            event.sequence.to_be_bytes(),
+        );
+        event
+    }
+
+    /// Applies a batch holding an event, then hands the event to the tail
+    /// before the group commit learns of its sequence, so the flush that
+    /// covers it finds it there.
+    pub(super) fn commit_event(
+        &self,
+        batch: Batch,
+        last: &mut u64,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        self.wrote(batch.commit().map_err(StoreError::from))?;
+        *last = event.sequence;
+        self.commit.tail().committed(Arc::new(event.clone()));
+        self.commit.committed(event.sequence);
+        Ok(())
+    }
+}

@@ -1,0 +1,390 @@
+//! The fjall implementation of [`Store`], opt-in (`[store] backend =
+//! "fjall"`): the same key layout (`keys.rs`) and binary records
+//! (`records.rs`) as sled, in one partition of an LSM tree, so only the
+//! engine differs. fjall compacts and compresses (LZ4) its sorted tables and
+//! keeps a bounded block cache, where sled keeps a page table that grows with
+//! the data (BENCHMARKS.md, "A compacting engine (fjall), opt-in").
+//!
+//! fjall has no read-write transactions in the partition API used here, so
+//! every write that reads first (inserts, transitions) runs under one lock
+//! and applies its keys as one write batch, which fjall's journal makes
+//! atomic across a crash. Durability is the same group commit as sled's: a
+//! batch lands in the journal's buffer, and `sync()` waits for a shared
+//! `persist(SyncAll)`.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use fjall::{Batch, Keyspace, PartitionCreateOptions, PartitionHandle, PersistMode};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use super::group_commit::Disk;
+use super::records;
+use super::sled_store::codec::{
+    audit_at, audit_removals, audit_writes, idempotency_at, invoice_at,
+};
+use super::transition::{apply, not_applied};
+use super::{keys, Due, StoreHealth, Tail};
+use super::{
+    AuditCursor, AuditQuery, CursorUpdate, GroupCommit, IdempotencyRecord, Inserted, ListQuery,
+    Pruned, Store, StoreError, Transition, Transitioned,
+};
+use crate::domain::{AuditEntry, Event, EventKind, Invoice, InvoiceStatus};
+
+mod events;
+mod scan;
+#[cfg(test)]
+mod tests;
+mod webhooks;
+
+pub struct FjallStore {
+    keyspace: Keyspace,
+    tree: PartitionHandle,
+    /// Webhook endpoints and deliveries, in the sled store's layout
+    /// (`sled_webhooks.rs`), under their own lock.
+    hooks: PartitionHandle,
+    hooks_lock: Mutex<()>,
+    commit: Arc<GroupCommit>,
+    /// Serialises the writes that read before they write, so what they read
+    /// is still true when their batch applies, and sequence order is commit
+    /// order. Holds the last event sequence.
+    append: Mutex<u64>,
+    /// Audit keys' unique part. Seeded from the clock at open, so keys made
+    /// after a restart never meet the ones made before it.
+    audit_ids: AtomicU64,
+}
+
+/// The group commit's disk: a journal fsync.
+struct Journal(Keyspace, PartitionHandle);
+
+impl Disk for Journal {
+    fn flush(&self) -> Result<(), String> {
+        self.0
+            .persist(PersistMode::SyncAll)
+            .map_err(|e| e.to_string())
+    }
+
+    fn probe(&self) -> Result<(), String> {
+        self.1
+            .insert(b"m/probe", crate::time::now_ms().to_be_bytes())
+            .map_err(|e| e.to_string())
+    }
+}
+
+impl FjallStore {
+    /// Opens (or creates) the store under `dir`; `cache_bytes` bounds the
+    /// block cache. Memtables (16 MiB) and the journal's write buffer come
+    /// on top, bounded too, and do not grow with the invoices stored.
+    pub fn open(dir: &Path, cache_bytes: u64) -> Result<Arc<Self>, StoreError> {
+        let keyspace = fjall::Config::new(dir).cache_size(cache_bytes).open()?;
+        let tree = keyspace.open_partition("lnpayd_v1", PartitionCreateOptions::default())?;
+        let hooks = keyspace.open_partition(
+            crate::store::sled_webhooks::TREE,
+            PartitionCreateOptions::default(),
+        )?;
+        let last_seq = tree
+            .get(keys::LAST_SEQUENCE)?
+            .and_then(|v| keys::u64_value(&v))
+            .unwrap_or(0);
+        let commit = GroupCommit::new(Journal(keyspace.clone(), tree.clone()), last_seq);
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        Ok(Arc::new(Self {
+            keyspace,
+            tree,
+            hooks,
+            hooks_lock: Mutex::new(()),
+            commit,
+            append: Mutex::new(last_seq),
+            audit_ids: AtomicU64::new(seed),
+        }))
+    }
+
+    pub fn run_flusher(
+        &self,
+        shutdown: CancellationToken,
+    ) -> impl std::future::Future<Output = ()> {
+        self.commit.clone().run(shutdown)
+    }
+
+    /// Storage errors from a write mark the store FAILING until a flush succeeds.
+    fn wrote<T>(&self, r: Result<T, StoreError>) -> Result<T, StoreError> {
+        if let Err(StoreError::Fjall(e)) = &r {
+            self.commit.write_failed(e);
+        }
+        r
+    }
+
+    fn get(&self, key: &[u8]) -> Result<Option<fjall::Slice>, StoreError> {
+        Ok(self.tree.get(key)?)
+    }
+
+    fn invoice_at_key(&self, key: &[u8]) -> Result<Option<Invoice>, StoreError> {
+        self.get(key)?.map(|v| invoice_at(key, &v)).transpose()
+    }
+
+    fn invoice_via_index(&self, index_key: &[u8]) -> Result<Option<Invoice>, StoreError> {
+        match self.get(index_key)? {
+            Some(id) => self.invoice_at_key(&keys::join(keys::INVOICE, &id)),
+            None => Ok(None),
+        }
+    }
+
+    fn batch(&self) -> Batch {
+        self.keyspace.batch()
+    }
+
+    fn add_audit(&self, batch: &mut Batch, entry: &AuditEntry) {
+        let unique = self.audit_ids.fetch_add(1, Ordering::Relaxed);
+        for (k, v) in audit_writes(keys::audit(entry.at_ms, unique), entry) {
+            batch.insert(&self.tree, k, v);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, u64> {
+        self.append.lock().expect("append lock poisoned")
+    }
+}
+
+#[async_trait]
+impl Store for FjallStore {
+    fn insert_invoice(
+        &self,
+        invoice: &Invoice,
+        idempotency: Option<&IdempotencyRecord>,
+        audit: &[AuditEntry],
+    ) -> Result<Inserted, StoreError> {
+        let mut last = self.lock();
+        let mut batch = self.batch();
+        if let Some(rec) = idempotency {
+            let key = keys::join(keys::IDEMPOTENCY, rec.key.as_bytes());
+            if let Some(v) = self.get(&key)? {
+                return Ok(Inserted::KeyTaken(idempotency_at(&key, &v)?));
+            }
+            batch.insert(&self.tree, key, records::encode_idempotency(rec));
+        }
+        let hash_key = keys::join(keys::HASH, invoice.payment_hash.as_bytes());
+        if self.tree.contains_key(&hash_key)? {
+            return Err(StoreError::DuplicatePaymentHash(
+                invoice.payment_hash.clone(),
+            ));
+        }
+        let id = invoice.id.as_bytes();
+        batch.insert(&self.tree, hash_key, id);
+        batch.insert(
+            &self.tree,
+            keys::join(keys::INVOICE, id),
+            records::encode_invoice(invoice),
+        );
+        batch.insert(&self.tree, keys::join(keys::PENDING, id), []);
+        batch.insert(
+            &self.tree,
+            keys::due(invoice.expires_at_ms, &invoice.id),
+            [],
+        );
+        batch.insert(&self.tree, keys::status(invoice.status, &invoice.id), []);
+        if let Some(r) = &invoice.external_ref {
+            batch.insert(&self.tree, keys::external_ref(r, &invoice.id), []);
+        }
+        for entry in audit {
+            self.add_audit(&mut batch, entry);
+        }
+        let event = self.add_event(
+            &mut batch,
+            &last,
+            EventKind::InvoiceCreated,
+            invoice.created_at_ms,
+            invoice,
+        );
+        self.commit_event(batch, &mut last, &event)?;
+        Ok(Inserted::New(Box::new(event)))
+    }
+
+    fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let k = keys::join(keys::IDEMPOTENCY, key.as_bytes());
+        self.get(&k)?.map(|v| idempotency_at(&k, &v)).transpose()
+    }
+
+    fn invoice(&self, id: &str) -> Result<Option<Invoice>, StoreError> {
+        self.invoice_at_key(&keys::join(keys::INVOICE, id.as_bytes()))
+    }
+
+    fn invoice_by_hash(&self, payment_hash: &str) -> Result<Option<Invoice>, StoreError> {
+        self.invoice_via_index(&keys::join(keys::HASH, payment_hash.as_bytes()))
+    }
+
+    fn invoice_by_external_ref(&self, external_ref: &str) -> Result<Option<Invoice>, StoreError> {
+        let mut prefix = keys::join(keys::EXTERNAL_REF, external_ref.as_bytes());
+        prefix.push(0);
+        // Ids sort by time, so the last key under the prefix is the newest.
+        match self.tree.prefix(&prefix).next_back().transpose()? {
+            Some((k, _)) => self.invoice(&String::from_utf8_lossy(&k[prefix.len()..])),
+            None => Ok(None),
+        }
+    }
+
+    fn list_invoices(&self, q: &ListQuery) -> Result<(Vec<Invoice>, bool), StoreError> {
+        self.scan_list(q)
+    }
+
+    fn pending_invoices(&self) -> Result<Vec<Invoice>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.tree.prefix(keys::PENDING) {
+            let (k, _) = item?;
+            let id = String::from_utf8_lossy(&k[keys::PENDING.len()..]).into_owned();
+            if let Some(inv) = self.invoice(&id)? {
+                out.push(inv);
+            }
+        }
+        Ok(out)
+    }
+
+    fn pending_due(
+        &self,
+        after: Option<&Due>,
+        until_ms: u64,
+        limit: usize,
+    ) -> Result<Vec<Due>, StoreError> {
+        self.scan_due(after, until_ms, limit)
+    }
+
+    fn transition(
+        &self,
+        invoice_id: &str,
+        change: Transition,
+        cursor: Option<&CursorUpdate>,
+        audit: &AuditEntry,
+    ) -> Result<Transitioned, StoreError> {
+        let inv_key = keys::join(keys::INVOICE, invoice_id.as_bytes());
+        let mut last = self.lock();
+        let Some(mut inv) = self.invoice_at_key(&inv_key)? else {
+            return Err(StoreError::Corrupt {
+                key: invoice_id.to_string(),
+                detail: "transition on an invoice that is not stored".into(),
+            });
+        };
+        let mut batch = self.batch();
+        if let Some(c) = cursor {
+            batch.insert(
+                &self.tree,
+                keys::join(keys::CURSOR, c.name.as_bytes()),
+                keys::cursor_value(c.value, &c.anchor),
+            );
+        }
+        let before = inv.status;
+        let Some(kind) = apply(&mut inv, change) else {
+            // The cursor still moves, as in the sled store's transaction.
+            self.wrote(batch.commit().map_err(StoreError::from))?;
+            return Ok(not_applied(inv, change));
+        };
+        batch.insert(&self.tree, inv_key, records::encode_invoice(&inv));
+        batch.remove(&self.tree, keys::status(before, invoice_id));
+        batch.insert(&self.tree, keys::status(inv.status, invoice_id), []);
+        if before == InvoiceStatus::Pending {
+            batch.remove(&self.tree, keys::join(keys::PENDING, invoice_id.as_bytes()));
+            batch.remove(&self.tree, keys::due(inv.expires_at_ms, invoice_id));
+        }
+        self.add_audit(&mut batch, audit);
+        let event = self.add_event(&mut batch, &last, kind, inv.updated_at_ms, &inv);
+        self.commit_event(batch, &mut last, &event)?;
+        Ok(Transitioned::Applied(event))
+    }
+
+    fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
+        let durable = *self.commit.durable_sequence().borrow();
+        if after >= durable {
+            return Ok(Vec::new());
+        }
+        let mut last = None;
+        self.tree
+            .range(keys::event(after + 1)..=keys::event(durable))
+            .take(limit)
+            .map(|item| {
+                let (k, v) = item?;
+                self.event_at(&k, &v, &mut last)
+            })
+            .collect()
+    }
+
+    fn durable_sequence(&self) -> watch::Receiver<u64> {
+        self.commit.durable_sequence()
+    }
+
+    fn tail(&self) -> Arc<Tail> {
+        self.commit.tail().clone()
+    }
+
+    fn cursor(&self, name: &str) -> Result<Option<CursorUpdate>, StoreError> {
+        Ok(self
+            .get(&keys::join(keys::CURSOR, name.as_bytes()))?
+            .and_then(|v| keys::parse_cursor(&v))
+            .map(|(value, anchor)| CursorUpdate {
+                name: name.into(),
+                value,
+                anchor,
+            }))
+    }
+
+    fn set_cursor(&self, update: &CursorUpdate) -> Result<(), StoreError> {
+        let written = self.tree.insert(
+            keys::join(keys::CURSOR, update.name.as_bytes()),
+            keys::cursor_value(update.value, &update.anchor),
+        );
+        self.wrote(written.map_err(StoreError::from))
+    }
+
+    fn append_audit(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
+        let mut batch = self.batch();
+        for e in entries {
+            self.add_audit(&mut batch, e);
+        }
+        self.wrote(batch.commit().map_err(StoreError::from))
+    }
+
+    fn audit_page(
+        &self,
+        q: &AuditQuery,
+    ) -> Result<(Vec<(AuditCursor, AuditEntry)>, bool), StoreError> {
+        self.scan_audit(q)
+    }
+
+    fn prune(&self, keys_before_ms: u64, audit_before_ms: u64) -> Result<Pruned, StoreError> {
+        let mut pruned = Pruned::default();
+        let mut batch = self.batch();
+        for item in self
+            .tree
+            .range(keys::join(keys::AUDIT, &[])..keys::audit(audit_before_ms, 0))
+        {
+            let (k, v) = item?;
+            for key in audit_removals(&k, &audit_at(&k, &v)?) {
+                batch.remove(&self.tree, key);
+            }
+            pruned.audit_entries += 1;
+        }
+        for item in self.tree.prefix(keys::IDEMPOTENCY) {
+            let (k, v) = item?;
+            if idempotency_at(&k, &v)?.created_at_ms < keys_before_ms {
+                batch.remove(&self.tree, k);
+                pruned.idempotency_keys += 1;
+            }
+        }
+        self.wrote(batch.commit().map_err(StoreError::from))?;
+        Ok(pruned)
+    }
+
+    async fn sync(&self) -> Result<(), StoreError> {
+        self.commit.sync().await
+    }
+
+    fn size_on_disk(&self) -> u64 {
+        self.keyspace.disk_space()
+    }
+
+    fn health(&self) -> watch::Receiver<StoreHealth> {
+        self.commit.health()
+    }
+}
