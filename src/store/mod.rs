@@ -24,6 +24,7 @@ pub mod memory;
 mod open;
 pub mod postgres;
 mod records;
+mod scan;
 mod sled_store;
 mod sled_webhooks;
 pub mod tail;

@@ -24,8 +24,8 @@ use migrate::{build_due_index, build_status_index, migrate_records};
 
 pub(super) mod codec;
 mod export;
+mod kv;
 mod migrate;
-mod scan;
 
 pub struct SledStore {
     db: sled::Db,
@@ -250,7 +250,7 @@ impl Store for SledStore {
     }
 
     fn list_invoices(&self, q: &ListQuery) -> Result<(Vec<Invoice>, bool), StoreError> {
-        self.scan_list(q)
+        super::scan::list(self, q)
     }
     fn pending_invoices(&self) -> Result<Vec<Invoice>, StoreError> {
         let mut out = Vec::new();
@@ -270,7 +270,7 @@ impl Store for SledStore {
         until_ms: u64,
         limit: usize,
     ) -> Result<Vec<Due>, StoreError> {
-        self.scan_due(after, until_ms, limit)
+        super::scan::due(self, after, until_ms, limit)
     }
     fn transition(
         &self,
@@ -371,7 +371,7 @@ impl Store for SledStore {
         &self,
         q: &AuditQuery,
     ) -> Result<(Vec<(AuditCursor, AuditEntry)>, bool), StoreError> {
-        self.scan_audit(q)
+        super::scan::audit(self, q)
     }
     fn prune(&self, keys_before_ms: u64, audit_before_ms: u64) -> Result<Pruned, StoreError> {
         let mut pruned = Pruned::default();

@@ -79,3 +79,31 @@ impl FjallStore {
         Ok(())
     }
 }
+
+impl crate::store::scan::OrderedKv for FjallStore {
+    type Bytes = fjall::Slice;
+
+    fn range(
+        &self,
+        lower: Vec<u8>,
+        upper: Vec<u8>,
+    ) -> crate::store::scan::KvIter<'_, fjall::Slice> {
+        Box::new(
+            self.tree
+                .range(lower..upper)
+                .map(|r| r.map_err(StoreError::from)),
+        )
+    }
+
+    fn get_raw(&self, key: &[u8]) -> Result<Option<fjall::Slice>, StoreError> {
+        self.get(key)
+    }
+
+    fn contains(&self, key: &[u8]) -> Result<bool, StoreError> {
+        Ok(self.tree.contains_key(key)?)
+    }
+
+    fn remove_stray(&self, key: &[u8]) -> Result<(), StoreError> {
+        self.wrote(self.tree.remove(key).map_err(StoreError::from))
+    }
+}

@@ -35,7 +35,6 @@ use super::{
 use crate::domain::{AuditEntry, Event, EventKind, Invoice, InvoiceStatus};
 
 mod events;
-mod scan;
 #[cfg(test)]
 mod tests;
 mod webhooks;
@@ -228,7 +227,7 @@ impl Store for FjallStore {
     }
 
     fn list_invoices(&self, q: &ListQuery) -> Result<(Vec<Invoice>, bool), StoreError> {
-        self.scan_list(q)
+        super::scan::list(self, q)
     }
 
     fn pending_invoices(&self) -> Result<Vec<Invoice>, StoreError> {
@@ -249,7 +248,7 @@ impl Store for FjallStore {
         until_ms: u64,
         limit: usize,
     ) -> Result<Vec<Due>, StoreError> {
-        self.scan_due(after, until_ms, limit)
+        super::scan::due(self, after, until_ms, limit)
     }
 
     fn transition(
@@ -349,7 +348,7 @@ impl Store for FjallStore {
         &self,
         q: &AuditQuery,
     ) -> Result<(Vec<(AuditCursor, AuditEntry)>, bool), StoreError> {
-        self.scan_audit(q)
+        super::scan::audit(self, q)
     }
 
     fn prune(&self, keys_before_ms: u64, audit_before_ms: u64) -> Result<Pruned, StoreError> {
