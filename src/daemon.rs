@@ -285,6 +285,11 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
         shutdown.clone(),
     ));
 
+    if leadership.known(Duration::from_secs(5)).await.is_none() {
+        tracing::warn!(
+            "the first election round has not answered within 5 s; serving as `unknown`"
+        );
+    }
     let workers = tokio::runtime::Handle::current().metrics().num_workers();
     tracing::info!(%addr, metrics = ?metrics_addr, datadir = %datadir.display(), dev = config.dev, workers, "lnpayd ready");
     announce(&config, addr, metrics_addr, checkout_addr);

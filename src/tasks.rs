@@ -107,9 +107,11 @@ fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "(no message)".into())
 }
 
-/// A fault hook for the end-to-end tests: in debug builds only,
+/// Fault hooks for the end-to-end tests, in debug builds only:
 /// `LNPAYD_FAULT_PANIC_TASK=<name>` makes the task of that name panic as
-/// it starts. Release builds have no such hook.
+/// it starts; `LNPAYD_FAULT_DELAY_TASK=<name>:<ms>` holds it back that long
+/// before it starts (to open a race window on purpose). Release builds have
+/// no such hooks.
 mod fault {
     use std::future::Future;
 
@@ -119,11 +121,21 @@ mod fault {
         task: impl Future<Output = T> + Send + 'static,
     ) -> impl Future<Output = T> + Send + 'static {
         let armed = std::env::var("LNPAYD_FAULT_PANIC_TASK").is_ok_and(|v| v == name);
+        let delay = std::env::var("LNPAYD_FAULT_DELAY_TASK")
+            .ok()
+            .and_then(|v| {
+                let (task, ms) = v.split_once(':')?;
+                (task == name).then(|| ms.parse().ok()).flatten()
+            })
+            .map(std::time::Duration::from_millis);
         async move {
             if armed {
                 // After start-up, so the test sees a daemon that was serving.
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                 panic!("fault injected by LNPAYD_FAULT_PANIC_TASK");
+            }
+            if let Some(delay) = delay {
+                tokio::time::sleep(delay).await;
             }
             task.await
         }

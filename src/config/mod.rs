@@ -207,12 +207,12 @@ impl Config {
         fig = fig
             .merge(Serialized::defaults(legacy))
             // LNPAYD_CONFIG names the file itself (read by clap);
-            // LNPAYD_FAULT_PANIC_TASK is the debug builds' fault hook (tasks.rs).
-            .merge(
-                Env::prefixed("LNPAYD_")
-                    .split("__")
-                    .ignore(&["config", "fault_panic_task"]),
-            )
+            // LNPAYD_FAULT_*_TASK are the debug builds' fault hooks (tasks.rs).
+            .merge(Env::prefixed("LNPAYD_").split("__").ignore(&[
+                "config",
+                "fault_panic_task",
+                "fault_delay_task",
+            ]))
             .merge(Serialized::defaults(cli));
         let config: Config = fig.extract().map_err(|e| ConfigError::Parse(Box::new(e)))?;
         config.into_runtime(wants_mock)

@@ -117,6 +117,21 @@ impl Leadership {
         self.view.borrow().clone()
     }
 
+    /// Waits until the first election round has answered (a single
+    /// instance knows at once). The daemon says it is ready only after it,
+    /// so that GetStatus never shows a serving instance as `unknown` for
+    /// want of one database round trip; `None` when `within` runs out (the
+    /// database is slow: the instance serves anyway and says so).
+    pub async fn known(&self, within: Duration) -> Option<Role> {
+        let mut rx = self.view.subscribe();
+        let known = rx.wait_for(|v| v.role != Role::Unknown);
+        let role = match tokio::time::timeout(within, known).await {
+            Ok(Ok(v)) => Some(v.role),
+            _ => None,
+        };
+        role
+    }
+
     pub fn instance_id(&self) -> String {
         self.view.borrow().instance_id.clone()
     }

@@ -43,7 +43,9 @@ impl LeaderWork {
         tasks: Tasks,
         shutdown: CancellationToken,
     ) -> Result<(), crate::webhooks::WebhookError> {
-        self.webhooks.start().await?;
+        if !start_webhooks(&self.webhooks, &shutdown).await? {
+            return Ok(());
+        }
         let (tasks, shutdown) = (&tasks, &shutdown);
         let watch = WatchContext {
             store: self.store.clone(),
@@ -115,6 +117,34 @@ pub async fn begin(
         }
     });
     Ok(leadership)
+}
+
+/// Applies the configured endpoints and starts their workers. PostgreSQL
+/// can drop out just as this instance wins the lease: an outage is waited
+/// out (the renewals, which fail alike, end a leadership that cannot write),
+/// instead of stopping a daemon that serves the API. False on shutdown.
+async fn start_webhooks(
+    webhooks: &Webhooks,
+    shutdown: &CancellationToken,
+) -> Result<bool, crate::webhooks::WebhookError> {
+    use crate::store::StoreError;
+    use crate::webhooks::WebhookError;
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        match webhooks.start().await {
+            Ok(()) => return Ok(true),
+            Err(WebhookError::Store(StoreError::Unavailable(e))) => {
+                tracing::warn!(error = %e, retry_ms = backoff.as_millis() as u64,
+                    "the database is unavailable as the leader's work starts; retrying");
+            }
+            Err(e) => return Err(e),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return Ok(false),
+            _ = tokio::time::sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
 }
 
 /// Hands the expiry timer the invoices other instances create: the timer

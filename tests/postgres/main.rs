@@ -249,3 +249,63 @@ async fn the_daemon_answers_unavailable_while_postgres_is_down_and_recovers() {
     drop(d);
     tokio::task::spawn_blocking(move || drop(pg)).await.unwrap();
 }
+
+/// PostgreSQL drops out between the election and the start of the leader's
+/// work (held back on purpose by the debug-only fault hook). The daemon
+/// waits it out and then runs that work, instead of stopping: a single
+/// leader that stopped on it would take the API down with it.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_outage_as_the_leaders_work_starts_is_waited_out() {
+    let mut pg = tokio::task::spawn_blocking(Postgres::start).await.unwrap();
+    let url = pg.fresh_database();
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("LNPAYD_STORE__BACKEND", "postgres"),
+        ("LNPAYD_STORE__URL", url.as_str()),
+        ("LNPAYD_FAULT_DELAY_TASK", "leader_start:1500"),
+        ("LNPAYD_INVOICES__MIN_EXPIRY_SECS", "1"),
+    ];
+    // Ready means the election has answered: this instance leads, and its
+    // work is still held back.
+    let mut d = Daemon::start(dir.path(), &[], &env);
+    pg = tokio::task::spawn_blocking(move || {
+        pg.stop();
+        pg
+    })
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(d.is_running(), "the daemon stays up");
+    assert!(
+        d.log_text()
+            .contains("the database is unavailable as the leader's work starts"),
+        "the held-back start met the outage"
+    );
+
+    pg = tokio::task::spawn_blocking(move || {
+        pg.start_again();
+        pg
+    })
+    .await
+    .unwrap();
+    let mut inv = d.invoices().await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let created = loop {
+        let mut req = create_req(10, "expires in a second");
+        req.expiry_seconds = 1;
+        match inv.create_invoice(req).await {
+            Ok(r) => break r.into_inner(),
+            Err(e) if std::time::Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(200)).await
+            }
+            Err(e) => panic!("PostgreSQL is back but creates fail: {e:?}"),
+        }
+    };
+    // Only the leader's expiry timer expires it: its work did start.
+    let after = d.wait_invoice(&created.id, 20).await;
+    assert_eq!(after.status, InvoiceStatus::Expired as i32, "{after:?}");
+    assert!(d.is_running());
+    drop(d);
+    tokio::task::spawn_blocking(move || drop(pg)).await.unwrap();
+}
