@@ -9,8 +9,11 @@
 //! ```
 //!
 //! `--backend sled|fjall` chooses the daemon's `[store] backend` (through
-//! `LNPAYD_STORE__BACKEND`); `both` runs sled and then fjall, each in a child
-//! of this bench, back to back on the same machine state.
+//! `LNPAYD_STORE__BACKEND`; fjall by default); `both` runs sled and then
+//! fjall, each in a child of this bench, back to back on the same machine
+//! state. `--convert` ends the sled run by starting the daemon on fjall, the
+//! default, on the same data dir: the in-place conversion an upgrade does,
+//! timed from spawn to ready.
 //!
 //! Reports: create throughput per tenth of the run (per 100k at 1M); bytes
 //! on disk per invoice (each with its CREATED event and audit lines); RSS at
@@ -53,13 +56,15 @@ struct Args {
     n: usize,
     compare: Option<PathBuf>,
     backend: String,
+    convert: bool,
 }
 
 fn args() -> Args {
     let mut a = Args {
         n: 1_000_000,
         compare: None,
-        backend: "sled".into(),
+        backend: "fjall".into(),
+        convert: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -68,6 +73,7 @@ fn args() -> Args {
             "--n" => a.n = it.next().and_then(|v| v.parse().ok()).expect("--n N"),
             "--compare" => a.compare = Some(it.next().expect("--compare PATH").into()),
             "--backend" => a.backend = it.next().expect("--backend sled|fjall|both"),
+            "--convert" => a.convert = true,
             _ => {} // cargo's own (--bench)
         }
     }
@@ -80,6 +86,7 @@ fn main() {
         for backend in ["sled", "fjall"] {
             let status = std::process::Command::new(std::env::current_exe().unwrap())
                 .args(["--n", &a.n.to_string(), "--backend", backend])
+                .args(a.convert.then_some("--convert"))
                 .status()
                 .expect("run one backend");
             assert!(status.success(), "the {backend} run failed");
@@ -111,7 +118,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap()
-        .block_on(run(a.n, &a.backend));
+        .block_on(run(a.n, &a.backend, a.convert));
 }
 
 fn num_cpus() -> usize {
@@ -124,7 +131,7 @@ fn store_dir(datadir: &Path) -> PathBuf {
     datadir.join(if fjall { "fjall" } else { "store" })
 }
 
-async fn run(n: usize, backend: &str) {
+async fn run(n: usize, backend: &str, convert: bool) {
     // The daemon inherits it, and `store_dir` reads it.
     std::env::set_var("LNPAYD_STORE__BACKEND", backend);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tmp");
@@ -179,6 +186,43 @@ async fn run(n: usize, backend: &str) {
     reads(&daemon, &ids).await;
     daemon.terminate();
     disk_line("disk after the second shutdown", &daemon.datadir, n);
+    if convert && backend == "sled" {
+        convert_to_fjall(tmp.path(), &env, &ids).await;
+    }
+}
+
+/// Starts the default engine on the sled data dir just measured: the
+/// conversion an upgrade makes, timed from spawn to ready.
+async fn convert_to_fjall(dir: &Path, env: &[(&str, &str)], ids: &[String]) {
+    std::env::set_var("LNPAYD_STORE__BACKEND", "fjall");
+    std::env::set_var("TESTKIT_READY_SECS", "3600");
+    let started = Instant::now();
+    let daemon = Daemon::start(dir, &[], env);
+    let took = started.elapsed().as_secs_f64();
+    println!(
+        "sled to fjall at start-up: {took:.1} s spawn to ready, {:.0} invoices/s",
+        ids.len() as f64 / took
+    );
+    for line in daemon.log_text().lines().filter(|l| {
+        l.contains("converted and verified") || l.contains("converting the data dir to fjall")
+    }) {
+        println!("  {}", line.trim());
+    }
+    let req = GetInvoiceRequest {
+        lookup: Some(Lookup::Id(ids[ids.len() / 2].clone())),
+    };
+    daemon
+        .invoices()
+        .await
+        .get_invoice(req)
+        .await
+        .expect("serves after the conversion");
+    println!("RSS after the conversion: {} MB", rss_mb(&daemon.datadir));
+    disk_line(
+        "fjall disk after the conversion",
+        &daemon.datadir,
+        ids.len(),
+    );
 }
 
 fn daemon_env() -> Vec<(String, String)> {

@@ -29,10 +29,11 @@ struct Cli {
 
 #[derive(clap::Subcommand, Debug, Clone)]
 enum Command {
-    /// Copy a sled data dir into an empty PostgreSQL database, then verify
+    /// Copy an embedded store into an empty PostgreSQL database, then verify
     /// every table's row count and checksum. Stop the daemon first.
     Migrate {
-        /// `sled:<dir>`: the store directory (`<datadir>/store`).
+        /// `fjall:<dir>` (the default engine's directory, `<datadir>/fjall`)
+        /// or `sled:<dir>` (`<datadir>/store`).
         #[arg(long)]
         from: String,
         /// `postgres:<url>`; `postgres:` alone takes the URL from
@@ -108,8 +109,8 @@ fn main() -> ExitCode {
 
 /// `lnpayd migrate`: see [`Command::Migrate`].
 fn migrate(from: &str, to: &str, every: u64) -> ExitCode {
-    let Some(dir) = from.strip_prefix("sled:") else {
-        eprintln!("lnpayd migrate: --from must be sled:<dir>");
+    let Some(from) = lnpayd::store::postgres::Source::parse(from) else {
+        eprintln!("lnpayd migrate: --from must be fjall:<dir> or sled:<dir>");
         return ExitCode::from(2);
     };
     let url = match to.strip_prefix("postgres:") {
@@ -140,11 +141,7 @@ fn migrate(from: &str, to: &str, every: u64) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(lnpayd::store::postgres::migrate_command(
-        std::path::Path::new(dir),
-        &url,
-        every,
-    )) {
+    match runtime.block_on(lnpayd::store::postgres::migrate_command(&from, &url, every)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("lnpayd migrate: {e}");

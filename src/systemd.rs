@@ -22,6 +22,16 @@ pub fn notify_ready() {
     notify("READY=1\nSTATUS=serving gRPC\n");
 }
 
+/// Long start-up work (converting a data dir): shows `status` in
+/// `systemctl status` and moves systemd's start timeout to `more` from now,
+/// so a big data dir is not killed by `TimeoutStartSec` half-way.
+pub fn notify_progress(status: &str, more: Duration) {
+    notify(&format!(
+        "STATUS={status}\nEXTEND_TIMEOUT_USEC={}\n",
+        more.as_micros()
+    ));
+}
+
 /// Tells systemd the daemon is stopping.
 pub fn notify_stopping() {
     notify("STOPPING=1\nSTATUS=shutting down: finishing in-flight calls\n");

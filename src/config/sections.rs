@@ -38,8 +38,8 @@ pub struct AuthConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
-    /// sled (embedded, one instance), fjall (embedded, opt-in, compacting)
-    /// or PostgreSQL (several instances).
+    /// fjall (embedded, one instance, the default), sled (embedded, the
+    /// engine of earlier releases) or PostgreSQL (several instances).
     pub backend: StoreBackend,
     /// The embedded engine's cache: sled's page cache, or fjall's block
     /// cache. With sled, resident memory is more than this, and grows with
@@ -60,9 +60,12 @@ pub struct StoreConfig {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum StoreBackend {
+    /// A B-tree in the data dir (`store/`): the default of earlier releases,
+    /// whose resident memory grows with the invoices stored.
     Sled,
     /// An LSM tree in the data dir (`fjall/`): the same records as sled,
-    /// compacted and compressed.
+    /// compacted and compressed. A sled data dir is converted to it in place
+    /// at start-up (kept as `store.sled-converted`).
     Fjall,
     Postgres,
 }
@@ -106,7 +109,7 @@ impl Default for LogConfig {
 impl Default for StoreConfig {
     fn default() -> Self {
         Self {
-            backend: StoreBackend::Sled,
+            backend: StoreBackend::Fjall,
             cache_mb: 64,
             url: None,
             url_file: None,

@@ -8,6 +8,7 @@ use super::{
 };
 use crate::domain::{AuditEntry, EventKind, Invoice, InvoiceStatus};
 
+pub mod fixtures;
 mod queries;
 pub use queries::*;
 

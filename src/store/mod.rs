@@ -16,6 +16,7 @@
 
 #[cfg(test)]
 pub(crate) mod contract;
+mod export;
 mod fjall_store;
 mod group_commit;
 mod health;
@@ -37,7 +38,8 @@ use tokio::sync::watch;
 
 use crate::domain::{AuditEntry, Event, Invoice, InvoiceStatus};
 
-pub use fjall_store::FjallStore;
+pub use export::{Checksum, Export};
+pub use fjall_store::{convert_in_place, Converted, FjallStore, SLED_KEPT};
 pub use group_commit::GroupCommit;
 pub use health::StoreHealth;
 pub use memory::MemoryStore;

@@ -1,4 +1,5 @@
-//! Opens the configured store: sled or fjall in the data dir, or PostgreSQL.
+//! Opens the configured store: fjall (the default) or sled in the data dir,
+//! or PostgreSQL.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -37,7 +38,13 @@ pub async fn open(
             })
         }
         StoreBackend::Fjall => {
-            // Its own directory: a sled data dir next to it is left alone.
+            // A sled data dir (an older release's default) is converted first.
+            let dir = datadir.to_path_buf();
+            tokio::task::spawn_blocking(move || super::fjall_store::convert_in_place(&dir))
+                .await
+                .map_err(|e| {
+                    StoreError::Config(format!("the conversion to fjall panicked: {e}"))
+                })??;
             let fjall = FjallStore::open(&datadir.join("fjall"), cfg.cache_mb * 1024 * 1024)?;
             Ok(Opened {
                 store: fjall.clone(),

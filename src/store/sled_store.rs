@@ -23,7 +23,6 @@ use codec::{
 use migrate::{build_due_index, build_status_index, migrate_records};
 
 pub(super) mod codec;
-mod export;
 mod kv;
 mod migrate;
 

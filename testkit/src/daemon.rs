@@ -109,8 +109,9 @@ impl Daemon {
         Self::try_start(dir, false, args, env).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    /// Starts lnpayd (with `--dev` if `dev`) and waits up to 30 s for its
-    /// ready line; Err with its log if it does not come.
+    /// Starts lnpayd (with `--dev` if `dev`) and waits up to 30 s (or
+    /// `TESTKIT_READY_SECS`: a benchmark's start-up that converts a big data
+    /// dir) for its ready line; Err with its log if it does not come.
     pub fn try_start(
         dir: &Path,
         dev: bool,
@@ -166,7 +167,11 @@ impl Daemon {
                 }
             }
         });
-        match rx.recv_timeout(Duration::from_secs(30)) {
+        let ready_secs = std::env::var("TESTKIT_READY_SECS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(30);
+        match rx.recv_timeout(Duration::from_secs(ready_secs)) {
             Ok((addr, metrics)) => Ok(Daemon {
                 child: Some(child),
                 addr,

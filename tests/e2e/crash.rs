@@ -11,8 +11,18 @@ use crate::harness::{create_req, Daemon};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kill_9_during_concurrent_creates_loses_no_acknowledged_invoice() {
+    kill_9_loses_nothing(&[]).await;
+}
+
+/// sled stays a backend (`[store] backend = "sled"`): it keeps the promise too.
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_loses_nothing_on_sled_either() {
+    kill_9_loses_nothing(&[("LNPAYD_STORE__BACKEND", "sled")]).await;
+}
+
+async fn kill_9_loses_nothing(env: &[(&str, &str)]) {
     let dir = tempfile::tempdir().unwrap();
-    let mut d = Daemon::start(dir.path(), &[], &[]);
+    let mut d = Daemon::start(dir.path(), &[], env);
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));
     let mut writers = Vec::new();
     for w in 0..16 {
@@ -48,7 +58,7 @@ async fn kill_9_during_concurrent_creates_loses_no_acknowledged_invoice() {
         acked.len()
     );
 
-    let d = Daemon::start(dir.path(), &[], &[]);
+    let d = Daemon::start(dir.path(), &[], env);
     let mut inv = d.invoices().await;
     for id in &acked {
         let got = inv

@@ -5,6 +5,7 @@ use testkit::daemon as harness;
 mod alerts;
 mod audit;
 mod auth;
+mod convert;
 mod crash;
 mod events;
 mod flow;

@@ -78,8 +78,8 @@ fn lnd_env(port: u16, macaroon: &std::path::Path, cert: &std::path::Path) -> Vec
 /// stopped. LND's own counters cannot be reset on a live node; lnpayd's
 /// cursor ahead of the node is the same mismatch seen from lnpayd's side.
 async fn set_cursor(datadir: &std::path::Path, name: &str, value: u64) {
-    use lnpayd::store::{CursorUpdate, SledStore, Store};
-    let store = SledStore::open(&datadir.join("store"), 1 << 20).unwrap();
+    use lnpayd::store::{CursorUpdate, FjallStore, Store};
+    let store = FjallStore::open(&datadir.join("fjall"), 1 << 20).unwrap();
     let stop = tokio_util::sync::CancellationToken::new();
     let flusher = tokio::spawn(store.run_flusher(stop.clone()));
     let anchor = store

@@ -1,4 +1,4 @@
-//! The PostgreSQL store end to end: `lnpayd migrate` moves a populated sled
+//! The PostgreSQL store end to end: `lnpayd migrate` moves a populated fjall
 //! data dir into a real (throwaway) PostgreSQL, and the real daemon with
 //! `[store] backend = "postgres"` serves it.
 
@@ -13,11 +13,11 @@ use tokio_stream::StreamExt;
 
 static PG: Shared<Postgres> = Shared::new(Postgres::start);
 
-fn migrate(store_dir: &std::path::Path, url: &str) -> std::process::Output {
+fn migrate(from: &str, url: &str) -> std::process::Output {
     Command::new(lnpayd_bin())
         .arg("migrate")
         .arg("--from")
-        .arg(format!("sled:{}", store_dir.display()))
+        .arg(from)
         .arg("--to")
         .arg("postgres:")
         .args(["--progress-every", "10"])
@@ -28,14 +28,14 @@ fn migrate(store_dir: &std::path::Path, url: &str) -> std::process::Output {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn migrate_moves_a_sled_data_dir_and_the_daemon_serves_it_from_postgres() {
+async fn migrate_moves_a_data_dir_and_the_daemon_serves_it_from_postgres() {
     // The cluster trusts local connections, so a password is accepted and
     // unused: here only to show it is never printed or logged.
     const PASSWORD: &str = "never-logged-pw";
     let url = format!("{} password={PASSWORD}", PG.read().await.fresh_database());
     let dir = tempfile::tempdir().unwrap();
 
-    // A populated sled data dir: paid, canceled and pending invoices, one
+    // A populated data dir (fjall, the default): paid, canceled and pending invoices, one
     // made with an idempotency key.
     let mut d = Daemon::start(dir.path(), &[], &[]);
     let mut inv = d.invoices().await;
@@ -71,9 +71,9 @@ async fn migrate_moves_a_sled_data_dir_and_the_daemon_serves_it_from_postgres() 
     assert_eq!(last, 24 + 8 + 1);
     assert!(d.terminate().success());
 
-    // The move, verified table by table.
-    let store_dir = d.datadir.join("store");
-    let out = migrate(&store_dir, &url);
+    // The move, verified table by table, from the default engine's dir.
+    let from = format!("fjall:{}", d.datadir.join("fjall").display());
+    let out = migrate(&from, &url);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -108,7 +108,7 @@ async fn migrate_moves_a_sled_data_dir_and_the_daemon_serves_it_from_postgres() 
     assert!(!stdout.contains(PASSWORD) && !stderr.contains(PASSWORD));
 
     // A second run finds the target populated and refuses it.
-    let again = migrate(&store_dir, &url);
+    let again = migrate(&from, &url);
     assert!(!again.status.success());
     assert!(
         String::from_utf8_lossy(&again.stderr).contains("not empty"),
@@ -116,8 +116,19 @@ async fn migrate_moves_a_sled_data_dir_and_the_daemon_serves_it_from_postgres() 
         String::from_utf8_lossy(&again.stderr)
     );
 
+    // A source that is not a store is refused, and not created.
+    let nothing = dir.path().join("nothing");
+    let wrong = migrate(&format!("fjall:{}", nothing.display()), &url);
+    assert!(!wrong.status.success());
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("is not a fjall store"),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
+    );
+    assert!(!nothing.exists());
+
     // The daemon on PostgreSQL, with the same data dir for its tokens and
-    // dev key; sled's store there is no longer read.
+    // dev key; the embedded store there is no longer read.
     let env = [
         ("LNPAYD_STORE__BACKEND", "postgres"),
         ("LNPAYD_STORE__URL", url.as_str()),

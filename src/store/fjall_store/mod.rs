@@ -21,6 +21,8 @@ use fjall::{Batch, Keyspace, PartitionCreateOptions, PartitionHandle, PersistMod
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+pub use from_sled::{convert_in_place, is_store, Converted, SLED_KEPT};
+
 use super::group_commit::Disk;
 use super::records;
 use super::sled_store::codec::{
@@ -35,6 +37,9 @@ use super::{
 use crate::domain::{AuditEntry, Event, EventKind, Invoice, InvoiceStatus};
 
 mod events;
+mod from_sled;
+#[cfg(test)]
+mod from_sled_tests;
 #[cfg(test)]
 mod tests;
 mod webhooks;

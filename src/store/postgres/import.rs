@@ -1,18 +1,19 @@
-//! `lnpayd migrate`: a sled data dir copied into an empty PostgreSQL
-//! database, in one transaction, then verified table by table.
+//! `lnpayd migrate`: an embedded store (sled or fjall) copied into an empty
+//! PostgreSQL database, in one transaction, then verified table by table.
 //!
 //! Verification reads the tables back and compares, per table, the number
 //! of rows and a SHA-256 over every row's fields in key order with what was
-//! read from sled. Every value is held in memory while copying: a data dir
+//! read from the source. Every value is held in memory while copying: a data dir
 //! of a million invoices needs a few hundred MB.
 
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
-
 use super::rows::{source_tables, SourceTable};
 use super::{int, pg_error, PgStore};
-use crate::store::{SledStore, StoreError};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::store::{Checksum, Export, FjallStore, SledStore, StoreError};
 
 /// Rows sent per round of pipelined statements.
 const PIPELINE: usize = 256;
@@ -48,38 +49,60 @@ pub struct ImportReport {
     pub elapsed: Duration,
 }
 
-/// Row count and digest of a table's rows, each row as its fields' bytes.
-#[derive(Default)]
-pub struct Checksum {
-    rows: u64,
-    hash: Sha256,
+/// Where `lnpayd migrate` copies from: `sled:<datadir>/store` or
+/// `fjall:<datadir>/fjall`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Sled(PathBuf),
+    Fjall(PathBuf),
 }
 
-impl Checksum {
-    pub fn add(&mut self, fields: &[&[u8]]) {
-        self.rows += 1;
-        for f in fields {
-            self.hash.update((f.len() as u32).to_be_bytes());
-            self.hash.update(f);
+impl Source {
+    pub fn parse(spec: &str) -> Option<Self> {
+        match spec.split_once(':')? {
+            ("sled", dir) if !dir.is_empty() => Some(Source::Sled(dir.into())),
+            ("fjall", dir) if !dir.is_empty() => Some(Source::Fjall(dir.into())),
+            _ => None,
         }
     }
 
-    fn finish(self) -> (u64, String) {
-        (self.rows, hex::encode(self.hash.finalize()))
+    fn dir(&self) -> &Path {
+        match self {
+            Source::Sled(d) | Source::Fjall(d) => d,
+        }
+    }
+
+    /// Opens an existing store: never creates an empty one to copy from.
+    pub fn open(&self) -> Result<Arc<dyn Export>, StoreError> {
+        let not_a = |what: &str, layout: &str| {
+            StoreError::Config(format!(
+                "{} is not a {what} store (it is {layout})",
+                self.dir().display()
+            ))
+        };
+        const CACHE: u64 = 64 * 1024 * 1024;
+        match self {
+            Source::Sled(dir) if dir.join("conf").exists() => Ok(SledStore::open(dir, CACHE)?),
+            Source::Sled(_) => Err(not_a("sled", "<datadir>/store")),
+            Source::Fjall(dir) if super::super::fjall_store::is_store(dir) => {
+                Ok(FjallStore::open(dir, CACHE)?)
+            }
+            Source::Fjall(_) => Err(not_a("fjall", "<datadir>/fjall")),
+        }
     }
 }
 
-/// Copies `sled` into the (empty) database at `url`. `progress` gets a
+/// Copies `src` into the (empty) database at `url`. `progress` gets a
 /// line every `every` rows, and one per table.
-pub async fn import_sled(
-    sled: &SledStore,
+pub async fn import_store(
+    src: &dyn Export,
     url: &str,
     every: u64,
     progress: &(dyn Fn(String) + Sync),
 ) -> Result<ImportReport, ImportError> {
     let started = Instant::now();
     let pg = PgStore::open(url, 2).await?;
-    let tables = source_tables(sled)?;
+    let tables = source_tables(src)?;
     let mut client = pg.client().await?;
     for t in &tables {
         let rows: i64 = client
@@ -118,7 +141,7 @@ pub async fn import_sled(
         }
         progress(format!("{}: {} rows", t.name, t.rows.len()));
     }
-    let last_sequence = sled_last_sequence(sled);
+    let last_sequence = source_last_sequence(src);
     tx.execute(
         "UPDATE lnpayd_seq SET last = $1 WHERE id = 1",
         &[&int(last_sequence)],
@@ -134,10 +157,9 @@ pub async fn import_sled(
     })
 }
 
-/// Where sled's log ends: where PostgreSQL's sequence continues.
-fn sled_last_sequence(sled: &SledStore) -> u64 {
-    use crate::store::Store;
-    let last = *sled.durable_sequence().borrow();
+/// Where the source's log ends: where PostgreSQL's sequence continues.
+fn source_last_sequence(src: &dyn Export) -> u64 {
+    let last = *src.durable_sequence().borrow();
     last
 }
 
@@ -171,30 +193,20 @@ async fn verify(pg: &PgStore, tables: Vec<SourceTable>) -> Result<Vec<TableRepor
     Ok(out)
 }
 
-/// `lnpayd migrate --from sled:<dir> --to postgres:<url>`: prints progress
-/// and, per table, rows and checksum, then the time taken. The URL is
-/// never printed: only its host and database.
-pub async fn migrate_command(
-    dir: &std::path::Path,
-    url: &str,
-    every: u64,
-) -> Result<(), ImportError> {
-    if !dir.join("conf").exists() {
-        return Err(ImportError::Store(StoreError::Config(format!(
-            "{} is not a sled store (the store directory is <datadir>/store)",
-            dir.display()
-        ))));
-    }
-    let sled = SledStore::open(dir, 64 * 1024 * 1024)?;
+/// `lnpayd migrate --from sled:<dir>|fjall:<dir> --to postgres:<url>`:
+/// prints progress and, per table, rows and checksum, then the time taken.
+/// The URL is never printed: only its host and database.
+pub async fn migrate_command(from: &Source, url: &str, every: u64) -> Result<(), ImportError> {
+    let src = from.open()?;
     let target: tokio_postgres::Config = url
         .parse()
         .map_err(|_| StoreError::Config("--to is not a PostgreSQL URL".into()))?;
     println!(
         "copying {} into {}",
-        dir.display(),
+        from.dir().display(),
         super::describe(&target)
     );
-    let report = import_sled(&sled, url, every, &|line| println!("{line}")).await?;
+    let report = import_store(src.as_ref(), url, every, &|line| println!("{line}")).await?;
     for t in &report.tables {
         println!(
             "verified {:<28} {:>10} rows  sha256 {}",

@@ -45,7 +45,7 @@ use tokio_postgres::NoTls;
 
 use super::health::HealthCell;
 use super::StoreError;
-pub use import::{import_sled, migrate_command, ImportError, ImportReport, TableReport};
+pub use import::{import_store, migrate_command, ImportError, ImportReport, Source, TableReport};
 pub use publish::Publisher;
 
 /// How long a statement waits for a free connection, or for a new one.

@@ -1,4 +1,4 @@
-//! The PostgreSQL store's webhook tables, the sled import, and a
+//! The PostgreSQL store's webhook tables, the import, and a
 //! PostgreSQL restart under the store.
 
 use std::time::Duration;
@@ -6,17 +6,10 @@ use std::time::Duration;
 use testkit::postgres::Postgres;
 
 use super::tests::{fresh_url, open_on};
-use super::{import_sled, ImportError};
-use crate::config::Secret;
-use crate::domain::EventKind;
-use crate::store::contract::{audit, invoice};
-use crate::store::webhooks::{
-    Attempt, AttemptOutcome, Delivery, DeliveryState, WebhookEndpoint, WebhookStore,
-};
-use crate::store::{
-    AuditQuery, CursorUpdate, IdempotencyRecord, ListQuery, SledStore, Store, StoreError,
-    Transition,
-};
+use super::{import_store, ImportError};
+use crate::store::contract::fixtures::{self, populated_sled};
+use crate::store::contract::invoice;
+use crate::store::{Store, StoreError};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_webhook_tables_keep_the_webhook_store_contract() {
@@ -26,92 +19,13 @@ async fn the_webhook_tables_keep_the_webhook_store_contract() {
     );
 }
 
-fn endpoint(id: &str) -> WebhookEndpoint {
-    WebhookEndpoint {
-        id: id.into(),
-        url: "https://example.com/hook".into(),
-        event_types: vec![EventKind::InvoicePaid],
-        description: "shop".into(),
-        enabled: true,
-        enabled_at_ms: 1,
-        disabled_reason: None,
-        secret: Secret::new("whsec_AAAA"),
-        previous_secret: None,
-        from_config: false,
-        created_at_ms: 1,
-        updated_at_ms: 1,
-    }
-}
-
-/// A sled store with a bit of everything, synced; its flusher stops with it.
-async fn populated_sled(dir: &std::path::Path) -> std::sync::Arc<SledStore> {
-    let sled = SledStore::open(dir, 1 << 20).unwrap();
-    let stop = tokio_util::sync::CancellationToken::new();
-    let flusher = tokio::spawn(sled.run_flusher(stop.clone()));
-    for n in 1..=30u64 {
-        let mut inv = invoice(n, 1_000 + n, 50_000 + n);
-        inv.external_ref = (n % 4 == 0).then(|| format!("order-{n}"));
-        let key = IdempotencyRecord {
-            key: format!("key-{n}"),
-            fingerprint: "fp".into(),
-            invoice_id: inv.id.clone(),
-            created_at_ms: 1_000 + n,
-        };
-        let audit_lines = [audit(1_000 + n, Some(&inv.id), Some("dev"))];
-        sled.insert_invoice(&inv, (n % 2 == 0).then_some(&key), &audit_lines)
-            .unwrap();
-        if n % 3 == 0 {
-            let paid = Transition::Paid {
-                amount_received_msat: 900,
-                at_ms: 60_000,
-            };
-            let cursor = CursorUpdate {
-                name: "lnd".into(),
-                value: n,
-                anchor: vec![n as u8; 32],
-            };
-            let line = audit(2_000 + n, Some(&inv.id), None);
-            sled.transition(&inv.id, paid, Some(&cursor), &line)
-                .unwrap();
-        }
-    }
-    sled.create_endpoint(&endpoint("ep_a"), 3).unwrap();
-    let d = Delivery {
-        endpoint_id: "ep_a".into(),
-        sequence: 4,
-        kind: EventKind::InvoicePaid,
-        invoice_id: invoice(3, 1_003, 0).id,
-        occurred_at_ms: 60_000,
-        state: DeliveryState::Pending,
-        attempts: 1,
-        scheduled_attempts: 1,
-        next_attempt_at_ms: Some(70_000),
-        updated_at_ms: 60_000,
-    };
-    sled.ingest("ep_a", std::slice::from_ref(&d), 4).unwrap();
-    let a = Attempt {
-        endpoint_id: "ep_a".into(),
-        sequence: 4,
-        number: 1,
-        at_ms: 60_000,
-        duration_ms: 5,
-        outcome: AttemptOutcome::HttpStatus { status: 500 },
-        next_attempt_at_ms: Some(70_000),
-    };
-    sled.record_attempt(&d, &a).unwrap();
-    sled.sync().await.unwrap();
-    stop.cancel();
-    flusher.await.unwrap();
-    sled
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sled_store_imports_whole_and_verified_and_only_into_an_empty_database() {
     let dir = tempfile::tempdir().unwrap();
     let sled = populated_sled(dir.path()).await;
     let url = fresh_url().await;
     let lines = std::sync::Mutex::new(Vec::new());
-    let report = import_sled(&sled, &url, 10, &|l| lines.lock().unwrap().push(l))
+    let report = import_store(sled.as_ref(), &url, 10, &|l| lines.lock().unwrap().push(l))
         .await
         .unwrap();
     let rows = |t: &str| report.tables.iter().find(|r| r.table == t).unwrap().rows;
@@ -132,63 +46,14 @@ async fn a_sled_store_imports_whole_and_verified_and_only_into_an_empty_database
 
     // What PostgreSQL now serves is what sled served.
     let (pg, _g) = open_on(&url).await;
-    let all = ListQuery {
-        limit: 100,
-        ..Default::default()
-    };
-    assert_eq!(
-        pg.list_invoices(&all).unwrap(),
-        sled.list_invoices(&all).unwrap()
-    );
-    assert_eq!(
-        pg.events_after(0, 100).unwrap(),
-        sled.events_after(0, 100).unwrap()
-    );
-    assert_eq!(
-        pg.idempotency_record("key-4").unwrap(),
-        sled.idempotency_record("key-4").unwrap()
-    );
-    assert_eq!(
-        pg.invoice_by_external_ref("order-8").unwrap(),
-        sled.invoice_by_external_ref("order-8").unwrap()
-    );
-    let cursor = pg.cursor("lnd").unwrap().unwrap();
-    assert_eq!((cursor.value, cursor.anchor), (30, vec![30; 32]));
-    assert_eq!(
-        pg.pending_due(None, u64::MAX, 100).unwrap(),
-        sled.pending_due(None, u64::MAX, 100).unwrap()
-    );
-    let page = AuditQuery {
-        limit: 100,
-        ..Default::default()
-    };
-    let entries = |s: &dyn Store| -> Vec<_> {
-        s.audit_page(&page)
-            .unwrap()
-            .0
-            .into_iter()
-            .map(|(_, e)| e)
-            .collect()
-    };
-    assert_eq!(entries(&*pg), entries(&*sled));
-    assert_eq!(pg.endpoints().unwrap(), sled.endpoints().unwrap());
-    assert_eq!(pg.webhook_cursor("ep_a").unwrap(), 4);
-    assert_eq!(pg.due("ep_a", 10).unwrap(), vec![(70_000, 4)]);
-    assert_eq!(
-        pg.attempts("ep_a", 4).unwrap(),
-        sled.attempts("ep_a", 4).unwrap()
-    );
-    assert_eq!(
-        pg.endpoint_health("ep_a").unwrap(),
-        sled.endpoint_health("ep_a").unwrap()
-    );
+    fixtures::assert_serves_the_same(&*pg, &*sled);
     // The log continues where sled's ended.
     let next = pg
         .insert_invoice(&invoice(99, 9_000, 99_000), None, &[])
         .unwrap();
     assert!(matches!(next, crate::store::Inserted::New(e) if e.sequence == 41));
 
-    let again = import_sled(&sled, &url, 10, &|_| {}).await;
+    let again = import_store(sled.as_ref(), &url, 10, &|_| {}).await;
     assert!(
         matches!(
             again,

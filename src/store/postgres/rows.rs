@@ -1,15 +1,16 @@
-//! What `lnpayd migrate` reads from sled: per table, the rows to insert and
-//! the fields its checksum covers, in the order verification reads them.
+//! What `lnpayd migrate` reads from the source store (sled or fjall): per
+//! table, the rows to insert and the fields its checksum covers, in the order
+//! verification reads them.
 
 use tokio_postgres::types::ToSql;
 
-use super::import::Checksum;
 use super::int;
 use super::reads::status_code;
 use super::webhook_writes::{encode, state_code};
 use crate::store::records::{self, EventRecord};
-use crate::store::webhooks::{DeliveryQuery, DeliveryState, EndpointHealth, WebhookStore};
-use crate::store::{SledStore, Store, StoreError};
+use crate::store::webhooks::{DeliveryQuery, DeliveryState, EndpointHealth};
+use crate::store::Checksum;
+use crate::store::{Export, StoreError};
 
 /// One insert parameter.
 pub enum Param {
@@ -84,10 +85,10 @@ fn be(v: i64) -> Vec<u8> {
     v.to_be_bytes().to_vec()
 }
 
-/// Every table's rows, read from `sled`.
-pub fn source_tables(sled: &SledStore) -> Result<Vec<SourceTable>, StoreError> {
-    let mut tables = vec![invoices(sled)?, events(sled)?];
-    let keys = sled
+/// Every table's rows, read from the source store.
+pub fn source_tables(src: &dyn Export) -> Result<Vec<SourceTable>, StoreError> {
+    let mut tables = vec![invoices(src)?, events(src)?];
+    let keys = src
         .export_idempotency()?
         .into_iter()
         .map(|r| {
@@ -113,7 +114,7 @@ pub fn source_tables(sled: &SledStore) -> Result<Vec<SourceTable>, StoreError> {
         keys,
         false,
     ));
-    let audit = sled
+    let audit = src
         .export_audit()?
         .into_iter()
         .map(|e| {
@@ -136,7 +137,7 @@ pub fn source_tables(sled: &SledStore) -> Result<Vec<SourceTable>, StoreError> {
         audit,
         true,
     ));
-    let cursors = sled
+    let cursors = src
         .export_cursors()?
         .into_iter()
         .map(|c| Row {
@@ -159,12 +160,12 @@ pub fn source_tables(sled: &SledStore) -> Result<Vec<SourceTable>, StoreError> {
         cursors,
         false,
     ));
-    tables.extend(webhooks(sled)?);
+    tables.extend(webhooks(src)?);
     Ok(tables)
 }
 
-fn invoices(sled: &SledStore) -> Result<SourceTable, StoreError> {
-    let rows = sled
+fn invoices(src: &dyn Export) -> Result<SourceTable, StoreError> {
+    let rows = src
         .export_invoices()?
         .into_iter()
         .map(|inv| {
@@ -201,11 +202,11 @@ fn invoices(sled: &SledStore) -> Result<SourceTable, StoreError> {
     ))
 }
 
-fn events(sled: &SledStore) -> Result<SourceTable, StoreError> {
+fn events(src: &dyn Export) -> Result<SourceTable, StoreError> {
     let mut rows = Vec::new();
     let mut after = 0;
     loop {
-        let page = sled.events_after(after, 10_000)?;
+        let page = src.events_after(after, 10_000)?;
         let Some(last) = page.last() else { break };
         after = last.sequence;
         for e in page {
@@ -230,17 +231,17 @@ fn events(sled: &SledStore) -> Result<SourceTable, StoreError> {
     ))
 }
 
-fn webhooks(sled: &SledStore) -> Result<Vec<SourceTable>, StoreError> {
+fn webhooks(src: &dyn Export) -> Result<Vec<SourceTable>, StoreError> {
     let (mut endpoints, mut health, mut cursors, mut deliveries, mut attempts) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for ep in sled.endpoints()? {
+    for ep in src.endpoints()? {
         let id = ep.id.clone();
         let record = encode(&ep);
         endpoints.push(Row {
             fields: vec![id.clone().into_bytes(), record.clone()],
             params: vec![Param::Text(id.clone()), Param::Bytes(record)],
         });
-        let h = sled.endpoint_health(&id)?;
+        let h = src.endpoint_health(&id)?;
         if h != EndpointHealth::default() {
             let record = encode(&h);
             health.push(Row {
@@ -248,21 +249,21 @@ fn webhooks(sled: &SledStore) -> Result<Vec<SourceTable>, StoreError> {
                 params: vec![Param::Text(id.clone()), Param::Bytes(record)],
             });
         }
-        let cursor = sled.webhook_cursor(&id)? as i64;
+        let cursor = src.webhook_cursor(&id)? as i64;
         cursors.push(Row {
             fields: vec![id.clone().into_bytes(), be(cursor)],
             params: vec![Param::Text(id.clone()), Param::I64(cursor)],
         });
         let mut before = None;
         loop {
-            let (page, next) = sled.deliveries(&DeliveryQuery {
+            let (page, next) = src.deliveries(&DeliveryQuery {
                 endpoint_id: Some(id.clone()),
                 before: before.take(),
                 limit: 1_000,
                 ..Default::default()
             })?;
             for d in page {
-                for a in sled.attempts(&id, d.sequence)? {
+                for a in src.attempts(&id, d.sequence)? {
                     let record = encode(&a);
                     let (seq, n) = (d.sequence as i64, a.number as i32);
                     attempts.push(Row {
