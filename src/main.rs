@@ -75,6 +75,9 @@ fn main() -> ExitCode {
         }
     };
     let filter = init_tracing(&config);
+    if let Err(code) = convert_store(&config) {
+        return code;
+    }
     // SIGHUP: read the configuration again and apply its log level; the
     // daemon takes the catalog from it and re-reads the tokens itself.
     // Everything else needs a restart.
@@ -103,6 +106,39 @@ fn main() -> ExitCode {
             tracing::error!(error = %e, "lnpayd stopped with an error");
             eprintln!("lnpayd: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// A sled data dir met by the fjall backend is converted before anything
+/// else runs, and then the daemon starts again as a new image of itself
+/// (same pid, so systemd follows): the conversion's memory (sled's page
+/// table covers every invoice: ~800 MB at a million) goes with the old
+/// image instead of staying for the life of the process.
+fn convert_store(config: &Config) -> Result<(), ExitCode> {
+    if config.store.backend != lnpayd::config::StoreBackend::Fjall {
+        return Ok(());
+    }
+    match lnpayd::store::convert_in_place(&config.datadir) {
+        Ok(None) => Ok(()),
+        Ok(Some(_)) => {
+            use std::os::unix::process::CommandExt;
+            let mut args = std::env::args_os();
+            let arg0 = args.next().unwrap_or_else(|| "lnpayd".into());
+            tracing::info!("starting again, as a new image of this binary, to leave the conversion's memory behind");
+            // /proc/self/exe: this very binary, even if a package upgrade
+            // has replaced the file on disk since it started.
+            let err = std::process::Command::new("/proc/self/exe")
+                .arg0(arg0)
+                .args(args)
+                .exec();
+            tracing::warn!(error = %err, "could not start again after the conversion; going on in this process");
+            Ok(())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot convert the sled data dir to fjall");
+            eprintln!("lnpayd: cannot convert the sled data dir to fjall: {e}");
+            Err(ExitCode::FAILURE)
         }
     }
 }

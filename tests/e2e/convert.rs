@@ -83,6 +83,9 @@ async fn a_sled_data_dir_is_converted_to_fjall_at_start_and_serves_the_same() {
         "{log}"
     );
     assert!(log.contains("converted and verified"), "{log}");
+    // It started again as a new image, leaving the conversion's memory.
+    let after = &log[log.find("starting again").expect("re-executed")..];
+    assert!(after.contains("lnpayd ready"), "{log}");
     let datadir = &d.datadir;
     assert!(datadir.join("fjall").join("version").exists());
     assert!(datadir.join("store.sled-converted").join("conf").exists());

@@ -144,3 +144,24 @@ pub fn assert_serves_the_same(copy: &dyn WebhookStore, orig: &dyn WebhookStore) 
         orig.endpoint_health("ep_a").unwrap()
     );
 }
+
+/// Retries `f` while sled says its directory is still locked. sled frees
+/// a dropped store (and its file lock) through deferred epoch-based garbage
+/// collection, so a test that reopens a directory in the same process can
+/// find it still locked for a moment; another process never does.
+pub fn retry_while_sled_locked<T>(
+    mut f: impl FnMut() -> Result<T, crate::store::StoreError>,
+) -> Result<T, crate::store::StoreError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match f() {
+            Err(e)
+                if e.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            r => return r,
+        }
+    }
+}

@@ -64,6 +64,14 @@ pub fn convert_in_place(datadir: &Path) -> Result<Option<Converted>, StoreError>
     if !has_sled {
         return Ok(None);
     }
+    if fjall_dir.exists() {
+        // Not a keyspace (fjall writes its marker first): nothing lnpayd
+        // would have made, so nothing to delete on its behalf.
+        return Err(StoreError::Config(format!(
+            "{} is in the way of converting the sled store: it is not a fjall store; move it away",
+            fjall_dir.display()
+        )));
+    }
     let started = Instant::now();
     tracing::info!(from = %sled_dir.display(), to = %fjall_dir.display(),
         "converting the sled data dir to fjall; the sled dir is kept as {SLED_KEPT}");

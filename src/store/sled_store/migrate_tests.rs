@@ -118,7 +118,9 @@ fn write_legacy(dir: &Path, l: &Legacy) {
 /// Everything reads as the old release would have shown it, every record
 /// is binary, the indexes are there, and the foreign key is untouched.
 async fn assert_converted(dir: &Path, l: &Legacy) {
-    let store = SledStore::open(dir, 1 << 20).unwrap();
+    let store =
+        crate::store::contract::fixtures::retry_while_sled_locked(|| SledStore::open(dir, 1 << 20))
+            .unwrap();
     for prefix in [keys::INVOICE, keys::EVENT, keys::AUDIT, keys::IDEMPOTENCY] {
         for item in store.tree.scan_prefix(prefix) {
             let (k, v) = item.unwrap();
@@ -181,7 +183,10 @@ async fn a_data_dir_of_json_records_is_converted_at_open() {
     write_legacy(dir.path(), &l);
     assert_converted(dir.path(), &l).await;
     // And again: a converted dir opens as it is.
-    let store = SledStore::open(dir.path(), 1 << 20).unwrap();
+    let store = crate::store::contract::fixtures::retry_while_sled_locked(|| {
+        SledStore::open(dir.path(), 1 << 20)
+    })
+    .unwrap();
     assert_eq!(
         store.events_after(0, 100).unwrap()[..l.events.len()],
         l.events
@@ -196,7 +201,10 @@ async fn a_conversion_a_crash_cut_short_finishes_at_the_next_open() {
     {
         // What a crash after the first batches leaves: some records binary
         // (with their audit index entries), the rest JSON, no marker.
-        let db = sled::open(dir.path()).unwrap();
+        let db = crate::store::contract::fixtures::retry_while_sled_locked(|| {
+            Ok(sled::open(dir.path())?)
+        })
+        .unwrap();
         let tree = db.open_tree("lnpayd_v1").unwrap();
         for prefix in [keys::INVOICE, keys::EVENT, keys::AUDIT] {
             let (k, v) = tree.scan_prefix(prefix).next().unwrap().unwrap();
@@ -219,7 +227,8 @@ fn read_json(
     Vec<AuditEntry>,
     Vec<IdempotencyRecord>,
 ) {
-    let db = sled::open(dir).unwrap();
+    let db =
+        crate::store::contract::fixtures::retry_while_sled_locked(|| Ok(sled::open(dir)?)).unwrap();
     let tree = db.open_tree("lnpayd_v1").unwrap();
     let all = |prefix| -> Vec<sled::IVec> {
         tree.scan_prefix(prefix)
@@ -254,7 +263,10 @@ async fn a_store_written_by_release_06e6c72_opens_converted() {
     assert_eq!(status, [Pending, Paid, Canceled, Expired, Paid]);
     assert_eq!((events.len(), idempotency.len()), (10, 1));
 
-    let store = SledStore::open(dir.path(), 1 << 20).unwrap();
+    let store = crate::store::contract::fixtures::retry_while_sled_locked(|| {
+        SledStore::open(dir.path(), 1 << 20)
+    })
+    .unwrap();
     for inv in &invoices {
         assert_eq!(store.invoice(&inv.id).unwrap().as_ref(), Some(inv));
     }

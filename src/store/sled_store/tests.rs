@@ -61,7 +61,10 @@ fn a_data_dir_from_before_the_indexes_gets_them_at_open() {
         assert!(due_ids(&store).is_empty());
         store.db.flush().unwrap();
     }
-    let store = SledStore::open(dir.path(), 1 << 20).unwrap();
+    let store = crate::store::contract::fixtures::retry_while_sled_locked(|| {
+        SledStore::open(dir.path(), 1 << 20)
+    })
+    .unwrap();
     assert_eq!(
         due_ids(&store),
         [b.id.clone(), a.id.clone()],
