@@ -13,6 +13,9 @@
 //!   connections) the lnpayd tasks share, round-robin. A list (`1,4`) runs
 //!   lnpayd once per entry; the ratios use the first entry.
 //! - `BENCH_MAX_REQUESTS` (default 2000000): cap on requests per window.
+//! - `BENCH_LNPAYD_BIN`: the lnpayd binary (default: the one cargo built).
+//! - `BENCH_STORE_BACKEND`: lnpayd's `[store] backend` (default: its own),
+//!   to compare the embedded engines against the same LNbits.
 //!
 //! For each level the two systems run back to back (lnpayd, then LNbits), so
 //! noise on this shared machine hits both; results are reported as ratios
@@ -179,7 +182,8 @@ fn start_lnpayd(dir: &Path) -> Lnpayd {
     let datadir = dir.join("lnpayd");
     let log = dir.join("lnpayd.log");
     let log_file = std::fs::File::create(&log).unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lnpayd"));
+    let bin = std::env::var_os("BENCH_LNPAYD_BIN").unwrap_or(env!("CARGO_BIN_EXE_lnpayd").into());
+    let mut cmd = Command::new(bin);
     cmd.arg("--dev")
         .arg("--datadir")
         .arg(&datadir)
@@ -193,6 +197,9 @@ fn start_lnpayd(dir: &Path) -> Lnpayd {
         if k.starts_with("LNPAYD_") {
             cmd.env_remove(k);
         }
+    }
+    if let Ok(b) = std::env::var("BENCH_STORE_BACKEND") {
+        cmd.env("LNPAYD_STORE__BACKEND", b);
     }
     unsafe {
         use std::os::unix::process::CommandExt;

@@ -33,6 +33,7 @@
 //! - `BENCH_LNPAYD_WORKERS`: lnpayd's `worker_threads` (default: its own).
 //! - `BENCH_LNPAYD_BIN`: the lnpayd binary to run (default: the one cargo
 //!   built), so that a baseline build and a change can be run back to back.
+//! - `BENCH_STORE_BACKEND`: lnpayd's `[store] backend` (default: its own).
 //!
 //! No timing asserts: the bench fails only if something does not work (no
 //! successful request in a warm-up, a payment that fails, an event that never
@@ -797,6 +798,9 @@ fn main() {
     let mut env = env;
     if let Some(w) = cfg.lnpayd_workers {
         env.push(("LNPAYD_WORKER_THREADS".into(), w.to_string()));
+    }
+    if let Ok(b) = std::env::var("BENCH_STORE_BACKEND") {
+        env.push(("LNPAYD_STORE__BACKEND".into(), b));
     }
     let env_ref: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     if let Some(bin) = std::env::var_os("BENCH_LNPAYD_BIN") {

@@ -23,11 +23,12 @@ pub fn notify_ready() {
 }
 
 /// Long start-up work (converting a data dir): shows `status` in
-/// `systemctl status` and moves systemd's start timeout to `more` from now,
-/// so a big data dir is not killed by `TimeoutStartSec` half-way.
+/// `systemctl status`, moves systemd's start timeout to `more` from now, and
+/// pings the watchdog (the runtime that usually does is not running yet),
+/// so a big data dir is not killed half-way.
 pub fn notify_progress(status: &str, more: Duration) {
     notify(&format!(
-        "STATUS={status}\nEXTEND_TIMEOUT_USEC={}\n",
+        "STATUS={status}\nEXTEND_TIMEOUT_USEC={}\nWATCHDOG=1\n",
         more.as_micros()
     ));
 }

@@ -165,14 +165,16 @@ impl GroupCommit {
         .await;
         let error = match flushed {
             Ok(Ok(_)) => {
+                // Events first: a waiter released by its mark may read them at
+                // once, on another worker thread.
+                advance(&self.durable_seq, seq);
+                self.tail.advance(seq);
+                self.health.recovered();
                 self.marks.send_if_modified(|m| {
                     let moved = upto > m.flushed;
                     m.flushed = m.flushed.max(upto);
                     moved
                 });
-                advance(&self.durable_seq, seq);
-                self.tail.advance(seq);
-                self.health.recovered();
                 return;
             }
             Ok(Err(e)) => e,

@@ -6,6 +6,7 @@ for a line on stdin (the test has paid the invoice) and checks that the
 page turns paid and redirects to SUCCESS_URL within 2 s without a reload.
 Exits non-zero with a message on any failure.
 """
+import os
 import shutil
 import subprocess
 import sys
@@ -45,6 +46,7 @@ def main():
         shot = tempfile.mktemp(suffix=".png")
         driver.save_screenshot(shot)
         out = subprocess.run(["zbarimg", "--raw", "-q", shot], capture_output=True, text=True)
+        os.remove(shot)
         decoded = out.stdout.strip()
         if decoded != uri:
             fail("QR decodes to %r, not %r (zbarimg exit %d)" % (decoded, uri, out.returncode))

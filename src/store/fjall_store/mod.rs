@@ -61,6 +61,9 @@ pub struct FjallStore {
     audit_ids: AtomicU64,
 }
 
+/// All memtables together, flushed or not yet.
+const WRITE_BUFFER: u64 = 32 * 1024 * 1024;
+
 /// The group commit's disk: a journal fsync.
 struct Journal(Keyspace, PartitionHandle);
 
@@ -80,10 +83,16 @@ impl Disk for Journal {
 
 impl FjallStore {
     /// Opens (or creates) the store under `dir`; `cache_bytes` bounds the
-    /// block cache. Memtables (16 MiB) and the journal's write buffer come
-    /// on top, bounded too, and do not grow with the invoices stored.
+    /// block cache. Memtables (at most [`WRITE_BUFFER`]) come on top,
+    /// bounded too, and do not grow with the invoices stored.
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<Arc<Self>, StoreError> {
-        let keyspace = fjall::Config::new(dir).cache_size(cache_bytes).open()?;
+        // Memtables waiting to be flushed are capped at 32 MiB in all (fjall's
+        // default is 64): lnpayd's writes are small and steady, and this cap
+        // is most of what its memory may grow by under load.
+        let keyspace = fjall::Config::new(dir)
+            .cache_size(cache_bytes)
+            .max_write_buffer_size(WRITE_BUFFER)
+            .open()?;
         let tree = keyspace.open_partition("lnpayd_v1", PartitionCreateOptions::default())?;
         let hooks = keyspace.open_partition(
             crate::store::sled_webhooks::TREE,
