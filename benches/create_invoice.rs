@@ -217,8 +217,10 @@ fn start_lnpayd(dir: &Path) -> Lnpayd {
         stdin: None,
     };
     let addr = wait_for_line(stdout, Duration::from_secs(60), |l| {
+        // `grpc=<addr>`, then other listeners (`metrics=`, `checkout=`).
         l.strip_prefix("lnpayd ready: grpc=")
-            .map(|a| a.trim().to_string())
+            .and_then(|a| a.split_whitespace().next())
+            .map(str::to_string)
     });
     let Some(addr) = addr else {
         guard.stop();
