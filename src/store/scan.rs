@@ -1,10 +1,14 @@
-//! The range scans behind listing, the due index and the audit log, over
-//! any ordered key-value engine that holds the layout of `keys.rs` (sled's
-//! tree, fjall's partition): the engines differ, the scans do not.
+//! The reads behind lookups, listing, the event log, the due index and the
+//! audit log, over any ordered key-value engine that holds the layout of
+//! `keys.rs` (sled's tree, fjall's partition): the engines differ in how
+//! they write, not in how they read.
 
-use super::sled_store::codec::{audit_at, invoice_at};
-use crate::domain::{AuditEntry, Invoice, InvoiceStatus};
-use crate::store::{keys, AuditCursor, AuditQuery, Due, ListQuery, Store, StoreError};
+use super::records::{self, StoredEvent};
+use super::sled_store::codec::{audit_at, idempotency_at, invoice_at};
+use crate::domain::{AuditEntry, Event, Invoice, InvoiceStatus};
+use crate::store::{
+    keys, AuditCursor, AuditQuery, Due, IdempotencyRecord, ListQuery, Store, StoreError,
+};
 
 /// What the scans need from an engine.
 pub(super) trait OrderedKv: Store {
@@ -20,6 +24,110 @@ pub(super) trait OrderedKv: Store {
 
 pub(super) type KvIter<'a, B> =
     Box<dyn DoubleEndedIterator<Item = Result<(B, B), StoreError>> + 'a>;
+
+pub(super) fn invoice_at_key<S: OrderedKv>(
+    s: &S,
+    key: &[u8],
+) -> Result<Option<Invoice>, StoreError> {
+    s.get_raw(key)?
+        .map(|v| invoice_at(key, v.as_ref()))
+        .transpose()
+}
+
+pub(super) fn invoice<S: OrderedKv>(s: &S, id: &str) -> Result<Option<Invoice>, StoreError> {
+    invoice_at_key(s, &keys::join(keys::INVOICE, id.as_bytes()))
+}
+
+pub(super) fn invoice_by_hash<S: OrderedKv>(
+    s: &S,
+    payment_hash: &str,
+) -> Result<Option<Invoice>, StoreError> {
+    match s.get_raw(&keys::join(keys::HASH, payment_hash.as_bytes()))? {
+        Some(id) => invoice_at_key(s, &keys::join(keys::INVOICE, id.as_ref())),
+        None => Ok(None),
+    }
+}
+
+pub(super) fn invoice_by_external_ref<S: OrderedKv>(
+    s: &S,
+    external_ref: &str,
+) -> Result<Option<Invoice>, StoreError> {
+    let mut prefix = keys::join(keys::EXTERNAL_REF, external_ref.as_bytes());
+    prefix.push(0);
+    let end = keys::prefix_end(&prefix);
+    // Ids sort by time, so the last key under the prefix is the newest.
+    match s.range(prefix.clone(), end).next_back().transpose()? {
+        Some((k, _)) => invoice(s, &String::from_utf8_lossy(&k.as_ref()[prefix.len()..])),
+        None => Ok(None),
+    }
+}
+
+pub(super) fn idempotency_record<S: OrderedKv>(
+    s: &S,
+    key: &str,
+) -> Result<Option<IdempotencyRecord>, StoreError> {
+    let k = keys::join(keys::IDEMPOTENCY, key.as_bytes());
+    s.get_raw(&k)?
+        .map(|v| idempotency_at(&k, v.as_ref()))
+        .transpose()
+}
+
+pub(super) fn pending_invoices<S: OrderedKv>(s: &S) -> Result<Vec<Invoice>, StoreError> {
+    let mut out = Vec::new();
+    for item in s.range(keys::PENDING.to_vec(), keys::prefix_end(keys::PENDING)) {
+        let (k, _) = item?;
+        let id = String::from_utf8_lossy(&k.as_ref()[keys::PENDING.len()..]).into_owned();
+        if let Some(inv) = invoice(s, &id)? {
+            out.push(inv);
+        }
+    }
+    Ok(out)
+}
+
+/// Up to `limit` events after `after`, none past `durable` (the engine's
+/// durable mark: nothing unflushed is ever read).
+pub(super) fn events_after<S: OrderedKv>(
+    s: &S,
+    after: u64,
+    durable: u64,
+    limit: usize,
+) -> Result<Vec<Event>, StoreError> {
+    if after >= durable {
+        return Ok(Vec::new());
+    }
+    let mut last = None;
+    s.range(keys::event(after + 1), keys::event(durable + 1))
+        .take(limit)
+        .map(|item| {
+            let (k, v) = item?;
+            event_at(s, k.as_ref(), v.as_ref(), &mut last)
+        })
+        .collect()
+}
+
+/// A stored event, its invoice as it was then. `last` is the invoice the
+/// previous event of a page was rebuilt from: events of one invoice often
+/// come together.
+fn event_at<S: OrderedKv>(
+    s: &S,
+    key: &[u8],
+    v: &[u8],
+    last: &mut Option<Invoice>,
+) -> Result<Event, StoreError> {
+    let seq = keys::u64_value(&key[keys::EVENT.len()..])
+        .ok_or_else(|| records::corrupt(key, "not an event key"))?;
+    let rec = match records::decode_event(key, seq, v)? {
+        StoredEvent::Full(e) => return Ok(*e),
+        StoredEvent::Delta(rec) => rec,
+    };
+    let current = match last.take().filter(|i| i.id == rec.invoice_id) {
+        Some(inv) => inv,
+        None => invoice(s, &rec.invoice_id)?
+            .ok_or_else(|| records::corrupt(key, "the event's invoice is not stored"))?,
+    };
+    *last = Some(current.clone());
+    Ok(rec.rebuild(current))
+}
 
 /// Audit keys, newest first, each with its value when the scan read it.
 type AuditKeys<'a, B> = Box<dyn Iterator<Item = Result<(Vec<u8>, Option<B>), StoreError>> + 'a>;

@@ -8,7 +8,7 @@ use sled::transaction::TransactionalTree;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use super::records::{self, StoredEvent};
+use super::records;
 use super::transition::{apply, not_applied};
 use super::{keys, Due, StoreHealth, Tail};
 use super::{
@@ -17,8 +17,8 @@ use super::{
 };
 use crate::domain::{AuditEntry, Event, EventKind, Invoice, InvoiceStatus};
 use codec::{
-    abort, audit_at, audit_removals, audit_writes, idempotency_at, invoice_at, tx_append_event,
-    tx_audit, tx_idempotency, tx_invoice, unwrap_tx, TxResult,
+    abort, audit_at, audit_removals, audit_writes, idempotency_at, tx_append_event, tx_audit,
+    tx_idempotency, tx_invoice, unwrap_tx, TxResult,
 };
 use migrate::{build_due_index, build_status_index, migrate_records};
 
@@ -92,42 +92,6 @@ impl SledStore {
     /// For the other trees of this database (`sled_webhooks.rs`).
     pub(super) fn db(&self) -> &sled::Db {
         &self.db
-    }
-
-    fn invoice_at_key(&self, key: &[u8]) -> Result<Option<Invoice>, StoreError> {
-        self.tree.get(key)?.map(|v| invoice_at(key, &v)).transpose()
-    }
-
-    fn invoice_via_index(&self, index_key: &[u8]) -> Result<Option<Invoice>, StoreError> {
-        match self.tree.get(index_key)? {
-            Some(id) => self.invoice_at_key(&keys::join(keys::INVOICE, &id)),
-            None => Ok(None),
-        }
-    }
-
-    /// A stored event, its invoice as it was then. `last` is the invoice
-    /// the previous event of a page was rebuilt from: events of one invoice
-    /// often come together.
-    fn event_at(
-        &self,
-        key: &[u8],
-        v: &[u8],
-        last: &mut Option<Invoice>,
-    ) -> Result<Event, StoreError> {
-        let seq = keys::u64_value(&key[keys::EVENT.len()..])
-            .ok_or_else(|| records::corrupt(key, "not an event key"))?;
-        let rec = match records::decode_event(key, seq, v)? {
-            StoredEvent::Full(e) => return Ok(*e),
-            StoredEvent::Delta(rec) => rec,
-        };
-        let current = match last.take().filter(|i| i.id == rec.invoice_id) {
-            Some(inv) => inv,
-            None => self
-                .invoice(&rec.invoice_id)?
-                .ok_or_else(|| records::corrupt(key, "the event's invoice is not stored"))?,
-        };
-        *last = Some(current.clone());
-        Ok(rec.rebuild(current))
     }
 
     fn append_locked<T: Appended>(
@@ -223,44 +187,26 @@ impl Store for SledStore {
     }
 
     fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
-        let k = keys::join(keys::IDEMPOTENCY, key.as_bytes());
-        self.tree
-            .get(&k)?
-            .map(|v| idempotency_at(&k, &v))
-            .transpose()
+        super::scan::idempotency_record(self, key)
     }
 
     fn invoice(&self, id: &str) -> Result<Option<Invoice>, StoreError> {
-        self.invoice_at_key(&keys::join(keys::INVOICE, id.as_bytes()))
+        super::scan::invoice(self, id)
     }
 
     fn invoice_by_hash(&self, payment_hash: &str) -> Result<Option<Invoice>, StoreError> {
-        self.invoice_via_index(&keys::join(keys::HASH, payment_hash.as_bytes()))
+        super::scan::invoice_by_hash(self, payment_hash)
     }
 
     fn invoice_by_external_ref(&self, external_ref: &str) -> Result<Option<Invoice>, StoreError> {
-        let mut prefix = keys::join(keys::EXTERNAL_REF, external_ref.as_bytes());
-        prefix.push(0);
-        // Ids sort by time, so the last key under the prefix is the newest.
-        match self.tree.scan_prefix(&prefix).next_back().transpose()? {
-            Some((k, _)) => self.invoice(&String::from_utf8_lossy(&k[prefix.len()..])),
-            None => Ok(None),
-        }
+        super::scan::invoice_by_external_ref(self, external_ref)
     }
 
     fn list_invoices(&self, q: &ListQuery) -> Result<(Vec<Invoice>, bool), StoreError> {
         super::scan::list(self, q)
     }
     fn pending_invoices(&self) -> Result<Vec<Invoice>, StoreError> {
-        let mut out = Vec::new();
-        for item in self.tree.scan_prefix(keys::PENDING) {
-            let (k, _) = item?;
-            let id = String::from_utf8_lossy(&k[keys::PENDING.len()..]).into_owned();
-            if let Some(inv) = self.invoice(&id)? {
-                out.push(inv);
-            }
-        }
-        Ok(out)
+        super::scan::pending_invoices(self)
     }
 
     fn pending_due(
@@ -312,19 +258,7 @@ impl Store for SledStore {
 
     fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
         let durable = *self.commit.durable_sequence().borrow();
-        if after >= durable {
-            return Ok(Vec::new());
-        }
-        let range = keys::event(after + 1)..=keys::event(durable);
-        let mut last = None;
-        self.tree
-            .range(range)
-            .take(limit)
-            .map(|item| {
-                let (k, v) = item?;
-                self.event_at(&k, &v, &mut last)
-            })
-            .collect()
+        super::scan::events_after(self, after, durable, limit)
     }
 
     fn durable_sequence(&self) -> watch::Receiver<u64> {

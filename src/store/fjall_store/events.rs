@@ -7,33 +7,10 @@ use fjall::Batch;
 
 use super::FjallStore;
 use crate::domain::{Event, EventKind, Invoice};
-use crate::store::records::{self, EventRecord, StoredEvent};
-use crate::store::{keys, Store, StoreError};
+use crate::store::records::{self, EventRecord};
+use crate::store::{keys, StoreError};
 
 impl FjallStore {
-    /// A stored event, its invoice as it was then (see the sled store's).
-    pub(super) fn event_at(
-        &self,
-        key: &[u8],
-        v: &[u8],
-        last: &mut Option<Invoice>,
-    ) -> Result<Event, StoreError> {
-        let seq = keys::u64_value(&key[keys::EVENT.len()..])
-            .ok_or_else(|| records::corrupt(key, "not an event key"))?;
-        let rec = match records::decode_event(key, seq, v)? {
-            StoredEvent::Full(e) => return Ok(*e),
-            StoredEvent::Delta(rec) => rec,
-        };
-        let current = match last.take().filter(|i| i.id == rec.invoice_id) {
-            Some(inv) => inv,
-            None => self
-                .invoice(&rec.invoice_id)?
-                .ok_or_else(|| records::corrupt(key, "the event's invoice is not stored"))?,
-        };
-        *last = Some(current.clone());
-        Ok(rec.rebuild(current))
-    }
-
     /// Adds the next event to `batch`; the caller holds the append lock
     /// (`last`) and commits with [`Self::commit_event`].
     pub(super) fn add_event(

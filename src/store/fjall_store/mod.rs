@@ -25,9 +25,7 @@ pub use from_sled::{convert_in_place, is_store, Converted, SLED_KEPT};
 
 use super::group_commit::Disk;
 use super::records;
-use super::sled_store::codec::{
-    audit_at, audit_removals, audit_writes, idempotency_at, invoice_at,
-};
+use super::sled_store::codec::{audit_at, audit_removals, audit_writes, idempotency_at};
 use super::transition::{apply, not_applied};
 use super::{keys, Due, StoreHealth, Tail};
 use super::{
@@ -136,17 +134,6 @@ impl FjallStore {
         Ok(self.tree.get(key)?)
     }
 
-    fn invoice_at_key(&self, key: &[u8]) -> Result<Option<Invoice>, StoreError> {
-        self.get(key)?.map(|v| invoice_at(key, &v)).transpose()
-    }
-
-    fn invoice_via_index(&self, index_key: &[u8]) -> Result<Option<Invoice>, StoreError> {
-        match self.get(index_key)? {
-            Some(id) => self.invoice_at_key(&keys::join(keys::INVOICE, &id)),
-            None => Ok(None),
-        }
-    }
-
     fn batch(&self) -> Batch {
         self.keyspace.batch()
     }
@@ -218,26 +205,19 @@ impl Store for FjallStore {
     }
 
     fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
-        let k = keys::join(keys::IDEMPOTENCY, key.as_bytes());
-        self.get(&k)?.map(|v| idempotency_at(&k, &v)).transpose()
+        super::scan::idempotency_record(self, key)
     }
 
     fn invoice(&self, id: &str) -> Result<Option<Invoice>, StoreError> {
-        self.invoice_at_key(&keys::join(keys::INVOICE, id.as_bytes()))
+        super::scan::invoice(self, id)
     }
 
     fn invoice_by_hash(&self, payment_hash: &str) -> Result<Option<Invoice>, StoreError> {
-        self.invoice_via_index(&keys::join(keys::HASH, payment_hash.as_bytes()))
+        super::scan::invoice_by_hash(self, payment_hash)
     }
 
     fn invoice_by_external_ref(&self, external_ref: &str) -> Result<Option<Invoice>, StoreError> {
-        let mut prefix = keys::join(keys::EXTERNAL_REF, external_ref.as_bytes());
-        prefix.push(0);
-        // Ids sort by time, so the last key under the prefix is the newest.
-        match self.tree.prefix(&prefix).next_back().transpose()? {
-            Some((k, _)) => self.invoice(&String::from_utf8_lossy(&k[prefix.len()..])),
-            None => Ok(None),
-        }
+        super::scan::invoice_by_external_ref(self, external_ref)
     }
 
     fn list_invoices(&self, q: &ListQuery) -> Result<(Vec<Invoice>, bool), StoreError> {
@@ -245,15 +225,7 @@ impl Store for FjallStore {
     }
 
     fn pending_invoices(&self) -> Result<Vec<Invoice>, StoreError> {
-        let mut out = Vec::new();
-        for item in self.tree.prefix(keys::PENDING) {
-            let (k, _) = item?;
-            let id = String::from_utf8_lossy(&k[keys::PENDING.len()..]).into_owned();
-            if let Some(inv) = self.invoice(&id)? {
-                out.push(inv);
-            }
-        }
-        Ok(out)
+        super::scan::pending_invoices(self)
     }
 
     fn pending_due(
@@ -274,7 +246,7 @@ impl Store for FjallStore {
     ) -> Result<Transitioned, StoreError> {
         let inv_key = keys::join(keys::INVOICE, invoice_id.as_bytes());
         let mut last = self.lock();
-        let Some(mut inv) = self.invoice_at_key(&inv_key)? else {
+        let Some(mut inv) = super::scan::invoice_at_key(self, &inv_key)? else {
             return Err(StoreError::Corrupt {
                 key: invoice_id.to_string(),
                 detail: "transition on an invoice that is not stored".into(),
@@ -309,18 +281,7 @@ impl Store for FjallStore {
 
     fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
         let durable = *self.commit.durable_sequence().borrow();
-        if after >= durable {
-            return Ok(Vec::new());
-        }
-        let mut last = None;
-        self.tree
-            .range(keys::event(after + 1)..=keys::event(durable))
-            .take(limit)
-            .map(|item| {
-                let (k, v) = item?;
-                self.event_at(&k, &v, &mut last)
-            })
-            .collect()
+        super::scan::events_after(self, after, durable, limit)
     }
 
     fn durable_sequence(&self) -> watch::Receiver<u64> {
