@@ -89,11 +89,6 @@ impl Checksum {
         }
     }
 
-    /// Rows so far.
-    pub fn rows(&self) -> u64 {
-        self.rows
-    }
-
     pub fn finish(self) -> (u64, String) {
         (self.rows, hex::encode(self.hash.finalize()))
     }

@@ -38,13 +38,9 @@ pub async fn open(
             })
         }
         StoreBackend::Fjall => {
-            // A sled data dir (an older release's default) is converted first.
-            let dir = datadir.to_path_buf();
-            tokio::task::spawn_blocking(move || super::fjall_store::convert_in_place(&dir))
-                .await
-                .map_err(|e| {
-                    StoreError::Config(format!("the conversion to fjall panicked: {e}"))
-                })??;
+            // A sled data dir was converted by main.rs before the runtime
+            // started (`convert_in_place`), so that its memory goes with the
+            // image it re-executes from.
             let fjall = FjallStore::open(&datadir.join("fjall"), cfg.cache_mb * 1024 * 1024)?;
             Ok(Opened {
                 store: fjall.clone(),
