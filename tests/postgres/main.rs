@@ -13,6 +13,24 @@ use tokio_stream::StreamExt;
 
 static PG: Shared<Postgres> = Shared::new(Postgres::start);
 
+/// Stops or starts a cluster of a test's own: pg_ctl waits, so not on the runtime.
+async fn off_runtime(mut pg: Postgres, f: fn(&mut Postgres)) -> Postgres {
+    tokio::task::spawn_blocking(move || {
+        f(&mut pg);
+        pg
+    })
+    .await
+    .unwrap()
+}
+
+/// The daemon's environment for the database at `url`.
+fn on_postgres(url: &str) -> [(&'static str, &str); 2] {
+    [
+        ("LNPAYD_STORE__BACKEND", "postgres"),
+        ("LNPAYD_STORE__URL", url),
+    ]
+}
+
 fn migrate(from: &str, url: &str) -> std::process::Output {
     Command::new(lnpayd_bin())
         .arg("migrate")
@@ -129,11 +147,7 @@ async fn migrate_moves_a_data_dir_and_the_daemon_serves_it_from_postgres() {
 
     // The daemon on PostgreSQL, with the same data dir for its tokens and
     // dev key; the embedded store there is no longer read.
-    let env = [
-        ("LNPAYD_STORE__BACKEND", "postgres"),
-        ("LNPAYD_STORE__URL", url.as_str()),
-    ];
-    let d = Daemon::start(dir.path(), &[], &env);
+    let d = Daemon::start(dir.path(), &[], &on_postgres(&url));
     assert!(d.log_text().contains("PostgreSQL store open"));
     for (id, was) in ids.iter().zip(&before) {
         assert_eq!(&d.get_invoice(id).await, was, "{id} as it was");
@@ -208,11 +222,7 @@ async fn the_daemon_answers_unavailable_while_postgres_is_down_and_recovers() {
     let mut pg = tokio::task::spawn_blocking(Postgres::start).await.unwrap();
     let url = pg.fresh_database();
     let dir = tempfile::tempdir().unwrap();
-    let env = [
-        ("LNPAYD_STORE__BACKEND", "postgres"),
-        ("LNPAYD_STORE__URL", url.as_str()),
-    ];
-    let mut d = Daemon::start(dir.path(), &[], &env);
+    let mut d = Daemon::start(dir.path(), &[], &on_postgres(&url));
     let mut inv = d.invoices().await;
     let acked = inv
         .create_invoice(create_req(10, "before"))
@@ -220,12 +230,7 @@ async fn the_daemon_answers_unavailable_while_postgres_is_down_and_recovers() {
         .unwrap()
         .into_inner();
 
-    pg = tokio::task::spawn_blocking(move || {
-        pg.stop();
-        pg
-    })
-    .await
-    .unwrap();
+    pg = off_runtime(pg, Postgres::stop).await;
     let err = inv
         .create_invoice(create_req(11, "while down"))
         .await
@@ -234,12 +239,7 @@ async fn the_daemon_answers_unavailable_while_postgres_is_down_and_recovers() {
     assert_eq!(testkit::daemon::reason(&err), "STORE_UNAVAILABLE");
     assert!(d.is_running(), "the daemon stays up");
 
-    pg = tokio::task::spawn_blocking(move || {
-        pg.start_again();
-        pg
-    })
-    .await
-    .unwrap();
+    pg = off_runtime(pg, Postgres::start_again).await;
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let again = loop {
         match inv.create_invoice(create_req(12, "after")).await {
@@ -271,20 +271,17 @@ async fn an_outage_as_the_leaders_work_starts_is_waited_out() {
     let url = pg.fresh_database();
     let dir = tempfile::tempdir().unwrap();
     let env = [
-        ("LNPAYD_STORE__BACKEND", "postgres"),
-        ("LNPAYD_STORE__URL", url.as_str()),
-        ("LNPAYD_FAULT_DELAY_TASK", "leader_start:1500"),
-        ("LNPAYD_INVOICES__MIN_EXPIRY_SECS", "1"),
-    ];
+        on_postgres(&url).as_slice(),
+        &[
+            ("LNPAYD_FAULT_DELAY_TASK", "leader_start:1500"),
+            ("LNPAYD_INVOICES__MIN_EXPIRY_SECS", "1"),
+        ],
+    ]
+    .concat();
     // Ready means the election has answered: this instance leads, and its
     // work is still held back.
     let mut d = Daemon::start(dir.path(), &[], &env);
-    pg = tokio::task::spawn_blocking(move || {
-        pg.stop();
-        pg
-    })
-    .await
-    .unwrap();
+    pg = off_runtime(pg, Postgres::stop).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert!(d.is_running(), "the daemon stays up");
     assert!(
@@ -293,12 +290,7 @@ async fn an_outage_as_the_leaders_work_starts_is_waited_out() {
         "the held-back start met the outage"
     );
 
-    pg = tokio::task::spawn_blocking(move || {
-        pg.start_again();
-        pg
-    })
-    .await
-    .unwrap();
+    pg = off_runtime(pg, Postgres::start_again).await;
     let mut inv = d.invoices().await;
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let created = loop {
