@@ -20,6 +20,7 @@ mod export;
 mod fjall_store;
 mod group_commit;
 mod health;
+mod hook_reads;
 mod keys;
 pub mod memory;
 mod open;

@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
-use super::keys::{join, prefix_end, u64_value};
+use super::keys::join;
 use super::webhooks::{
     Attempt, Delivery, DeliveryQuery, DeliveryState, EndpointHealth, PrunedDeliveries,
     WebhookEndpoint, WebhookStore,
@@ -119,6 +119,23 @@ impl SledStore {
     }
 }
 
+impl super::hook_reads::HookKv for SledStore {
+    type Bytes = sled::IVec;
+
+    fn hook_get(&self, key: &[u8]) -> Result<Option<sled::IVec>, StoreError> {
+        Ok(self.webhooks()?.get(key)?)
+    }
+
+    fn hook_range(
+        &self,
+        lower: Vec<u8>,
+        upper: Vec<u8>,
+    ) -> Result<super::scan::KvIter<'_, sled::IVec>, StoreError> {
+        let range = self.webhooks()?.range(lower..upper);
+        Ok(Box::new(range.map(|r| r.map_err(StoreError::from))))
+    }
+}
+
 impl WebhookStore for SledStore {
     fn create_endpoint(&self, ep: &WebhookEndpoint, cursor: u64) -> Result<(), StoreError> {
         let tree = self.webhooks()?;
@@ -144,21 +161,11 @@ impl WebhookStore for SledStore {
     }
 
     fn endpoint(&self, id: &str) -> Result<Option<WebhookEndpoint>, StoreError> {
-        let key = join(ENDPOINT, id.as_bytes());
-        self.webhooks()?
-            .get(&key)?
-            .map(|v| decode(&key, &v))
-            .transpose()
+        super::hook_reads::endpoint(self, id)
     }
 
     fn endpoints(&self) -> Result<Vec<WebhookEndpoint>, StoreError> {
-        self.webhooks()?
-            .scan_prefix(ENDPOINT)
-            .map(|item| {
-                let (k, v) = item?;
-                decode(&k, &v)
-            })
-            .collect()
+        super::hook_reads::endpoints(self)
     }
 
     fn delete_endpoint(&self, id: &str) -> Result<bool, StoreError> {
@@ -173,21 +180,11 @@ impl WebhookStore for SledStore {
     }
 
     fn endpoint_health(&self, id: &str) -> Result<EndpointHealth, StoreError> {
-        let key = join(HEALTH, id.as_bytes());
-        Ok(self
-            .webhooks()?
-            .get(&key)?
-            .map(|v| decode(&key, &v))
-            .transpose()?
-            .unwrap_or_default())
+        super::hook_reads::endpoint_health(self, id)
     }
 
     fn webhook_cursor(&self, id: &str) -> Result<u64, StoreError> {
-        Ok(self
-            .webhooks()?
-            .get(join(CURSOR, id.as_bytes()))?
-            .and_then(|v| u64_value(&v))
-            .unwrap_or(0))
+        super::hook_reads::webhook_cursor(self, id)
     }
 
     fn ingest(&self, endpoint_id: &str, new: &[Delivery], cursor: u64) -> Result<(), StoreError> {
@@ -208,33 +205,11 @@ impl WebhookStore for SledStore {
     }
 
     fn due(&self, endpoint_id: &str, limit: usize) -> Result<Vec<(u64, u64)>, StoreError> {
-        let prefix = scoped(RETRY, endpoint_id);
-        let mut out = Vec::new();
-        for item in self.webhooks()?.scan_prefix(&prefix).take(limit) {
-            let (k, _) = item?;
-            let rest = &k[prefix.len()..];
-            match (
-                u64_value(&rest[..8.min(rest.len())]),
-                rest.get(8..).and_then(u64_value),
-            ) {
-                (Some(at), Some(seq)) => out.push((at, seq)),
-                _ => {
-                    return Err(StoreError::Corrupt {
-                        key: String::from_utf8_lossy(&k).into_owned(),
-                        detail: "retry index key of the wrong length".into(),
-                    })
-                }
-            }
-        }
-        Ok(out)
+        super::hook_reads::due(self, endpoint_id, limit)
     }
 
     fn delivery(&self, endpoint_id: &str, sequence: u64) -> Result<Option<Delivery>, StoreError> {
-        let key = delivery_key(endpoint_id, sequence);
-        self.webhooks()?
-            .get(&key)?
-            .map(|v| decode(&key, &v))
-            .transpose()
+        super::hook_reads::delivery(self, endpoint_id, sequence)
     }
 
     fn record_attempt(&self, d: &Delivery, a: &Attempt) -> Result<EndpointHealth, StoreError> {
@@ -290,46 +265,11 @@ impl WebhookStore for SledStore {
         &self,
         q: &DeliveryQuery,
     ) -> Result<(Vec<Delivery>, Option<Vec<u8>>), StoreError> {
-        let tree = self.webhooks()?;
-        let (lower, mut upper) = match (&q.endpoint_id, q.sequence) {
-            (Some(id), Some(seq)) => (delivery_key(id, seq), delivery_key(id, seq + 1)),
-            (Some(id), None) => (scoped(DELIVERY, id), prefix_end(&scoped(DELIVERY, id))),
-            (None, _) => (DELIVERY.to_vec(), prefix_end(DELIVERY)),
-        };
-        if let Some(before) = &q.before {
-            upper = upper.min(before.clone());
-        }
-        let mut out = Vec::new();
-        for item in tree.range(lower..upper).rev() {
-            let (k, v) = item?;
-            let d: Delivery = decode(&k, &v)?;
-            if q.sequence.is_some_and(|s| s != d.sequence)
-                || q.invoice_id.as_ref().is_some_and(|i| *i != d.invoice_id)
-                || q.state.is_some_and(|s| s != d.state)
-            {
-                continue;
-            }
-            if out.len() == q.limit {
-                let next = out
-                    .last()
-                    .map(|l: &Delivery| delivery_key(&l.endpoint_id, l.sequence));
-                return Ok((out, next));
-            }
-            out.push(d);
-        }
-        Ok((out, None))
+        super::hook_reads::deliveries(self, q)
     }
 
     fn attempts(&self, endpoint_id: &str, sequence: u64) -> Result<Vec<Attempt>, StoreError> {
-        let mut prefix = scoped(ATTEMPT, endpoint_id);
-        prefix.extend_from_slice(&sequence.to_be_bytes());
-        self.webhooks()?
-            .scan_prefix(&prefix)
-            .map(|item| {
-                let (k, v) = item?;
-                decode(&k, &v)
-            })
-            .collect()
+        super::hook_reads::attempts(self, endpoint_id, sequence)
     }
 
     fn prune_webhooks(&self, before_ms: u64) -> Result<PrunedDeliveries, StoreError> {

@@ -4,7 +4,7 @@
 //! that makes events durable makes these durable too (one journal).
 
 use super::FjallStore;
-use crate::store::keys::{join, prefix_end, u64_value};
+use crate::store::keys::join;
 use crate::store::sled_webhooks::{
     attempt_key, decode, delivery_key, encode, retry_key, scoped, ATTEMPT, CURSOR, DELIVERY,
     ENDPOINT, HEALTH, RETRY,
@@ -50,6 +50,23 @@ impl FjallStore {
     }
 }
 
+impl crate::store::hook_reads::HookKv for FjallStore {
+    type Bytes = fjall::Slice;
+
+    fn hook_get(&self, key: &[u8]) -> Result<Option<fjall::Slice>, StoreError> {
+        Ok(self.hooks.get(key)?)
+    }
+
+    fn hook_range(
+        &self,
+        lower: Vec<u8>,
+        upper: Vec<u8>,
+    ) -> Result<crate::store::scan::KvIter<'_, fjall::Slice>, StoreError> {
+        let range = self.hooks.range(lower..upper);
+        Ok(Box::new(range.map(|r| r.map_err(StoreError::from))))
+    }
+}
+
 impl WebhookStore for FjallStore {
     fn create_endpoint(&self, ep: &WebhookEndpoint, cursor: u64) -> Result<(), StoreError> {
         let mut batch = self.batch();
@@ -73,17 +90,11 @@ impl WebhookStore for FjallStore {
     }
 
     fn endpoint(&self, id: &str) -> Result<Option<WebhookEndpoint>, StoreError> {
-        self.hook(&join(ENDPOINT, id.as_bytes()))
+        crate::store::hook_reads::endpoint(self, id)
     }
 
     fn endpoints(&self) -> Result<Vec<WebhookEndpoint>, StoreError> {
-        self.hooks
-            .prefix(ENDPOINT)
-            .map(|item| {
-                let (k, v) = item?;
-                decode(&k, &v)
-            })
-            .collect()
+        crate::store::hook_reads::endpoints(self)
     }
 
     fn delete_endpoint(&self, id: &str) -> Result<bool, StoreError> {
@@ -104,15 +115,11 @@ impl WebhookStore for FjallStore {
     }
 
     fn endpoint_health(&self, id: &str) -> Result<EndpointHealth, StoreError> {
-        Ok(self.hook(&join(HEALTH, id.as_bytes()))?.unwrap_or_default())
+        crate::store::hook_reads::endpoint_health(self, id)
     }
 
     fn webhook_cursor(&self, id: &str) -> Result<u64, StoreError> {
-        Ok(self
-            .hooks
-            .get(join(CURSOR, id.as_bytes()))?
-            .and_then(|v| u64_value(&v))
-            .unwrap_or(0))
+        crate::store::hook_reads::webhook_cursor(self, id)
     }
 
     fn ingest(&self, endpoint_id: &str, new: &[Delivery], cursor: u64) -> Result<(), StoreError> {
@@ -135,29 +142,11 @@ impl WebhookStore for FjallStore {
     }
 
     fn due(&self, endpoint_id: &str, limit: usize) -> Result<Vec<(u64, u64)>, StoreError> {
-        let prefix = scoped(RETRY, endpoint_id);
-        let mut out = Vec::new();
-        for item in self.hooks.prefix(&prefix).take(limit) {
-            let (k, _) = item?;
-            let rest = &k[prefix.len()..];
-            match (
-                u64_value(&rest[..8.min(rest.len())]),
-                rest.get(8..).and_then(u64_value),
-            ) {
-                (Some(at), Some(seq)) => out.push((at, seq)),
-                _ => {
-                    return Err(StoreError::Corrupt {
-                        key: String::from_utf8_lossy(&k).into_owned(),
-                        detail: "retry index key of the wrong length".into(),
-                    })
-                }
-            }
-        }
-        Ok(out)
+        crate::store::hook_reads::due(self, endpoint_id, limit)
     }
 
     fn delivery(&self, endpoint_id: &str, sequence: u64) -> Result<Option<Delivery>, StoreError> {
-        self.hook(&delivery_key(endpoint_id, sequence))
+        crate::store::hook_reads::delivery(self, endpoint_id, sequence)
     }
 
     fn record_attempt(&self, d: &Delivery, a: &Attempt) -> Result<EndpointHealth, StoreError> {
@@ -215,45 +204,11 @@ impl WebhookStore for FjallStore {
         &self,
         q: &DeliveryQuery,
     ) -> Result<(Vec<Delivery>, Option<Vec<u8>>), StoreError> {
-        let (lower, mut upper) = match (&q.endpoint_id, q.sequence) {
-            (Some(id), Some(seq)) => (delivery_key(id, seq), delivery_key(id, seq + 1)),
-            (Some(id), None) => (scoped(DELIVERY, id), prefix_end(&scoped(DELIVERY, id))),
-            (None, _) => (DELIVERY.to_vec(), prefix_end(DELIVERY)),
-        };
-        if let Some(before) = &q.before {
-            upper = upper.min(before.clone());
-        }
-        let mut out = Vec::new();
-        for item in self.hooks.range(lower..upper).rev() {
-            let (k, v) = item?;
-            let d: Delivery = decode(&k, &v)?;
-            if q.sequence.is_some_and(|s| s != d.sequence)
-                || q.invoice_id.as_ref().is_some_and(|i| *i != d.invoice_id)
-                || q.state.is_some_and(|s| s != d.state)
-            {
-                continue;
-            }
-            if out.len() == q.limit {
-                let next = out
-                    .last()
-                    .map(|l: &Delivery| delivery_key(&l.endpoint_id, l.sequence));
-                return Ok((out, next));
-            }
-            out.push(d);
-        }
-        Ok((out, None))
+        crate::store::hook_reads::deliveries(self, q)
     }
 
     fn attempts(&self, endpoint_id: &str, sequence: u64) -> Result<Vec<Attempt>, StoreError> {
-        let mut prefix = scoped(ATTEMPT, endpoint_id);
-        prefix.extend_from_slice(&sequence.to_be_bytes());
-        self.hooks
-            .prefix(&prefix)
-            .map(|item| {
-                let (k, v) = item?;
-                decode(&k, &v)
-            })
-            .collect()
+        crate::store::hook_reads::attempts(self, endpoint_id, sequence)
     }
 
     fn prune_webhooks(&self, before_ms: u64) -> Result<PrunedDeliveries, StoreError> {
