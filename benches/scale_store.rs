@@ -28,7 +28,7 @@
 //! Knobs: `--n N` (overrides the size), `SCALE_CONCURRENCY` (creates in
 //! flight, default 64), `SCALE_QUERIES` (requests per read measurement,
 //! default 2,000), `SCALE_DAEMON_ENV` (`K=V,K=V` for the daemon, say
-//! `LNPAYD_STORE__CACHE_MB=32,MALLOC_ARENA_MAX=2`, to tell what the memory
+//! `LNPAYD_STORE__CACHE_MB=32,_RJEM_MALLOC_CONF=narenas:2`, to tell what the memory
 //! is). Data dirs live under `target/tmp` (the same disk as the build) and
 //! are removed at the end.
 

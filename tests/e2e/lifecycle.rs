@@ -240,3 +240,19 @@ async fn sighup_reloads_tokens_and_log_level_without_dropping_streams() {
     assert_eq!(stream.next().await.unwrap().unwrap().sequence, 2);
     assert!(debug_lines() > 0, "debug level took effect");
 }
+
+/// The allocator's options are part of the memory budget (BENCHMARKS.md,
+/// issue 11): they must reach jemalloc, and the environment must still win.
+#[test]
+fn the_allocator_returns_freed_memory_within_a_second() {
+    let stats = [("_RJEM_MALLOC_CONF", "stats_print:true")];
+    let (code, out) = lnpayd(&["--version"], &stats);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("opt.background_thread: true"), "{out}");
+    assert!(out.contains("opt.dirty_decay_ms: 1000"), "{out}");
+
+    let env = [("_RJEM_MALLOC_CONF", "stats_print:true,dirty_decay_ms:5000")];
+    let (code, out) = lnpayd(&["--version"], &env);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("opt.dirty_decay_ms: 5000"), "{out}");
+}
