@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fedimint_tonic_lnd::invoicesrpc::invoices_client::InvoicesClient;
+use fedimint_tonic_lnd::lnrpc;
 use fedimint_tonic_lnd::lnrpc::lightning_client::LightningClient;
 use fedimint_tonic_lnd::staterpc::state_client::StateClient;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -44,6 +45,40 @@ pub struct LndClient {
     lightning: LightningClient<LndService>,
     invoices: InvoicesClient<LndService>,
     state: StateClient<LndService>,
+    svc: LndService,
+    origin: http::Uri,
+}
+
+/// The fields of `lnrpc.Invoice` the settlement watcher reads (same field
+/// numbers). Every other field of each streamed invoice (the BOLT11, route
+/// hints, HTLCs, the feature map) is skipped instead of being allocated.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct StreamedInvoice {
+    #[prost(bytes = "vec", tag = "4")]
+    pub r_hash: Vec<u8>,
+    #[prost(int64, tag = "8")]
+    pub settle_date: i64,
+    #[prost(uint64, tag = "16")]
+    pub add_index: u64,
+    #[prost(uint64, tag = "17")]
+    pub settle_index: u64,
+    #[prost(int64, tag = "20")]
+    pub amt_paid_msat: i64,
+    #[prost(int32, tag = "21")]
+    pub state: i32,
+}
+
+impl From<&lnrpc::Invoice> for StreamedInvoice {
+    fn from(inv: &lnrpc::Invoice) -> Self {
+        Self {
+            r_hash: inv.r_hash.clone(),
+            settle_date: inv.settle_date,
+            add_index: inv.add_index,
+            settle_index: inv.settle_index,
+            amt_paid_msat: inv.amt_paid_msat,
+            state: inv.state,
+        }
+    }
 }
 
 impl LndClient {
@@ -58,6 +93,24 @@ impl LndClient {
     /// LND's State service (no macaroon needed): whether this node is active.
     pub fn state(&mut self) -> &mut StateClient<LndService> {
         &mut self.state
+    }
+
+    /// `Lightning/SubscribeInvoices`, each invoice decoded as [`StreamedInvoice`]s.
+    pub async fn invoice_stream(
+        &mut self,
+        req: lnrpc::InvoiceSubscription,
+    ) -> Result<tonic::Streaming<StreamedInvoice>, tonic::Status> {
+        let mut grpc = tonic::client::Grpc::with_origin(self.svc.clone(), self.origin.clone());
+        grpc.ready()
+            .await
+            .map_err(|e| tonic::Status::unavailable(format!("LND connection not ready: {e}")))?;
+        let path = http::uri::PathAndQuery::from_static("/lnrpc.Lightning/SubscribeInvoices");
+        let codec =
+            tonic::codec::ProstCodec::<lnrpc::InvoiceSubscription, StreamedInvoice>::default();
+        let resp = grpc
+            .server_streaming(tonic::Request::new(req), path, codec)
+            .await?;
+        Ok(resp.into_inner())
     }
 }
 
@@ -117,7 +170,9 @@ pub fn connect(
     Ok(LndClient {
         lightning: LightningClient::with_origin(svc.clone(), uri.clone()),
         invoices: InvoicesClient::with_origin(svc.clone(), uri.clone()),
-        state: StateClient::with_origin(svc, uri),
+        state: StateClient::with_origin(svc.clone(), uri.clone()),
+        svc,
+        origin: uri,
     })
 }
 

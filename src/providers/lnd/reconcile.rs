@@ -107,7 +107,8 @@ impl LndWatcher {
                 Err(e) => return Err(e),
             };
             if node_inv.state == SETTLED {
-                self.settle(&node_inv, SettlePath::Reconcile, false).await?;
+                self.settle(&(&node_inv).into(), SettlePath::Reconcile, false)
+                    .await?;
                 changed += 1;
             } else if node_inv.state == CANCELED && inv.status == InvoiceStatus::Pending {
                 self.settler

@@ -5,14 +5,16 @@
 //! CANCELED, which the stream never carries).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fedimint_tonic_lnd::lnrpc;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
 
+use super::conn::StreamedInvoice;
 use super::{classify, secs_to_ms, LndProvider};
 use crate::domain::SettlePath;
 use crate::providers::supervisor::{keep_connected, ConnectionState, PushSession, StateCell};
@@ -39,7 +41,9 @@ enum Feed {
     Live,
 }
 
-type FeedSender = mpsc::Sender<(Feed, Result<lnrpc::Invoice, ProviderError>)>;
+/// Settlements (and each stream's end) go to the watcher's loop; adds only
+/// raise the shared add index (see `subscribe`).
+type FeedSender = mpsc::Sender<(Feed, Result<StreamedInvoice, ProviderError>)>;
 
 pub(super) const SETTLED: i32 = lnrpc::invoice::InvoiceState::Settled as i32;
 pub(super) const CANCELED: i32 = lnrpc::invoice::InvoiceState::Canceled as i32;
@@ -135,13 +139,14 @@ impl LndWatcher {
         };
         let (tx, mut feed) = mpsc::channel(256);
         let (registered, is_registered) = oneshot::channel();
+        let added = Arc::new(AtomicU64::new(add_index));
         let _resume = self.subscribe(
             Feed::Resume,
             lnrpc::InvoiceSubscription {
                 add_index: resume_add,
                 settle_index,
             },
-            tx.clone(),
+            (tx.clone(), added.clone()),
             Some(registered),
         );
         let _live = self.subscribe(
@@ -150,7 +155,7 @@ impl LndWatcher {
                 add_index: NO_ADDS,
                 settle_index: 0,
             },
-            tx,
+            (tx, added.clone()),
             None,
         );
         if resume_add > 0
@@ -172,7 +177,12 @@ impl LndWatcher {
 
         // The add cursor only saves LND replaying adds after a reconnect, so it
         // is written at most every few seconds, off the settlement path.
-        let mut saved_add = (add_index, Instant::now());
+        let mut saved_add = add_index;
+        let mut save_every = tokio::time::interval_at(
+            tokio::time::Instant::now() + ADD_CURSOR_EVERY,
+            ADD_CURSOR_EVERY,
+        );
+        save_every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let save_add = |add_index: u64| {
             self.store
                 .set_cursor(&CursorUpdate {
@@ -189,7 +199,18 @@ impl LndWatcher {
         // can only restart while LND restarts, i.e. between connections).
         let mut told_behind = false;
         let ended = loop {
-            let (from, inv) = match feed.recv().await {
+            let received = tokio::select! {
+                received = feed.recv() => received,
+                _ = save_every.tick() => {
+                    let add_index = added.load(Ordering::Relaxed);
+                    if add_index != saved_add {
+                        save_add(add_index)?;
+                        saved_add = add_index;
+                    }
+                    continue;
+                }
+            };
+            let (from, inv) = match received {
                 Some((from, Ok(inv))) => (from, inv),
                 Some((_, Err(e))) => break e,
                 None => break ProviderError::Unavailable("the invoice streams ended".into()),
@@ -226,15 +247,10 @@ impl LndWatcher {
                 if behind {
                     self.reconcile().await?;
                 }
-            } else if inv.add_index > add_index {
-                add_index = inv.add_index;
-                if saved_add.1.elapsed() >= ADD_CURSOR_EVERY {
-                    save_add(add_index)?;
-                    saved_add = (add_index, Instant::now());
-                }
             }
         };
-        if add_index != saved_add.0 {
+        let add_index = added.load(Ordering::Relaxed);
+        if add_index != saved_add {
             save_add(add_index)?;
         }
         Err(ended)
@@ -244,7 +260,7 @@ impl LndWatcher {
     /// (with the invoice as its anchor) in the same transaction.
     pub(super) async fn settle(
         &self,
-        inv: &lnrpc::Invoice,
+        inv: &StreamedInvoice,
         path: SettlePath,
         move_cursor: bool,
     ) -> Result<(), ProviderError> {
@@ -270,27 +286,31 @@ impl LndWatcher {
         Ok(())
     }
 
-    /// Forwards one subscription's invoices, then its end, into `tx`.
-    /// `registered` fires when LND answers, i.e. once it has registered the
-    /// subscription.
+    /// Forwards one subscription's settlements, then its end, into `tx`.
+    /// An add (lnpayd's own invoices, mostly: it stores each one before
+    /// answering) only raises `added`, the add cursor, without waking the
+    /// watcher's loop. `registered` fires when LND answers, i.e. once it
+    /// has registered the subscription.
     fn subscribe(
         &self,
         from: Feed,
         req: lnrpc::InvoiceSubscription,
-        tx: FeedSender,
+        (tx, added): (FeedSender, Arc<AtomicU64>),
         registered: Option<oneshot::Sender<()>>,
     ) -> AbortOnDropHandle<()> {
         let mut client = self.lnd.client();
         AbortOnDropHandle::new(tokio::spawn(async move {
-            let ended = match client.lightning().subscribe_invoices(req).await {
+            let ended = match client.invoice_stream(req).await {
                 Err(s) => classify(&s),
-                Ok(resp) => {
+                Ok(mut stream) => {
                     if let Some(r) = registered {
                         let _ = r.send(());
                     }
-                    let mut stream = resp.into_inner();
                     loop {
                         match stream.message().await {
+                            Ok(Some(inv)) if inv.state != SETTLED => {
+                                added.fetch_max(inv.add_index, Ordering::Relaxed);
+                            }
                             Ok(Some(inv)) => {
                                 if tx.send((from, Ok(inv))).await.is_err() {
                                     return;
