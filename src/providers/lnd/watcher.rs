@@ -217,36 +217,35 @@ impl LndWatcher {
             };
             tracing::debug!(feed = ?from, add_index = inv.add_index, settle_index = inv.settle_index,
                 state = inv.state, "LND invoice event");
-            if inv.state == SETTLED {
-                if recent.contains(&inv.r_hash) {
-                    continue;
-                }
-                let behind = !told_behind
-                    && from == Feed::Live
-                    && inv.settle_index != 0
-                    && inv.settle_index <= settle_index;
-                if behind {
-                    told_behind = true;
-                    tracing::warn!(
-                        stored = settle_index,
-                        node = inv.settle_index,
-                        "LND's settle_index is behind our cursor (its counter restarted); following the node and reconciling"
-                    );
-                }
-                // The cursor only moves forward (the resume replay can trail
-                // live settlements), except to follow a node that restarted.
-                let move_cursor = behind || inv.settle_index > settle_index;
-                if move_cursor {
-                    settle_index = inv.settle_index;
-                }
-                self.settle(&inv, SettlePath::Stream, move_cursor).await?;
-                if recent.len() == RECENT {
-                    recent.pop_front();
-                }
-                recent.push_back(inv.r_hash);
-                if behind {
-                    self.reconcile().await?;
-                }
+            // Only settlements reach this loop (`subscribe` keeps the adds).
+            if recent.contains(&inv.r_hash) {
+                continue;
+            }
+            let behind = !told_behind
+                && from == Feed::Live
+                && inv.settle_index != 0
+                && inv.settle_index <= settle_index;
+            if behind {
+                told_behind = true;
+                tracing::warn!(
+                    stored = settle_index,
+                    node = inv.settle_index,
+                    "LND's settle_index is behind our cursor (its counter restarted); following the node and reconciling"
+                );
+            }
+            // The cursor only moves forward (the resume replay can trail
+            // live settlements), except to follow a node that restarted.
+            let move_cursor = behind || inv.settle_index > settle_index;
+            if move_cursor {
+                settle_index = inv.settle_index;
+            }
+            self.settle(&inv, SettlePath::Stream, move_cursor).await?;
+            if recent.len() == RECENT {
+                recent.pop_front();
+            }
+            recent.push_back(inv.r_hash);
+            if behind {
+                self.reconcile().await?;
             }
         };
         let add_index = added.load(Ordering::Relaxed);
