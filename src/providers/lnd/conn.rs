@@ -225,3 +225,33 @@ impl ServerCertVerifier for PinnedCertificate {
         self.algorithms.supported_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prost::Message;
+
+    /// The hand-written field numbers must be lnrpc.Invoice's: a full
+    /// invoice on the wire decodes to the same six fields.
+    #[test]
+    fn a_streamed_invoice_reads_the_fields_of_lnrpc_invoice() {
+        let full = lnrpc::Invoice {
+            memo: "m".into(),
+            r_hash: vec![7; 32],
+            payment_request: "lnbcrt1...".into(),
+            settle_date: 1_700_000_000,
+            add_index: 41,
+            settle_index: 17,
+            amt_paid_msat: 10_000,
+            state: lnrpc::invoice::InvoiceState::Settled as i32,
+            value_msat: 10_000,
+            ..Default::default()
+        };
+        let light = StreamedInvoice::decode(full.encode_to_vec().as_slice()).unwrap();
+        assert_eq!(light, StreamedInvoice::from(&full));
+        assert_eq!(
+            (light.add_index, light.settle_index, light.amt_paid_msat),
+            (41, 17, 10_000)
+        );
+    }
+}
