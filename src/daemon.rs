@@ -152,6 +152,20 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
     );
 
     let settler = Arc::new(Settler::new(store.clone()));
+    // Read before the API serves, so every intent here is a dead process's.
+    let orphans = store.intents()?;
+    if !orphans.is_empty() {
+        tasks.spawn(
+            "intent_recovery",
+            crate::app::intent::recover(
+                store.clone(),
+                router.clone(),
+                settler.clone(),
+                orphans,
+                shutdown.clone(),
+            ),
+        );
+    }
     let inbound = WatchContext {
         store: store.clone(),
         settler: settler.clone(),

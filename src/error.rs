@@ -39,6 +39,10 @@ pub enum Error {
     CursorAhead { after: u64, last: u64 },
     #[error("the daemon is shutting down")]
     ShuttingDown,
+    /// A create a crash cut short, waiting for its provider to say whether
+    /// it issued the invoice (`app/intent.rs`).
+    #[error("invoice {0} is being recovered after a restart; retry")]
+    Recovering(String),
     #[error("no product {0} in the catalog")]
     ProductNotFound(String),
     #[error(transparent)]

@@ -205,6 +205,13 @@ impl From<Error> for Status {
             Error::ShuttingDown => {
                 status(Code::Unavailable, Reason::ShuttingDown, msg, HashMap::new())
             }
+            // Resolving it waits on the provider that issued it, hence its reason.
+            Error::Recovering(id) => status(
+                Code::Unavailable,
+                Reason::ProviderUnavailable,
+                msg,
+                meta([("invoice_id", id)]),
+            ),
             Error::ProductNotFound(id) => status(
                 Code::NotFound,
                 Reason::ProductNotFound,

@@ -2,6 +2,7 @@
 //! `create` issues invoices; `operate` answers the Admin service.
 
 mod create;
+pub mod intent;
 mod operate;
 mod sell;
 
@@ -114,7 +115,12 @@ impl App {
 
     pub fn get_invoice(&self, lookup: &Lookup) -> Result<Invoice> {
         let (found, what) = match lookup {
-            Lookup::Id(id) => (self.store.invoice(id)?, format!("id {id}")),
+            Lookup::Id(id) => match self.store.invoice(id)? {
+                None if self.store.intent(id)?.is_some() => {
+                    return Err(Error::Recovering(id.clone()))
+                }
+                found => (found, format!("id {id}")),
+            },
             Lookup::PaymentHash(h) => (
                 self.store.invoice_by_hash(&h.to_ascii_lowercase())?,
                 format!("payment_hash {h}"),

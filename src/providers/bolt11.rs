@@ -188,6 +188,7 @@ mod tests {
             amount_msat: 21_000,
             memo,
             expiry_secs: 600,
+            preimage: None,
         };
         let inv = dev.create_invoice(&req).await.unwrap();
         (req, inv)

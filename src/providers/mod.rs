@@ -48,6 +48,40 @@ pub struct InvoiceRequest {
     pub amount_msat: u64,
     pub memo: Memo,
     pub expiry_secs: u32,
+    /// Set when the first provider tried takes one ([`Provider::takes_preimage`]):
+    /// lnpayd then knows the payment hash before the provider answers.
+    pub preimage: Option<Preimage>,
+}
+
+/// A payment preimage lnpayd chose, so that the intent written while the
+/// provider works can name the invoice's hash (`app/intent.rs`). It is
+/// never stored nor logged: LND keeps it, lnpayd keeps only the hash.
+#[derive(Clone)]
+pub struct Preimage([u8; 32]);
+
+impl Preimage {
+    pub fn random() -> Self {
+        use rand::RngCore;
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        Self(bytes)
+    }
+
+    pub fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// The payment hash, in hex as invoices store it.
+    pub fn hash_hex(&self) -> String {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(self.0))
+    }
+}
+
+impl std::fmt::Debug for Preimage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Preimage(..)")
+    }
 }
 
 /// What a provider returns; checked against the request by [`check_issued`]
@@ -65,6 +99,13 @@ pub struct IssuedInvoice {
 pub struct HealthDetails {
     /// Free-form facts worth showing an operator (alias, height, network).
     pub details: Vec<(String, String)>,
+}
+
+/// An invoice a provider has, asked by its payment hash.
+#[derive(Clone, Debug)]
+pub struct Found {
+    pub payment_request: String,
+    pub paid: Option<PaidReport>,
 }
 
 /// A payment a provider reports for one invoice.
@@ -118,6 +159,18 @@ pub trait Provider: Send + Sync + 'static {
     /// instead of recovering a key from the signature.
     fn invoice_signer(&self) -> Option<bitcoin::secp256k1::PublicKey> {
         None
+    }
+    /// Whether `create_invoice` uses [`InvoiceRequest::preimage`], and can
+    /// be asked later whether an invoice with its hash exists
+    /// ([`Provider::invoice_exists`]).
+    fn takes_preimage(&self) -> bool {
+        false
+    }
+    /// The invoice with this payment hash, if the provider has one: how a
+    /// create cut short by a crash is resolved (`app/intent.rs`). Only
+    /// asked of providers that take a preimage.
+    async fn find_issued(&self, _payment_hash: &str) -> Result<Option<Found>, ProviderError> {
+        Ok(None)
     }
     /// The state of the provider's push connection, if it has one.
     fn connection_state(&self) -> Option<ConnectionState> {

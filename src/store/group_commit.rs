@@ -23,6 +23,11 @@ use super::{StoreError, Tail};
 /// How often a failing store tries the disk again on its own.
 const PROBE_EVERY: Duration = Duration::from_secs(2);
 
+/// How long a write that asked for a flush without waiting for it
+/// ([`GroupCommit::request`]) may wait for one. Under load the next
+/// caller's flush covers it long before; this bounds an idle store.
+const REQUEST_WITHIN: Duration = Duration::from_millis(10);
+
 /// Flush outcomes, by ticket.
 #[derive(Clone, Debug, Default)]
 struct Marks {
@@ -61,6 +66,10 @@ pub struct GroupCommit {
     durable_seq: watch::Sender<u64>,
     tail: Arc<Tail>,
     wake: Notify,
+    /// A write asked for a flush it does not wait for; `requested` wakes
+    /// the flusher to set its deadline, once per flush.
+    requested: std::sync::atomic::AtomicBool,
+    request_wake: Notify,
     health: HealthCell,
     fault: fault::Hook,
 }
@@ -79,6 +88,8 @@ impl GroupCommit {
             durable_seq: watch::channel(last_seq).0,
             tail: Tail::new(last_seq),
             wake: Notify::new(),
+            requested: Default::default(),
+            request_wake: Notify::new(),
             health: HealthCell::default(),
             fault,
         })
@@ -107,6 +118,15 @@ impl GroupCommit {
         self.health.failed(e);
     }
 
+    /// A flush of everything committed so far, within [`REQUEST_WITHIN`],
+    /// not waited for: any flush before then covers it, so under load it
+    /// costs no fsync of its own.
+    pub fn request(&self) {
+        if !self.requested.swap(true, Ordering::SeqCst) {
+            self.request_wake.notify_one();
+        }
+    }
+
     pub async fn sync(&self) -> Result<(), StoreError> {
         let ticket = self.written.fetch_add(1, Ordering::SeqCst) + 1;
         self.wake.notify_one();
@@ -131,10 +151,19 @@ impl GroupCommit {
     /// The flusher task. Flushes once more after shutdown so nothing written
     /// before it is lost.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut requested_by: Option<tokio::time::Instant> = None;
         loop {
             let probe = self.health.is_failing();
             let stop = tokio::select! {
                 _ = self.wake.notified() => false,
+                _ = self.request_wake.notified() => {
+                    // A flush since may have covered the request already.
+                    if self.requested.load(Ordering::SeqCst) {
+                        requested_by.get_or_insert(tokio::time::Instant::now() + REQUEST_WITHIN);
+                    }
+                    continue;
+                }
+                _ = tokio::time::sleep_until(requested_by.unwrap_or_else(tokio::time::Instant::now)), if requested_by.is_some() => false,
                 _ = tokio::time::sleep(PROBE_EVERY), if probe => {
                     if let Err(e) = self.db.probe() {
                         self.health.failed(&e);
@@ -144,6 +173,7 @@ impl GroupCommit {
                 }
                 _ = shutdown.cancelled() => true,
             };
+            requested_by = None;
             self.flush_once().await;
             if stop {
                 return;
@@ -154,6 +184,9 @@ impl GroupCommit {
     async fn flush_once(&self) {
         // Read both marks before flushing: everything they cover is already in
         // sled's memory, so this flush makes it durable.
+        // Cleared before the marks are read: a request made before this
+        // store was for a write already committed, which this flush covers.
+        self.requested.store(false, Ordering::SeqCst);
         let upto = self.written.load(Ordering::SeqCst);
         let seq = self.committed_seq.load(Ordering::SeqCst);
         let db = self.db.clone();

@@ -43,6 +43,8 @@ pub const AUDIT: &[u8] = b"a/";
 pub const CURSOR: &[u8] = b"c/";
 pub const LAST_SEQUENCE: &[u8] = b"m/seq";
 pub const DUE: &[u8] = b"d/";
+/// Creates in flight, by invoice id (`app/intent.rs`).
+pub const INTENT: &[u8] = b"t/";
 /// Present once the due index covers every pending invoice: data dirs
 /// written before it existed get it built at open.
 pub const DUE_INDEX_BUILT: &[u8] = b"m/due";
@@ -85,6 +87,7 @@ pub const OWNED: &[&[u8]] = &[
     EXTERNAL_REF,
     PENDING,
     DUE,
+    INTENT,
     STATUS,
     EVENT,
     AUDIT,

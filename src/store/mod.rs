@@ -189,6 +189,44 @@ pub trait Store: Send + Sync + 'static {
         audit: &[AuditEntry],
     ) -> Result<Inserted, StoreError>;
 
+    /// Whether this store keeps intents (`app/intent.rs`). Without them a
+    /// create waits for its write after the provider has answered.
+    fn keeps_intents(&self) -> bool {
+        false
+    }
+    /// Writes an intent: the invoice about to be issued, with the payment
+    /// hash lnpayd chose and no payment request yet, and its idempotency
+    /// record. Durable once `sync` returns. When the record's key is
+    /// taken, nothing is written and the holder is returned.
+    fn put_intent(
+        &self,
+        _intent: &Invoice,
+        _idempotency: Option<&IdempotencyRecord>,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        Err(StoreError::Config("this store keeps no intents".into()))
+    }
+    /// Stores the issued invoice in place of its intent, as `insert_invoice`
+    /// does; its idempotency record is the one the intent wrote.
+    fn complete_intent(
+        &self,
+        _invoice: &Invoice,
+        _audit: &[AuditEntry],
+    ) -> Result<Event, StoreError> {
+        Err(StoreError::Config("this store keeps no intents".into()))
+    }
+    /// Removes an intent that issued nothing, and its idempotency record, so
+    /// that a retry with the same key may create.
+    fn drop_intent(&self, _id: &str, _audit: &[AuditEntry]) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// Every intent stored, oldest first.
+    fn intents(&self) -> Result<Vec<Invoice>, StoreError> {
+        Ok(Vec::new())
+    }
+    fn intent(&self, _id: &str) -> Result<Option<Invoice>, StoreError> {
+        Ok(None)
+    }
+
     fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError>;
     fn invoice(&self, id: &str) -> Result<Option<Invoice>, StoreError>;
     fn invoice_by_hash(&self, payment_hash: &str) -> Result<Option<Invoice>, StoreError>;
@@ -243,6 +281,10 @@ pub trait Store: Send + Sync + 'static {
     /// Returns once every write made before the call is on disk. Concurrent
     /// callers share one flush.
     async fn sync(&self) -> Result<(), StoreError>;
+    /// Asks for a flush of every write made so far, without waiting for it:
+    /// for a write that needs no acknowledgement but whose events should
+    /// reach subscribers soon (an intent's invoice, `app/intent.rs`).
+    fn flush_soon(&self) {}
     fn size_on_disk(&self) -> u64;
     /// FAILING while writes or flushes fail; OK again after one succeeds.
     fn health(&self) -> watch::Receiver<StoreHealth>;

@@ -548,6 +548,16 @@ impl Network {
             .unwrap()
     }
 
+    /// Whether alice has an invoice with this payment hash; panics on any
+    /// answer but the invoice or LND's "unable to locate invoice".
+    pub fn alice_has_invoice(&self, payment_hash: &str) -> bool {
+        match self.lncli("alice", "invoice", &["lookupinvoice", payment_hash]) {
+            Ok(v) => v["r_hash"].as_str() == Some(payment_hash),
+            Err(e) if e.contains("unable to locate invoice") => false,
+            Err(e) => panic!("lookupinvoice {payment_hash}: {e}"),
+        }
+    }
+
     /// How many invoices alice's node holds.
     pub fn alice_invoice_count(&self) -> usize {
         let v = self

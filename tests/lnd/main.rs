@@ -8,6 +8,7 @@
 
 mod cluster;
 mod ha;
+mod intents;
 #[path = "../webhooks/receiver.rs"]
 mod receiver;
 mod recovery;

@@ -112,6 +112,7 @@ async fn a_silent_or_absent_server_is_transient() {
         amount_msat: 1000,
         memo: Memo::Description("x".into()),
         expiry_secs: 60,
+        preimage: None,
     };
     let t = std::time::Instant::now();
     let e = p.create_invoice(&req).await.unwrap_err();
@@ -196,6 +197,7 @@ async fn a_refused_create_never_carries_the_webhook_token() {
         amount_msat: 1000,
         memo: Memo::Description("x".into()),
         expiry_secs: 60,
+        preimage: None,
     };
     let e = p.create_invoice(&req).await.unwrap_err();
     assert!(

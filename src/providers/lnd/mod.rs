@@ -28,7 +28,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::supervisor::{ConnectionState, StateCell};
 use super::{
-    HealthDetails, InvoiceRequest, IssuedInvoice, PaidReport, Provider, ProviderError, WatchContext,
+    Found, HealthDetails, InvoiceRequest, IssuedInvoice, PaidReport, Provider, ProviderError,
+    WatchContext,
 };
 use crate::config::LndConfig;
 use crate::domain::Memo;
@@ -258,6 +259,27 @@ fn hint(text: String) -> String {
     }
 }
 
+fn paid_report(inv: &lnrpc::Invoice) -> Option<PaidReport> {
+    let settled = inv.state == lnrpc::invoice::InvoiceState::Settled as i32;
+    settled.then(|| PaidReport {
+        amount_msat: inv.amt_paid_msat.max(0) as u64,
+        settled_at_ms: secs_to_ms(inv.settle_date),
+    })
+}
+
+impl LndProvider {
+    async fn lookup(&self, payment_hash: &str) -> Result<lnrpc::Invoice, ProviderError> {
+        let hash = hex::decode(payment_hash)
+            .map_err(|_| ProviderError::Rejected("payment hash is not hex".into()))?;
+        let mut client = self.client();
+        self.call(client.lightning().lookup_invoice(lnrpc::PaymentHash {
+            r_hash: hash,
+            ..Default::default()
+        }))
+        .await
+    }
+}
+
 /// LND's seconds as milliseconds; None for a time it cannot mean.
 fn secs_to_ms(secs: i64) -> Option<u64> {
     u64::try_from(secs)
@@ -283,6 +305,11 @@ impl Provider for LndProvider {
             value_msat,
             expiry: req.expiry_secs.into(),
             private: self.private_route_hints,
+            r_preimage: req
+                .preimage
+                .as_ref()
+                .map(|p| p.bytes().to_vec())
+                .unwrap_or_default(),
             ..Default::default()
         };
         match &req.memo {
@@ -312,20 +339,23 @@ impl Provider for LndProvider {
     }
 
     async fn lookup_paid(&self, payment_hash: &str) -> Result<Option<PaidReport>, ProviderError> {
-        let hash = hex::decode(payment_hash)
-            .map_err(|_| ProviderError::Rejected("payment hash is not hex".into()))?;
-        let mut client = self.client();
-        let inv = self
-            .call(client.lightning().lookup_invoice(lnrpc::PaymentHash {
-                r_hash: hash,
-                ..Default::default()
-            }))
-            .await?;
-        let settled = inv.state == lnrpc::invoice::InvoiceState::Settled as i32;
-        Ok(settled.then(|| PaidReport {
-            amount_msat: inv.amt_paid_msat.max(0) as u64,
-            settled_at_ms: secs_to_ms(inv.settle_date),
-        }))
+        let inv = self.lookup(payment_hash).await?;
+        Ok(paid_report(&inv))
+    }
+
+    fn takes_preimage(&self) -> bool {
+        true
+    }
+
+    async fn find_issued(&self, payment_hash: &str) -> Result<Option<Found>, ProviderError> {
+        match self.lookup(payment_hash).await {
+            Ok(inv) => Ok(Some(Found {
+                paid: paid_report(&inv),
+                payment_request: inv.payment_request,
+            })),
+            Err(ProviderError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     async fn check_health(&self) -> Result<HealthDetails, ProviderError> {

@@ -113,6 +113,14 @@ impl Router {
         self.entries.iter().map(|e| e.provider.clone()).collect()
     }
 
+    /// Whether the provider a create tries first takes a preimage: only
+    /// then is an intent worth writing (`app/intent.rs`).
+    pub fn first_takes_preimage(&self) -> bool {
+        self.in_preference()
+            .first()
+            .is_some_and(|e| e.provider.takes_preimage())
+    }
+
     pub fn names(&self) -> Vec<&'static str> {
         self.entries.iter().map(Entry::name).collect()
     }

@@ -35,6 +35,7 @@ fn req() -> InvoiceRequest {
         amount_msat: 1000,
         memo: Memo::Description("x".into()),
         expiry_secs: 60,
+        preimage: None,
     }
 }
 

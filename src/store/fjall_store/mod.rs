@@ -38,6 +38,7 @@ mod events;
 mod from_sled;
 #[cfg(test)]
 mod from_sled_tests;
+mod intents;
 #[cfg(test)]
 mod tests;
 mod webhooks;
@@ -147,28 +148,15 @@ impl FjallStore {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, u64> {
-        self.append.lock().expect("append lock poisoned")
-    }
-}
-
-#[async_trait]
-impl Store for FjallStore {
-    fn insert_invoice(
+    /// An invoice's keys and its INVOICE_CREATED event, added to `batch`
+    /// and committed; the caller holds the append lock (`last`).
+    fn insert_locked(
         &self,
+        mut batch: Batch,
+        last: &mut u64,
         invoice: &Invoice,
-        idempotency: Option<&IdempotencyRecord>,
         audit: &[AuditEntry],
-    ) -> Result<Inserted, StoreError> {
-        let mut last = self.lock();
-        let mut batch = self.batch();
-        if let Some(rec) = idempotency {
-            let key = keys::join(keys::IDEMPOTENCY, rec.key.as_bytes());
-            if let Some(v) = self.get(&key)? {
-                return Ok(Inserted::KeyTaken(idempotency_at(&key, &v)?));
-            }
-            batch.insert(&self.tree, key, records::encode_idempotency(rec));
-        }
+    ) -> Result<Event, StoreError> {
         let hash_key = keys::join(keys::HASH, invoice.payment_hash.as_bytes());
         if self.tree.contains_key(&hash_key)? {
             return Err(StoreError::DuplicatePaymentHash(
@@ -197,13 +185,71 @@ impl Store for FjallStore {
         }
         let event = self.add_event(
             &mut batch,
-            &last,
+            last,
             EventKind::InvoiceCreated,
             invoice.created_at_ms,
             invoice,
         );
-        self.commit_event(batch, &mut last, &event)?;
+        self.commit_event(batch, last, &event)?;
+        Ok(event)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, u64> {
+        self.append.lock().expect("append lock poisoned")
+    }
+}
+
+#[async_trait]
+impl Store for FjallStore {
+    fn insert_invoice(
+        &self,
+        invoice: &Invoice,
+        idempotency: Option<&IdempotencyRecord>,
+        audit: &[AuditEntry],
+    ) -> Result<Inserted, StoreError> {
+        let mut last = self.lock();
+        let mut batch = self.batch();
+        if let Some(rec) = idempotency {
+            let key = keys::join(keys::IDEMPOTENCY, rec.key.as_bytes());
+            if let Some(v) = self.get(&key)? {
+                return Ok(Inserted::KeyTaken(idempotency_at(&key, &v)?));
+            }
+            batch.insert(&self.tree, key, records::encode_idempotency(rec));
+        }
+        let event = self.insert_locked(batch, &mut last, invoice, audit)?;
         Ok(Inserted::New(Box::new(event)))
+    }
+
+    fn keeps_intents(&self) -> bool {
+        true
+    }
+
+    fn put_intent(
+        &self,
+        intent: &Invoice,
+        idempotency: Option<&IdempotencyRecord>,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        self.put_intent_impl(intent, idempotency)
+    }
+
+    fn complete_intent(
+        &self,
+        invoice: &Invoice,
+        audit: &[AuditEntry],
+    ) -> Result<Event, StoreError> {
+        self.complete_intent_impl(invoice, audit)
+    }
+
+    fn drop_intent(&self, id: &str, audit: &[AuditEntry]) -> Result<(), StoreError> {
+        self.drop_intent_impl(id, audit)
+    }
+
+    fn intents(&self) -> Result<Vec<Invoice>, StoreError> {
+        self.intents_impl()
+    }
+
+    fn intent(&self, id: &str) -> Result<Option<Invoice>, StoreError> {
+        self.intent_impl(id)
     }
 
     fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
@@ -354,6 +400,10 @@ impl Store for FjallStore {
 
     async fn sync(&self) -> Result<(), StoreError> {
         self.commit.sync().await
+    }
+
+    fn flush_soon(&self) {
+        self.commit.request();
     }
 
     fn size_on_disk(&self) -> u64 {
