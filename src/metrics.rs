@@ -84,6 +84,7 @@ pub struct Metrics {
     stream_connected: Family<ProviderLabel, Gauge>,
     store_size: Gauge<u64, AtomicU64>,
     last_sequence: Gauge<u64, AtomicU64>,
+    store_flush: Histogram,
 }
 
 fn latency_histogram() -> Histogram {
@@ -109,6 +110,8 @@ impl Metrics {
             stream_connected: Family::default(),
             store_size: Gauge::default(),
             last_sequence: Gauge::default(),
+            // 50 µs .. ~1.6 s: an fsync on an SSD is a fraction of a millisecond.
+            store_flush: Histogram::new(exponential_buckets(0.000_05, 2.0, 16)),
         };
         registry.register(
             "provider_requests",
@@ -175,6 +178,11 @@ impl Metrics {
             "Sequence of the newest durable event",
             m.last_sequence.clone(),
         );
+        registry.register(
+            "store_flush_duration_seconds",
+            "Group-commit flushes (fsyncs) of the embedded store, each covering every write before it",
+            m.store_flush.clone(),
+        );
         let build: Family<BuildLabels, Gauge> = Family::default();
         build
             .get_or_create(&BuildLabels {
@@ -219,6 +227,10 @@ impl Metrics {
                 outcome: "refused".into(),
             })
             .inc();
+    }
+
+    pub fn store_flush(&self, seconds: f64) {
+        self.store_flush.observe(seconds);
     }
 
     pub fn invoice(&self, provider: &str, event: &str) {

@@ -193,7 +193,10 @@ impl GroupCommit {
         let fault = self.fault.clone();
         let flushed = tokio::task::spawn_blocking(move || {
             fault.check()?;
-            db.flush()
+            let started = std::time::Instant::now();
+            let flushed = db.flush();
+            crate::metrics::metrics().store_flush(started.elapsed().as_secs_f64());
+            flushed
         })
         .await;
         let error = match flushed {

@@ -189,6 +189,9 @@ async fn metrics_parse_and_count_what_happened() {
     );
     assert_eq!(value(&m, "lnpayd_provider_up", &[("provider", "dev")]), 1.0);
     assert!(value(&m, "lnpayd_store_size_bytes", &[]) > 0.0);
+    // Every acknowledged write waited for one: at least one flush per create.
+    assert!(value(&m, "lnpayd_store_flush_duration_seconds_count", &[]) >= 3.0);
+    assert!(value(&m, "lnpayd_store_flush_duration_seconds_sum", &[]) > 0.0);
     assert_eq!(value(&m, "lnpayd_last_event_sequence", &[]), 5.0); // 3 created, 1 paid, 1 canceled
     assert_eq!(
         value(
