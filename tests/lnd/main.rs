@@ -6,6 +6,7 @@
 //! `external_lnd` cfg) the scenarios that restart alice or need the harness'
 //! private channel are ignored.
 
+mod adds;
 mod cluster;
 mod ha;
 mod intents;

@@ -34,6 +34,27 @@ const RECENT: usize = 256;
 /// `int64(index + 1)`, which either wraps to a replay of every invoice.
 const NO_ADDS: u64 = i64::MAX as u64 - 1;
 
+/// The resume subscription: with the settle cursor at an invoice
+/// (`adds_free`), a replay of that settlement and no adds; before that, the
+/// adds after `add_index` too, the newest of which is its first answer.
+fn resume_request(
+    adds_free: bool,
+    add_index: u64,
+    settle_index: u64,
+) -> lnrpc::InvoiceSubscription {
+    if adds_free {
+        lnrpc::InvoiceSubscription {
+            add_index: NO_ADDS,
+            settle_index: settle_index - 1,
+        }
+    } else {
+        lnrpc::InvoiceSubscription {
+            add_index,
+            settle_index,
+        }
+    }
+}
+
 /// Which subscription an invoice came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Feed {
@@ -133,6 +154,11 @@ impl LndWatcher {
         // payment landing in between would be on no stream and missed by the
         // lookup. Asking resume to replay the newest add makes LND answer as
         // soon as it has registered it.
+        //
+        // But every add LND sends costs both processes CPU for each invoice
+        // lnpayd creates (BENCHMARKS.md, issue 16), and lnpayd needs none of
+        // them. So once the settle cursor names an invoice, resume asks to
+        // replay that one settlement instead, and no adds at all.
         let resume_add = match node_add_index {
             0 | 1 => add_index, // LND replays nothing from index 0
             n => add_index.min(n - 1),
@@ -140,25 +166,24 @@ impl LndWatcher {
         let (tx, mut feed) = mpsc::channel(256);
         let (registered, is_registered) = oneshot::channel();
         let added = Arc::new(AtomicU64::new(add_index));
-        let _resume = self.subscribe(
+        let mut adds_free = settle_index > 0;
+        let mut resume = self.subscribe(
             Feed::Resume,
-            lnrpc::InvoiceSubscription {
-                add_index: resume_add,
-                settle_index,
-            },
+            resume_request(adds_free, resume_add, settle_index),
             (tx.clone(), added.clone()),
             Some(registered),
         );
+        let waits_for_registration = adds_free || resume_add > 0;
         let _live = self.subscribe(
             Feed::Live,
             lnrpc::InvoiceSubscription {
                 add_index: NO_ADDS,
                 settle_index: 0,
             },
-            (tx, added.clone()),
+            (tx.clone(), added.clone()),
             None,
         );
-        if resume_add > 0
+        if waits_for_registration
             && tokio::time::timeout(self.lnd.timeout(), is_registered)
                 .await
                 .is_err()
@@ -198,9 +223,22 @@ impl LndWatcher {
         // A restarted counter is told and reconciled once per connection (it
         // can only restart while LND restarts, i.e. between connections).
         let mut told_behind = false;
+        // A resume without adds, replacing the one with adds once LND has
+        // registered it (its first event), so no settlement falls between.
+        let mut replacing: Option<(AbortOnDropHandle<()>, oneshot::Receiver<()>)> = None;
         let ended = loop {
             let received = tokio::select! {
                 received = feed.recv() => received,
+                took = async { (&mut replacing.as_mut().expect("guarded").1).await }, if replacing.is_some() => {
+                    let (new, _) = replacing.take().expect("guarded");
+                    // Not registered: its task reports the failure on the feed.
+                    if took.is_ok() {
+                        resume = new;
+                        adds_free = true;
+                        tracing::debug!("LND resume stream replaced by one without adds");
+                    }
+                    continue;
+                }
                 _ = save_every.tick() => {
                     let add_index = added.load(Ordering::Relaxed);
                     if add_index != saved_add {
@@ -240,6 +278,16 @@ impl LndWatcher {
                 settle_index = inv.settle_index;
             }
             self.settle(&inv, SettlePath::Stream, move_cursor).await?;
+            if !adds_free && replacing.is_none() && settle_index > 0 {
+                let (registered, is_registered) = oneshot::channel();
+                let new = self.subscribe(
+                    Feed::Resume,
+                    resume_request(true, 0, settle_index),
+                    (tx.clone(), added.clone()),
+                    Some(registered),
+                );
+                replacing = Some((new, is_registered));
+            }
             if recent.len() == RECENT {
                 recent.pop_front();
             }
@@ -252,6 +300,7 @@ impl LndWatcher {
         if add_index != saved_add {
             save_add(add_index)?;
         }
+        drop(resume);
         Err(ended)
     }
 
