@@ -6,7 +6,7 @@ use crate::domain::{
     InvoiceStatus, Memo,
 };
 use crate::error::{Error, Result};
-use crate::providers::{check_issued, InvoiceRequest, Preimage};
+use crate::providers::{check_issued, Bolt11Facts, InvoiceRequest, Preimage};
 use crate::store::{IdempotencyRecord, Inserted};
 
 use super::intent::IntentGuard;
@@ -156,14 +156,7 @@ impl App {
         // Only the provider that took the preimage issued the intent's hash;
         // after a failover the invoice waits for its own write.
         let intent_covers = intent_durable && facts.payment_hash == draft.payment_hash;
-        let invoice = Invoice {
-            payment_request: issued.payment_request,
-            payment_hash: facts.payment_hash,
-            amount_msat: facts.amount_msat,
-            provider: provider.name().into(),
-            expires_at_ms: facts.expires_at_ms,
-            ..draft
-        };
+        let invoice = issued_as(draft, issued.payment_request, facts, provider.name());
         audit.push(
             AuditEntry::status_change(
                 AuditAction::Created,
@@ -225,5 +218,23 @@ impl App {
         // disk: a retry is answered only with what a crash cannot take back.
         self.store.sync().await?;
         Ok(inv)
+    }
+}
+
+/// The invoice a draft (or an intent) becomes once its provider's BOLT11
+/// passed [`check_issued`].
+pub(super) fn issued_as(
+    draft: Invoice,
+    payment_request: String,
+    facts: Bolt11Facts,
+    provider: &str,
+) -> Invoice {
+    Invoice {
+        payment_request,
+        payment_hash: facts.payment_hash,
+        amount_msat: facts.amount_msat,
+        provider: provider.into(),
+        expires_at_ms: facts.expires_at_ms,
+        ..draft
     }
 }

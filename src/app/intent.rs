@@ -181,14 +181,12 @@ async fn resolve(
             provider.invoice_signer().as_ref(),
         )
         .map_err(|e| format!("{}'s copy fails its check: {e}", provider.name()))?;
-        let invoice = Invoice {
-            payment_request: issued.payment_request,
-            payment_hash: facts.payment_hash,
-            amount_msat: facts.amount_msat,
-            provider: provider.name().into(),
-            expires_at_ms: facts.expires_at_ms,
-            ..intent.clone()
-        };
+        let invoice = super::create::issued_as(
+            intent.clone(),
+            issued.payment_request,
+            facts,
+            provider.name(),
+        );
         let created = AuditEntry::status_change(
             AuditAction::Created,
             &invoice.id,

@@ -4,7 +4,7 @@
 //! The daemon halts at the named point through a debug-build hook that
 //! writes the intent's id and payment hash to a file and never returns.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use lnpayd::proto::{self, InvoiceStatus};
@@ -12,6 +12,7 @@ use tonic::Code;
 
 use super::{lnd_env, wait_stream, NET};
 use testkit::daemon::{blocking, create_req, reason, Daemon};
+use testkit::lnd::Network;
 use testkit::proxy::Proxy;
 
 const AFTER_ISSUE: &str = "DEBUG_LNPAYD_HALT_AFTER_ISSUE";
@@ -53,7 +54,7 @@ async fn create_when_resolved(d: &Daemon, key: &str) -> proto::Invoice {
 }
 
 /// Starts lnpayd on alice with one halt hook set.
-fn start(dir: &Path, proxy: &Proxy, net: &testkit::lnd::Network, hook: (&str, &Path)) -> Daemon {
+fn start(dir: &Path, proxy: &Proxy, net: &Network, hook: (&str, &Path)) -> Daemon {
     let mut env = lnd_env(
         proxy.port,
         &net.alice.macaroon("invoice"),
@@ -63,6 +64,56 @@ fn start(dir: &Path, proxy: &Proxy, net: &testkit::lnd::Network, hook: (&str, &P
     Daemon::start_env(dir, &env)
 }
 
+/// A daemon on alice whose create with `key` has reached `hook`'s halt.
+struct Halted {
+    d: Daemon,
+    proxy: Proxy,
+    dir: tempfile::TempDir,
+    halt: PathBuf,
+    hook: &'static str,
+    call: tokio::task::JoinHandle<Result<tonic::Response<proto::Invoice>, tonic::Status>>,
+    id: String,
+    hash: String,
+}
+
+async fn halt_a_create(net: &Network, hook: &'static str, key: &str) -> Halted {
+    let proxy = Proxy::start(net.alice.rpc_addr());
+    let dir = tempfile::tempdir().unwrap();
+    let halt = dir.path().join("halted");
+    let d = start(dir.path(), &proxy, net, (hook, &halt));
+    wait_stream(&d, "connected").await;
+    let call = {
+        let mut inv = d.invoices().await;
+        let mut req = create_req(21, "cut short");
+        req.idempotency_key = key.into();
+        tokio::spawn(async move { inv.create_invoice(req).await })
+    };
+    let (id, hash) = halted_at(&halt).await;
+    Halted {
+        d,
+        proxy,
+        dir,
+        halt,
+        hook,
+        call,
+        id,
+        hash,
+    }
+}
+
+impl Halted {
+    /// kill -9, then a start on the same data dir. The hook's file exists
+    /// now, so the new daemon does not halt.
+    async fn kill_and_restart(&mut self, net: &Network) {
+        self.d.kill9();
+        assert!(
+            (&mut self.call).await.unwrap().is_err(),
+            "the killed call was not answered"
+        );
+        self.d = start(self.dir.path(), &self.proxy, net, (self.hook, &self.halt));
+    }
+}
+
 /// Killed after AddInvoice answered and the intent was on disk, before the
 /// invoice was written: the next start finds alice's invoice by its hash,
 /// stores it under the intent's id, and the retry with the same key gets
@@ -70,29 +121,12 @@ fn start(dir: &Path, proxy: &Proxy, net: &testkit::lnd::Network, hook: (&str, &P
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn killed_after_add_invoice_the_restart_stores_alices_invoice() {
     let net = NET.read().await;
-    let proxy = Proxy::start(net.alice.rpc_addr());
-    let dir = tempfile::tempdir().unwrap();
-    let halt = dir.path().join("halted");
-    let mut d = start(dir.path(), &proxy, &net, (AFTER_ISSUE, &halt));
-    wait_stream(&d, "connected").await;
-
-    let call = {
-        let mut inv = d.invoices().await;
-        let mut req = create_req(21, "cut short");
-        req.idempotency_key = "cut-after-add".into();
-        tokio::spawn(async move { inv.create_invoice(req).await })
-    };
-    let (id, hash) = halted_at(&halt).await;
+    let mut h = halt_a_create(&net, AFTER_ISSUE, "cut-after-add").await;
+    let (id, hash) = (h.id.clone(), h.hash.clone());
     assert!(blocking(|| net.alice_has_invoice(&hash)), "alice issued it");
-    d.kill9();
-    assert!(
-        call.await.unwrap().is_err(),
-        "the killed call was not answered"
-    );
-
-    // The hook's file exists now, so the restarted daemon does not halt.
-    let d = start(dir.path(), &proxy, &net, (AFTER_ISSUE, &halt));
-    let again = create_when_resolved(&d, "cut-after-add").await;
+    h.kill_and_restart(&net).await;
+    let d = &h.d;
+    let again = create_when_resolved(d, "cut-after-add").await;
     assert_eq!(again.id, id, "the retry finds the intent's invoice");
     assert_eq!(again.payment_hash, hash);
     assert_eq!(again.status(), InvoiceStatus::Pending);
@@ -119,28 +153,15 @@ async fn killed_after_add_invoice_the_restart_stores_alices_invoice() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn killed_before_add_invoice_the_restart_drops_the_intent() {
     let net = NET.read().await;
-    let proxy = Proxy::start(net.alice.rpc_addr());
-    let dir = tempfile::tempdir().unwrap();
-    let halt = dir.path().join("halted");
-    let mut d = start(dir.path(), &proxy, &net, (BEFORE_ISSUE, &halt));
-    wait_stream(&d, "connected").await;
-
-    let call = {
-        let mut inv = d.invoices().await;
-        let mut req = create_req(21, "cut short");
-        req.idempotency_key = "cut-before-add".into();
-        tokio::spawn(async move { inv.create_invoice(req).await })
-    };
-    let (id, hash) = halted_at(&halt).await;
-    d.kill9();
-    assert!(call.await.unwrap().is_err());
+    let mut h = halt_a_create(&net, BEFORE_ISSUE, "cut-before-add").await;
+    let (id, hash) = (h.id.clone(), h.hash.clone());
+    h.kill_and_restart(&net).await;
     assert!(
         !blocking(|| net.alice_has_invoice(&hash)),
         "nothing was issued"
     );
-
-    let d = start(dir.path(), &proxy, &net, (BEFORE_ISSUE, &halt));
-    let fresh = create_when_resolved(&d, "cut-before-add").await;
+    let d = &h.d;
+    let fresh = create_when_resolved(d, "cut-before-add").await;
     assert_ne!(fresh.id, id, "the dropped intent's key was free again");
     assert_ne!(fresh.payment_hash, hash);
     assert!(blocking(|| net.alice_has_invoice(&fresh.payment_hash)));
@@ -168,20 +189,9 @@ async fn killed_before_add_invoice_the_restart_drops_the_intent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_caller_that_goes_away_leaves_no_intent_behind() {
     let net = NET.read().await;
-    let proxy = Proxy::start(net.alice.rpc_addr());
-    let dir = tempfile::tempdir().unwrap();
-    let halt = dir.path().join("halted");
-    let d = start(dir.path(), &proxy, &net, (AFTER_ISSUE, &halt));
-    wait_stream(&d, "connected").await;
-
-    let call = {
-        let mut inv = d.invoices().await;
-        let mut req = create_req(21, "abandoned");
-        req.idempotency_key = "abandoned".into();
-        tokio::spawn(async move { inv.create_invoice(req).await })
-    };
-    let (id, _) = halted_at(&halt).await;
-    call.abort();
+    let h = halt_a_create(&net, AFTER_ISSUE, "abandoned").await;
+    let (d, id) = (&h.d, h.id.clone());
+    h.call.abort();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let got = d
@@ -200,6 +210,6 @@ async fn a_caller_that_goes_away_leaves_no_intent_behind() {
         assert!(Instant::now() < deadline, "the intent was never dropped");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let again = create_when_resolved(&d, "abandoned").await;
+    let again = create_when_resolved(d, "abandoned").await;
     assert_ne!(again.id, id);
 }

@@ -59,6 +59,16 @@ fn webhook_deliveries_keep_their_retry_index() {
     );
 }
 
+/// An idempotency record "k1" naming `intent`.
+fn key_for(intent: &Invoice) -> IdempotencyRecord {
+    IdempotencyRecord {
+        key: "k1".into(),
+        fingerprint: "f".into(),
+        invoice_id: intent.id.clone(),
+        created_at_ms: 1_000,
+    }
+}
+
 /// An intent holds its idempotency key across a reopen, is listed until it
 /// is completed, and completing it stores the invoice with its event.
 #[tokio::test]
@@ -67,12 +77,7 @@ async fn an_intent_survives_a_reopen_holds_its_key_and_completes_into_its_invoic
     let mut intent = invoice(1, 1_000, 5_000);
     intent.payment_request.clear();
     intent.idempotency_key = Some("k1".into());
-    let rec = IdempotencyRecord {
-        key: "k1".into(),
-        fingerprint: "f".into(),
-        invoice_id: intent.id.clone(),
-        created_at_ms: 1_000,
-    };
+    let rec = key_for(&intent);
     {
         let store = FjallStore::open(dir.path(), 1 << 20).unwrap();
         let stop = CancellationToken::new();
@@ -125,12 +130,7 @@ async fn a_dropped_intent_frees_its_key_and_leaves_its_audit() {
     let (store, _dir) = open();
     let mut intent = invoice(1, 1_000, 5_000);
     intent.idempotency_key = Some("k1".into());
-    let rec = IdempotencyRecord {
-        key: "k1".into(),
-        fingerprint: "f".into(),
-        invoice_id: intent.id.clone(),
-        created_at_ms: 1_000,
-    };
+    let rec = key_for(&intent);
     store.put_intent(&intent, Some(&rec)).unwrap();
     store
         .drop_intent(&intent.id, &[audit(1_001, Some(&intent.id), None)])
