@@ -53,6 +53,17 @@ async fn create_when_resolved(d: &Daemon, key: &str) -> proto::Invoice {
     }
 }
 
+/// GetInvoice by id, which must fail; its status.
+async fn refused(d: &Daemon, id: &str) -> tonic::Status {
+    d.invoices()
+        .await
+        .get_invoice(proto::GetInvoiceRequest {
+            lookup: Some(proto::get_invoice_request::Lookup::Id(id.into())),
+        })
+        .await
+        .expect_err("no invoice to get")
+}
+
 /// Starts lnpayd on alice with one halt hook set.
 fn start(dir: &Path, proxy: &Proxy, net: &Network, hook: (&str, &Path)) -> Daemon {
     let mut env = lnd_env(
@@ -165,14 +176,7 @@ async fn killed_before_add_invoice_the_restart_drops_the_intent() {
     assert_ne!(fresh.id, id, "the dropped intent's key was free again");
     assert_ne!(fresh.payment_hash, hash);
     assert!(blocking(|| net.alice_has_invoice(&fresh.payment_hash)));
-    let gone = d
-        .invoices()
-        .await
-        .get_invoice(proto::GetInvoiceRequest {
-            lookup: Some(proto::get_invoice_request::Lookup::Id(id.clone())),
-        })
-        .await
-        .unwrap_err();
+    let gone = refused(d, &id).await;
     assert_eq!(gone.code(), Code::NotFound, "{gone:?}");
     let audit = d.audit_of(&id).await;
     assert!(
@@ -194,14 +198,7 @@ async fn a_caller_that_goes_away_leaves_no_intent_behind() {
     h.call.abort();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let got = d
-            .invoices()
-            .await
-            .get_invoice(proto::GetInvoiceRequest {
-                lookup: Some(proto::get_invoice_request::Lookup::Id(id.clone())),
-            })
-            .await
-            .unwrap_err();
+        let got = refused(d, &id).await;
         if got.code() == Code::NotFound {
             break;
         }
