@@ -163,7 +163,8 @@ impl GroupCommit {
                     }
                     continue;
                 }
-                _ = tokio::time::sleep_until(requested_by.unwrap_or_else(tokio::time::Instant::now)), if requested_by.is_some() => false,
+                // A block, so that no timer is built while none is due.
+                _ = async { tokio::time::sleep_until(requested_by.expect("guarded")).await }, if requested_by.is_some() => false,
                 _ = tokio::time::sleep(PROBE_EVERY), if probe => {
                     if let Err(e) = self.db.probe() {
                         self.health.failed(&e);

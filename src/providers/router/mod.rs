@@ -116,8 +116,11 @@ impl Router {
     /// Whether the provider a create tries first takes a preimage: only
     /// then is an intent worth writing (`app/intent.rs`).
     pub fn first_takes_preimage(&self) -> bool {
-        self.in_preference()
-            .first()
+        // `in_preference().first()`, without its allocations on every create.
+        self.entries
+            .iter()
+            .find(|e| !e.push_down())
+            .or(self.entries.first())
             .is_some_and(|e| e.provider.takes_preimage())
     }
 
