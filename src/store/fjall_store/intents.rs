@@ -4,7 +4,6 @@
 
 use super::FjallStore;
 use crate::domain::{AuditEntry, Event, Invoice};
-use crate::store::sled_store::codec::idempotency_at;
 use crate::store::{keys, records, IdempotencyRecord, StoreError};
 
 impl FjallStore {
@@ -13,16 +12,11 @@ impl FjallStore {
         intent: &Invoice,
         idempotency: Option<&IdempotencyRecord>,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        // Under the append lock, like an insert: the key check and the
-        // write must not interleave with another writer's.
+        // Under the append lock, like an insert (`claim_key`).
         let _last = self.lock();
         let mut batch = self.batch();
-        if let Some(rec) = idempotency {
-            let key = keys::join(keys::IDEMPOTENCY, rec.key.as_bytes());
-            if let Some(v) = self.get(&key)? {
-                return Ok(Some(idempotency_at(&key, &v)?));
-            }
-            batch.insert(&self.tree, key, records::encode_idempotency(rec));
+        if let Some(held) = self.claim_key(&mut batch, idempotency)? {
+            return Ok(Some(held));
         }
         batch.insert(
             &self.tree,
@@ -54,7 +48,7 @@ impl FjallStore {
         let Some(intent) = self.get(&key)? else {
             return Ok(());
         };
-        let intent = records::decode_invoice(&key, id, &intent)?;
+        let intent = intent_at(&key, &intent)?;
         let mut batch = self.batch();
         batch.remove(&self.tree, key);
         if let Some(k) = &intent.idempotency_key {
@@ -78,9 +72,7 @@ impl FjallStore {
 
     pub(super) fn intent_impl(&self, id: &str) -> Result<Option<Invoice>, StoreError> {
         let key = keys::join(keys::INTENT, id.as_bytes());
-        self.get(&key)?
-            .map(|v| records::decode_invoice(&key, id, &v))
-            .transpose()
+        self.get(&key)?.map(|v| intent_at(&key, &v)).transpose()
     }
 }
 

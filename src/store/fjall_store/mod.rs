@@ -148,6 +148,25 @@ impl FjallStore {
         }
     }
 
+    /// Adds the idempotency record to `batch`, unless its key is taken:
+    /// then the record holding it. The caller holds the append lock, so
+    /// the check still holds when the batch applies.
+    fn claim_key(
+        &self,
+        batch: &mut Batch,
+        idempotency: Option<&IdempotencyRecord>,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let Some(rec) = idempotency else {
+            return Ok(None);
+        };
+        let key = keys::join(keys::IDEMPOTENCY, rec.key.as_bytes());
+        if let Some(v) = self.get(&key)? {
+            return Ok(Some(idempotency_at(&key, &v)?));
+        }
+        batch.insert(&self.tree, key, records::encode_idempotency(rec));
+        Ok(None)
+    }
+
     /// An invoice's keys and its INVOICE_CREATED event, added to `batch`
     /// and committed; the caller holds the append lock (`last`).
     fn insert_locked(
@@ -209,12 +228,8 @@ impl Store for FjallStore {
     ) -> Result<Inserted, StoreError> {
         let mut last = self.lock();
         let mut batch = self.batch();
-        if let Some(rec) = idempotency {
-            let key = keys::join(keys::IDEMPOTENCY, rec.key.as_bytes());
-            if let Some(v) = self.get(&key)? {
-                return Ok(Inserted::KeyTaken(idempotency_at(&key, &v)?));
-            }
-            batch.insert(&self.tree, key, records::encode_idempotency(rec));
+        if let Some(held) = self.claim_key(&mut batch, idempotency)? {
+            return Ok(Inserted::KeyTaken(held));
         }
         let event = self.insert_locked(batch, &mut last, invoice, audit)?;
         Ok(Inserted::New(Box::new(event)))
