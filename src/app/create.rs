@@ -209,10 +209,7 @@ impl App {
             });
         }
         let Some(inv) = self.store.invoice(&rec.invoice_id)? else {
-            if self.store.intent(&rec.invoice_id)?.is_some() {
-                return Err(Error::Recovering(rec.invoice_id));
-            }
-            return Err(Error::NotFound(format!("id {}", rec.invoice_id)));
+            return Err(self.missing(&rec.invoice_id)?);
         };
         // The first call may have been abandoned before its write was on
         // disk: a retry is answered only with what a crash cannot take back.

@@ -116,10 +116,8 @@ impl App {
     pub fn get_invoice(&self, lookup: &Lookup) -> Result<Invoice> {
         let (found, what) = match lookup {
             Lookup::Id(id) => match self.store.invoice(id)? {
-                None if self.store.intent(id)?.is_some() => {
-                    return Err(Error::Recovering(id.clone()))
-                }
-                found => (found, format!("id {id}")),
+                Some(inv) => return Ok(inv),
+                None => return Err(self.missing(id)?),
             },
             Lookup::PaymentHash(h) => (
                 self.store.invoice_by_hash(&h.to_ascii_lowercase())?,
@@ -131,6 +129,15 @@ impl App {
             ),
         };
         found.ok_or(Error::NotFound(what))
+    }
+
+    /// Why the invoice with this id is not there: a create a crash cut
+    /// short, still being resolved (`intent.rs`), or none at all.
+    fn missing(&self, id: &str) -> Result<Error> {
+        Ok(match self.store.intent(id)? {
+            Some(_) => Error::Recovering(id.to_owned()),
+            None => Error::NotFound(format!("id {id}")),
+        })
     }
 
     pub fn list_invoices(&self, query: &ListQuery) -> Result<(Vec<Invoice>, bool)> {
