@@ -34,24 +34,13 @@ const RECENT: usize = 256;
 /// `int64(index + 1)`, which either wraps to a replay of every invoice.
 const NO_ADDS: u64 = i64::MAX as u64 - 1;
 
-/// The resume subscription: with the settle cursor at an invoice
-/// (`adds_free`), a replay of that settlement and no adds; before that, the
-/// adds after `add_index` too, the newest of which is its first answer.
-fn resume_request(
-    adds_free: bool,
-    add_index: u64,
-    settle_index: u64,
-) -> lnrpc::InvoiceSubscription {
-    if adds_free {
-        lnrpc::InvoiceSubscription {
-            add_index: NO_ADDS,
-            settle_index: settle_index - 1,
-        }
-    } else {
-        lnrpc::InvoiceSubscription {
-            add_index,
-            settle_index,
-        }
+/// The resume subscription once the settle cursor names an invoice: a
+/// replay of that settlement (its first answer, the sign that LND has
+/// registered it), and no adds.
+fn resume_without_adds(settle_index: u64) -> lnrpc::InvoiceSubscription {
+    lnrpc::InvoiceSubscription {
+        add_index: NO_ADDS,
+        settle_index: settle_index - 1,
     }
 }
 
@@ -169,7 +158,14 @@ impl LndWatcher {
         let mut adds_free = settle_index > 0;
         let mut resume = self.subscribe(
             Feed::Resume,
-            resume_request(adds_free, resume_add, settle_index),
+            if adds_free {
+                resume_without_adds(settle_index)
+            } else {
+                lnrpc::InvoiceSubscription {
+                    add_index: resume_add,
+                    settle_index,
+                }
+            },
             (tx.clone(), added.clone()),
             Some(registered),
         );
@@ -282,7 +278,7 @@ impl LndWatcher {
                 let (registered, is_registered) = oneshot::channel();
                 let new = self.subscribe(
                     Feed::Resume,
-                    resume_request(true, 0, settle_index),
+                    resume_without_adds(settle_index),
                     (tx.clone(), added.clone()),
                     Some(registered),
                 );
