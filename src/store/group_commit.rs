@@ -183,11 +183,11 @@ impl GroupCommit {
     }
 
     async fn flush_once(&self) {
-        // Read both marks before flushing: everything they cover is already in
-        // sled's memory, so this flush makes it durable.
         // Cleared before the marks are read: a request made before this
         // store was for a write already committed, which this flush covers.
         self.requested.store(false, Ordering::SeqCst);
+        // Read both marks before flushing: everything they cover is already in
+        // the engine's memory, so this flush makes it durable.
         let upto = self.written.load(Ordering::SeqCst);
         let seq = self.committed_seq.load(Ordering::SeqCst);
         let db = self.db.clone();

@@ -32,12 +32,13 @@ use super::{
     AuditCursor, AuditQuery, CursorUpdate, GroupCommit, IdempotencyRecord, Inserted, ListQuery,
     Pruned, Store, StoreError, Transition, Transitioned,
 };
-use crate::domain::{AuditEntry, Event, EventKind, Invoice, InvoiceStatus};
+use crate::domain::{AuditEntry, Event, Invoice, InvoiceStatus};
 
 mod events;
 mod from_sled;
 #[cfg(test)]
 mod from_sled_tests;
+mod insert;
 mod intents;
 #[cfg(test)]
 mod tests;
@@ -146,71 +147,6 @@ impl FjallStore {
         for (k, v) in audit_writes(keys::audit(entry.at_ms, unique), entry) {
             batch.insert(&self.tree, k, v);
         }
-    }
-
-    /// Adds the idempotency record to `batch`, unless its key is taken:
-    /// then the record holding it. The caller holds the append lock, so
-    /// the check still holds when the batch applies.
-    fn claim_key(
-        &self,
-        batch: &mut Batch,
-        idempotency: Option<&IdempotencyRecord>,
-    ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        let Some(rec) = idempotency else {
-            return Ok(None);
-        };
-        let key = keys::join(keys::IDEMPOTENCY, rec.key.as_bytes());
-        if let Some(v) = self.get(&key)? {
-            return Ok(Some(idempotency_at(&key, &v)?));
-        }
-        batch.insert(&self.tree, key, records::encode_idempotency(rec));
-        Ok(None)
-    }
-
-    /// An invoice's keys and its INVOICE_CREATED event, added to `batch`
-    /// and committed; the caller holds the append lock (`last`).
-    fn insert_locked(
-        &self,
-        mut batch: Batch,
-        last: &mut u64,
-        invoice: &Invoice,
-        audit: &[AuditEntry],
-    ) -> Result<Event, StoreError> {
-        let hash_key = keys::join(keys::HASH, invoice.payment_hash.as_bytes());
-        if self.tree.contains_key(&hash_key)? {
-            return Err(StoreError::DuplicatePaymentHash(
-                invoice.payment_hash.clone(),
-            ));
-        }
-        let id = invoice.id.as_bytes();
-        batch.insert(&self.tree, hash_key, id);
-        batch.insert(
-            &self.tree,
-            keys::join(keys::INVOICE, id),
-            records::encode_invoice(invoice),
-        );
-        batch.insert(&self.tree, keys::join(keys::PENDING, id), []);
-        batch.insert(
-            &self.tree,
-            keys::due(invoice.expires_at_ms, &invoice.id),
-            [],
-        );
-        batch.insert(&self.tree, keys::status(invoice.status, &invoice.id), []);
-        if let Some(r) = &invoice.external_ref {
-            batch.insert(&self.tree, keys::external_ref(r, &invoice.id), []);
-        }
-        for entry in audit {
-            self.add_audit(&mut batch, entry);
-        }
-        let event = self.add_event(
-            &mut batch,
-            last,
-            EventKind::InvoiceCreated,
-            invoice.created_at_ms,
-            invoice,
-        );
-        self.commit_event(batch, last, &event)?;
-        Ok(event)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, u64> {
