@@ -7,6 +7,8 @@
 //!    once with every process free to use every CPU and once with LND on CPUs
 //!    of its own. At concurrency 1, lnpayd's GetInvoice too: the cost of the
 //!    hop alone.
+//!    And the same CreateInvoice on a relay (`relay/`) that only forwards it
+//!    to AddInvoice: the floor of two gRPC hops, without anything lnpayd does.
 //! 2. **Settlement latency**: for the same payments (bob pays alice, one at a
 //!    time), the instant the PAID event reaches a lnpayd `SubscribeEvents`
 //!    subscriber against the instant the SETTLED invoice reaches a client of
@@ -40,6 +42,7 @@
 //! comes). Every process (btcd ×2, lnd ×2, lnpayd) is a child killed on drop.
 
 mod common;
+mod relay;
 use common::{clk_tck, cpu_model, env_list, env_num, loadavg, Outcome};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -52,13 +55,15 @@ use lnpayd::proto::{self, EventType};
 use lnpayd::providers::lnd::conn::LndClient;
 use tokio::sync::mpsc;
 
-use testkit::daemon::{create_req, Daemon, Invoices};
+use lnpayd::proto::invoices_client::InvoicesClient;
+use testkit::daemon::{create_req, Bearer, Daemon, Invoices};
 use testkit::lnd::{self as network, Network};
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const AMOUNT_SAT: u64 = 1_000;
 const MEMO: &str = "lnpayd benchmark invoice";
 const PAY_SAT: u64 = 10;
+const RELAY: &str = "relay CreateInvoice (floor)";
 
 // ---------------------------------------------------------------- config
 
@@ -147,7 +152,12 @@ impl Layout {
             Layout::Split => (format!("0-{}", n / 2 - 1), format!("{}-{}", n / 2, n - 1)),
         };
         let me = std::process::id() as i32;
-        for (pid, cpus) in [(pids.alice, &lnd), (pids.lnpayd, &rest), (me, &rest)] {
+        for (pid, cpus) in [
+            (pids.alice, &lnd),
+            (pids.lnpayd, &rest),
+            (pids.relay, &rest),
+            (me, &rest),
+        ] {
             let out = std::process::Command::new("taskset")
                 .args(["--all-tasks", "--cpu-list", "--pid", cpus, &pid.to_string()])
                 .output()
@@ -258,6 +268,8 @@ fn lnd_connect(node: &network::Node, macaroon: &str) -> LndClient {
 #[derive(Clone)]
 enum Target {
     Lnpayd(Invoices),
+    /// CreateInvoice on the relay: lnpayd's two gRPC hops and nothing else.
+    Relay(Invoices),
     Direct(Box<LndClient>),
     /// GetInvoice on lnpayd: a gRPC hop and a store read, no provider call.
     /// The floor of what any request through lnpayd adds to LND's latency.
@@ -268,6 +280,7 @@ impl Target {
     fn name(&self) -> &'static str {
         match self {
             Target::Lnpayd(_) => "lnpayd CreateInvoice",
+            Target::Relay(_) => RELAY,
             Target::Direct(_) => "LND AddInvoice",
             Target::LnpaydGet(..) => "lnpayd GetInvoice (hop only)",
         }
@@ -275,7 +288,7 @@ impl Target {
 
     async fn one(&mut self) -> Result<(), String> {
         match self {
-            Target::Lnpayd(c) => {
+            Target::Lnpayd(c) | Target::Relay(c) => {
                 let inv = c
                     .create_invoice(create_req(AMOUNT_SAT, MEMO))
                     .await
@@ -377,7 +390,8 @@ struct Window {
     error_samples: Vec<String>,
     /// Throughput of each round, in run order.
     per_round: Vec<f64>,
-    lnpayd_cpu: f64,
+    /// lnpayd's CPU; the relay's in the relay's windows.
+    middle_cpu: f64,
     lnd_cpu: f64,
     client_cpu: f64,
 }
@@ -393,7 +407,7 @@ impl Window {
             errors: 0,
             error_samples: vec![],
             per_round: vec![],
-            lnpayd_cpu: 0.0,
+            middle_cpu: 0.0,
             lnd_cpu: 0.0,
             client_cpu: 0.0,
         }
@@ -412,7 +426,18 @@ impl Window {
 
 struct Pids {
     lnpayd: i32,
+    relay: i32,
     alice: i32,
+}
+
+impl Pids {
+    /// The process between the bench client and LND for `target`, if any.
+    fn middle(&self, target: &Target) -> i32 {
+        match target {
+            Target::Relay(_) => self.relay,
+            _ => self.lnpayd,
+        }
+    }
 }
 
 async fn measure(target: &Target, c: usize, cfg: &Config, pids: &Pids, into: &mut Window) {
@@ -426,14 +451,15 @@ async fn measure(target: &Target, c: usize, cfg: &Config, pids: &Pids, into: &mu
         );
     }
     let me = std::process::id() as i32;
+    let middle = pids.middle(target);
     let (l0, a0, c0) = (
-        cpu_of_pid(pids.lnpayd),
+        cpu_of_pid(middle),
         cpu_of_pid(pids.alice),
         cpu_of_pid(me),
     );
     let (out, elapsed) = drive(target, c, cfg.seconds, cfg.max_requests).await;
     let (l1, a1, c1) = (
-        cpu_of_pid(pids.lnpayd),
+        cpu_of_pid(middle),
         cpu_of_pid(pids.alice),
         cpu_of_pid(me),
     );
@@ -463,12 +489,18 @@ async fn measure(target: &Target, c: usize, cfg: &Config, pids: &Pids, into: &mu
         }
     }
     into.per_round.push(tput);
-    into.lnpayd_cpu += l1 - l0;
+    into.middle_cpu += l1 - l0;
     into.lnd_cpu += a1 - a0;
     into.client_cpu += c1 - c0;
 }
 
-async fn throughput(cfg: &Config, d: &Daemon, alice: &LndClient, pids: &Pids) -> Vec<Window> {
+async fn throughput(
+    cfg: &Config,
+    d: &Daemon,
+    relay: &relay::Relay,
+    alice: &LndClient,
+    pids: &Pids,
+) -> Vec<Window> {
     let known = d
         .invoices()
         .await
@@ -477,8 +509,14 @@ async fn throughput(cfg: &Config, d: &Daemon, alice: &LndClient, pids: &Pids) ->
         .expect("an invoice for the hop-only target")
         .into_inner()
         .id;
-    let [create, direct, hop] = [
+    let relay_channel = tonic::transport::Channel::from_shared(format!("http://{}", relay.addr))
+        .unwrap()
+        .connect()
+        .await
+        .expect("connect to the relay");
+    let [create, floor, direct, hop] = [
         Target::Lnpayd(d.invoices().await),
+        Target::Relay(InvoicesClient::with_interceptor(relay_channel, Bearer(None))),
         Target::Direct(Box::new(alice.clone())),
         Target::LnpaydGet(d.invoices().await, known),
     ];
@@ -493,9 +531,9 @@ async fn throughput(cfg: &Config, d: &Daemon, alice: &LndClient, pids: &Pids) ->
             for (li, &c) in cfg.levels.iter().enumerate() {
                 // ABBA: the order alternates by round and level.
                 let mut order = if (round + li) % 2 == 0 {
-                    vec![&create, &direct]
+                    vec![&create, &direct, &floor]
                 } else {
-                    vec![&direct, &create]
+                    vec![&floor, &direct, &create]
                 };
                 // The floor matters where latency is the whole story.
                 if c == 1 {
@@ -759,6 +797,7 @@ async fn wait_lnd_stream(d: &Daemon) {
 }
 
 fn main() {
+    relay::serve_if_asked();
     // `cargo bench` passes `--bench`; nothing to select, arguments are ignored.
     let cfg = Config::from_env();
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -808,8 +847,15 @@ fn main() {
     }
     let d = Daemon::start_without_dev(tmp.path(), &[], &env_ref);
     eprintln!("bench: lnpayd ready on {}", d.addr);
+    let relay = relay::Relay::start(&relay::Target {
+        address: net.alice.rpc_addr(),
+        tls_cert: net.alice.tls_cert(),
+        macaroon: net.alice.macaroon("invoice"),
+    });
+    eprintln!("bench: relay (floor) ready on {}", relay.addr);
     let pids = Pids {
         lnpayd: child_pid("lnpayd", "--datadir").expect("lnpayd's pid"),
+        relay: relay.pid(),
         alice: child_pid("lnd", "--alias=alice").expect("alice's lnd pid"),
     };
 
@@ -832,12 +878,13 @@ fn main() {
             "bench: throughput: levels {:?}, {} round(s)",
             cfg.levels, cfg.rounds
         );
-        let windows = throughput(&cfg, &d, &alice, &pids).await;
+        let windows = throughput(&cfg, &d, &relay, &alice, &pids).await;
         (windows, paid)
     });
     drop(rt);
     let load = loadavg();
     drop(d);
+    drop(relay);
     drop(net);
     report(&cfg, &windows, &paid, &load);
 }
@@ -918,10 +965,10 @@ fn report(cfg: &Config, windows: &[Window], paid: &[Paid], load: &str) {
     writeln!(s).unwrap();
     writeln!(
         s,
-        "| layout | concurrency | throughput lnpayd/direct (target ≥ 0.9) | per round | p50 added ms | p99 added ms |"
+        "| layout | system | concurrency | throughput system/direct (target ≥ 0.9) | per round | p50 added ms | p99 added ms |"
     )
     .unwrap();
-    writeln!(s, "|---|---:|---:|---|---:|---:|").unwrap();
+    writeln!(s, "|---|---|---:|---:|---|---:|---:|").unwrap();
     let find = |layout: Layout, c: usize, system: &str| {
         windows
             .iter()
@@ -929,7 +976,7 @@ fn report(cfg: &Config, windows: &[Window], paid: &[Paid], load: &str) {
     };
     for a in windows
         .iter()
-        .filter(|w| w.system == "lnpayd CreateInvoice")
+        .filter(|w| w.system == "lnpayd CreateInvoice" || w.system == RELAY)
     {
         let Some(b) = find(a.layout, a.concurrency, "LND AddInvoice") else {
             continue;
@@ -942,8 +989,9 @@ fn report(cfg: &Config, windows: &[Window], paid: &[Paid], load: &str) {
             .collect();
         writeln!(
             s,
-            "| {} | {} | {:.2} | {} | {:+.2} | {:+.2} |",
+            "| {} | {} | {} | {:.2} | {} | {:+.2} | {:+.2} |",
             a.layout.name(),
+            a.system,
             a.concurrency,
             a.throughput() / b.throughput(),
             rounds.join(", "),
@@ -961,7 +1009,7 @@ fn report(cfg: &Config, windows: &[Window], paid: &[Paid], load: &str) {
     writeln!(s).unwrap();
     writeln!(
         s,
-        "| layout | system | concurrency | lnpayd CPU % | lnpayd ms/req | alice lnd CPU % | alice lnd ms/req | bench client ms/req |"
+        "| layout | system | concurrency | lnpayd (relay) CPU % | lnpayd (relay) ms/req | alice lnd CPU % | alice lnd ms/req | bench client ms/req |"
     )
     .unwrap();
     writeln!(s, "|---|---|---:|---:|---:|---:|---:|---:|").unwrap();
@@ -973,8 +1021,8 @@ fn report(cfg: &Config, windows: &[Window], paid: &[Paid], load: &str) {
             w.layout.name(),
             w.system,
             w.concurrency,
-            100.0 * w.lnpayd_cpu / w.elapsed,
-            1000.0 * w.lnpayd_cpu / n,
+            100.0 * w.middle_cpu / w.elapsed,
+            1000.0 * w.middle_cpu / n,
             100.0 * w.lnd_cpu / w.elapsed,
             1000.0 * w.lnd_cpu / n,
             1000.0 * w.client_cpu / n
