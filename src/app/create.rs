@@ -98,10 +98,19 @@ impl App {
         } else {
             None
         };
-        // With an intent, its fsync runs while the provider works.
+        // With an intent, its fsync runs while the provider works, and
+        // waits for company when there is some (`pacing.rs`).
         let ((result, attempts), intent_durable) = match &intent {
             Some(_) => {
-                let (routed, synced) = tokio::join!(self.router.create(&req), self.store.sync());
+                let (flight, within) = self.pacing.enter();
+                let issue = async {
+                    let routed = self.router.create(&req).await;
+                    if routed.0.is_ok() {
+                        flight.issued();
+                    }
+                    routed
+                };
+                let (routed, synced) = tokio::join!(issue, self.store.sync_within(within));
                 super::intent::halt_if(
                     "DEBUG_LNPAYD_HALT_AFTER_ISSUE",
                     self.store.as_ref(),

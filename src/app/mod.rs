@@ -4,6 +4,7 @@
 mod create;
 pub mod intent;
 mod operate;
+mod pacing;
 mod sell;
 
 pub use operate::DaemonStatus;
@@ -47,6 +48,7 @@ pub struct App {
     commerce: Commerce,
     /// This instance's role among those sharing the store.
     leadership: Arc<crate::leader::Leadership>,
+    pacing: pacing::FlushPacing,
 }
 
 impl App {
@@ -79,6 +81,7 @@ impl App {
             events,
             commerce: Commerce::default(),
             leadership: crate::leader::Leadership::single("local".into(), now_ms()),
+            pacing: Default::default(),
         }
     }
 

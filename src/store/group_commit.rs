@@ -28,6 +28,9 @@ const PROBE_EVERY: Duration = Duration::from_secs(2);
 /// caller's flush covers it long before; this bounds an idle store.
 const REQUEST_WITHIN: Duration = Duration::from_millis(10);
 
+/// `flush_by_us` when no write waits for a timed flush.
+const NONE: u64 = u64::MAX;
+
 /// Flush outcomes, by ticket.
 #[derive(Clone, Debug, Default)]
 struct Marks {
@@ -66,9 +69,11 @@ pub struct GroupCommit {
     durable_seq: watch::Sender<u64>,
     tail: Arc<Tail>,
     wake: Notify,
-    /// A write asked for a flush it does not wait for; `requested` wakes
-    /// the flusher to set its deadline, once per flush.
-    requested: std::sync::atomic::AtomicBool,
+    /// The earliest instant a write asked to be flushed by, in µs after
+    /// `epoch` (`NONE`: no such request since the last flush). Lowering it
+    /// wakes the flusher through `request_wake` to set its timer.
+    flush_by_us: AtomicU64,
+    epoch: std::time::Instant,
     request_wake: Notify,
     health: HealthCell,
     fault: fault::Hook,
@@ -88,7 +93,8 @@ impl GroupCommit {
             durable_seq: watch::channel(last_seq).0,
             tail: Tail::new(last_seq),
             wake: Notify::new(),
-            requested: Default::default(),
+            flush_by_us: AtomicU64::new(NONE),
+            epoch: std::time::Instant::now(),
             request_wake: Notify::new(),
             health: HealthCell::default(),
             fault,
@@ -122,14 +128,31 @@ impl GroupCommit {
     /// not waited for: any flush before then covers it, so under load it
     /// costs no fsync of its own.
     pub fn request(&self) {
-        if !self.requested.swap(true, Ordering::SeqCst) {
+        self.request_within(REQUEST_WITHIN);
+    }
+
+    fn request_within(&self, within: Duration) {
+        let at = (self.epoch.elapsed() + within).as_micros() as u64;
+        if at < self.flush_by_us.fetch_min(at, Ordering::SeqCst) {
             self.request_wake.notify_one();
         }
     }
 
     pub async fn sync(&self) -> Result<(), StoreError> {
+        self.sync_within(Duration::ZERO).await
+    }
+
+    /// Like [`Self::sync`], but the flush may start up to `within` later,
+    /// so that writes made meanwhile share it. For a caller with other
+    /// work in flight that the flush only has to beat (an intent's fsync
+    /// while the provider issues the invoice).
+    pub async fn sync_within(&self, within: Duration) -> Result<(), StoreError> {
         let ticket = self.written.fetch_add(1, Ordering::SeqCst) + 1;
-        self.wake.notify_one();
+        if within.is_zero() {
+            self.wake.notify_one();
+        } else {
+            self.request_within(within);
+        }
         let mut marks = self.marks.subscribe();
         loop {
             {
@@ -158,8 +181,10 @@ impl GroupCommit {
                 _ = self.wake.notified() => false,
                 _ = self.request_wake.notified() => {
                     // A flush since may have covered the request already.
-                    if self.requested.load(Ordering::SeqCst) {
-                        requested_by.get_or_insert(tokio::time::Instant::now() + REQUEST_WITHIN);
+                    let us = self.flush_by_us.load(Ordering::SeqCst);
+                    if us != NONE {
+                        let at = tokio::time::Instant::from_std(self.epoch + Duration::from_micros(us));
+                        requested_by = Some(requested_by.map_or(at, |by| by.min(at)));
                     }
                     continue;
                 }
@@ -185,7 +210,7 @@ impl GroupCommit {
     async fn flush_once(&self) {
         // Cleared before the marks are read: a request made before this
         // store was for a write already committed, which this flush covers.
-        self.requested.store(false, Ordering::SeqCst);
+        self.flush_by_us.store(NONE, Ordering::SeqCst);
         // Read both marks before flushing: everything they cover is already in
         // the engine's memory, so this flush makes it durable.
         let upto = self.written.load(Ordering::SeqCst);
@@ -307,5 +332,44 @@ mod tests {
             "the probe's flush made event 2 durable"
         );
         gc.sync().await.unwrap();
+    }
+
+    /// Counts flushes.
+    #[derive(Clone, Default)]
+    struct Counting(Arc<AtomicU64>);
+
+    impl Disk for Counting {
+        fn flush(&self) -> Result<(), String> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+        fn probe(&self) -> Result<(), String> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn writes_that_may_wait_share_one_flush_and_a_sync_takes_them_along() {
+        let disk = Counting::default();
+        let gc = GroupCommit::with_fault(disk.clone(), 0, fault::Hook::default());
+        tokio::spawn(gc.clone().run(CancellationToken::new()));
+        // The second write comes well after the first: a flush at once
+        // would have been one for each.
+        let within = Duration::from_secs(2);
+        let first = tokio::spawn({
+            let gc = gc.clone();
+            async move { gc.sync_within(within).await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        gc.sync_within(within).await.unwrap();
+        first.await.unwrap().unwrap();
+        assert_eq!(disk.0.load(Ordering::SeqCst), 1, "both rode one flush");
+
+        // A caller that cannot wait flushes at once, for the waiting one too.
+        let waiting = gc.sync_within(Duration::from_secs(3600));
+        let (w, now) = tokio::join!(waiting, gc.sync());
+        w.unwrap();
+        now.unwrap();
+        assert_eq!(disk.0.load(Ordering::SeqCst), 2);
     }
 }

@@ -281,6 +281,13 @@ pub trait Store: Send + Sync + 'static {
     /// Returns once every write made before the call is on disk. Concurrent
     /// callers share one flush.
     async fn sync(&self) -> Result<(), StoreError>;
+    /// Like `sync`, but the flush may start up to `within` later so that
+    /// writes made meanwhile share it: for a caller whose write only has to
+    /// be on disk by the time other work it awaits ends.
+    async fn sync_within(&self, within: std::time::Duration) -> Result<(), StoreError> {
+        let _ = within;
+        self.sync().await
+    }
     /// Asks for a flush of every write made so far, without waiting for it:
     /// for a write that needs no acknowledgement but whose events should
     /// reach subscribers soon (an intent's invoice, `app/intent.rs`).

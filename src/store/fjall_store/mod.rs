@@ -353,6 +353,10 @@ impl Store for FjallStore {
         self.commit.sync().await
     }
 
+    async fn sync_within(&self, within: std::time::Duration) -> Result<(), StoreError> {
+        self.commit.sync_within(within).await
+    }
+
     fn flush_soon(&self) {
         self.commit.request();
     }
