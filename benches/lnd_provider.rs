@@ -452,17 +452,9 @@ async fn measure(target: &Target, c: usize, cfg: &Config, pids: &Pids, into: &mu
     }
     let me = std::process::id() as i32;
     let middle = pids.middle(target);
-    let (l0, a0, c0) = (
-        cpu_of_pid(middle),
-        cpu_of_pid(pids.alice),
-        cpu_of_pid(me),
-    );
+    let (l0, a0, c0) = (cpu_of_pid(middle), cpu_of_pid(pids.alice), cpu_of_pid(me));
     let (out, elapsed) = drive(target, c, cfg.seconds, cfg.max_requests).await;
-    let (l1, a1, c1) = (
-        cpu_of_pid(middle),
-        cpu_of_pid(pids.alice),
-        cpu_of_pid(me),
-    );
+    let (l1, a1, c1) = (cpu_of_pid(middle), cpu_of_pid(pids.alice), cpu_of_pid(me));
     let tput = out.latencies_us.len() as f64 / elapsed;
     let mut sorted = out.latencies_us.clone();
     sorted.sort_unstable();
@@ -516,7 +508,10 @@ async fn throughput(
         .expect("connect to the relay");
     let [create, floor, direct, hop] = [
         Target::Lnpayd(d.invoices().await),
-        Target::Relay(InvoicesClient::with_interceptor(relay_channel, Bearer(None))),
+        Target::Relay(InvoicesClient::with_interceptor(
+            relay_channel,
+            Bearer(None),
+        )),
         Target::Direct(Box::new(alice.clone())),
         Target::LnpaydGet(d.invoices().await, known),
     ];
