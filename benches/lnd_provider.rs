@@ -392,6 +392,8 @@ struct Window {
     per_round: Vec<f64>,
     /// lnpayd's CPU; the relay's in the relay's windows.
     middle_cpu: f64,
+    /// lnpayd's store flushes (fsyncs) during its own windows.
+    flushes: Option<f64>,
     lnd_cpu: f64,
     client_cpu: f64,
 }
@@ -408,6 +410,7 @@ impl Window {
             error_samples: vec![],
             per_round: vec![],
             middle_cpu: 0.0,
+            flushes: None,
             lnd_cpu: 0.0,
             client_cpu: 0.0,
         }
@@ -428,6 +431,8 @@ struct Pids {
     lnpayd: i32,
     relay: i32,
     alice: i32,
+    /// lnpayd's metrics address, for its flush count.
+    lnpayd_metrics: String,
 }
 
 impl Pids {
@@ -452,9 +457,17 @@ async fn measure(target: &Target, c: usize, cfg: &Config, pids: &Pids, into: &mu
     }
     let me = std::process::id() as i32;
     let middle = pids.middle(target);
+    let flushes = matches!(target, Target::Lnpayd(_)).then_some(&pids.lnpayd_metrics);
+    let f0 = match flushes {
+        Some(m) => Some(flush_count(m).await),
+        None => None,
+    };
     let (l0, a0, c0) = (cpu_of_pid(middle), cpu_of_pid(pids.alice), cpu_of_pid(me));
     let (out, elapsed) = drive(target, c, cfg.seconds, cfg.max_requests).await;
     let (l1, a1, c1) = (cpu_of_pid(middle), cpu_of_pid(pids.alice), cpu_of_pid(me));
+    if let (Some(m), Some(f0)) = (flushes, f0) {
+        *into.flushes.get_or_insert(0.0) += flush_count(m).await - f0;
+    }
     let tput = out.latencies_us.len() as f64 / elapsed;
     let mut sorted = out.latencies_us.clone();
     sorted.sort_unstable();
@@ -484,6 +497,21 @@ async fn measure(target: &Target, c: usize, cfg: &Config, pids: &Pids, into: &mu
     into.middle_cpu += l1 - l0;
     into.lnd_cpu += a1 - a0;
     into.client_cpu += c1 - c0;
+}
+
+/// lnpayd's `lnpayd_store_flush_duration_seconds_count`.
+async fn flush_count(metrics: &str) -> f64 {
+    let body = reqwest::get(format!("http://{metrics}/metrics"))
+        .await
+        .and_then(|r| r.error_for_status())
+        .expect("lnpayd's metrics")
+        .text()
+        .await
+        .expect("lnpayd's metrics body");
+    body.lines()
+        .find_map(|l| l.strip_prefix("lnpayd_store_flush_duration_seconds_count "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("lnpayd_store_flush_duration_seconds_count in lnpayd's metrics")
 }
 
 async fn throughput(
@@ -851,6 +879,7 @@ fn main() {
     let pids = Pids {
         lnpayd: child_pid("lnpayd", "--datadir").expect("lnpayd's pid"),
         relay: relay.pid(),
+        lnpayd_metrics: d.metrics.clone().expect("lnpayd's metrics address"),
         alice: child_pid("lnd", "--alias=alice").expect("alice's lnd pid"),
     };
 
@@ -1004,15 +1033,15 @@ fn report(cfg: &Config, windows: &[Window], paid: &[Paid], load: &str) {
     writeln!(s).unwrap();
     writeln!(
         s,
-        "| layout | system | concurrency | lnpayd (relay) CPU % | lnpayd (relay) ms/req | alice lnd CPU % | alice lnd ms/req | bench client ms/req |"
+        "| layout | system | concurrency | lnpayd (relay) CPU % | lnpayd (relay) ms/req | alice lnd CPU % | alice lnd ms/req | bench client ms/req | lnpayd fsyncs/req |"
     )
     .unwrap();
-    writeln!(s, "|---|---|---:|---:|---:|---:|---:|---:|").unwrap();
+    writeln!(s, "|---|---|---:|---:|---:|---:|---:|---:|---:|").unwrap();
     for w in windows {
         let n = w.ok().max(1) as f64;
         writeln!(
             s,
-            "| {} | {} | {} | {:.0} | {:.3} | {:.0} | {:.3} | {:.3} |",
+            "| {} | {} | {} | {:.0} | {:.3} | {:.0} | {:.3} | {:.3} | {} |",
             w.layout.name(),
             w.system,
             w.concurrency,
@@ -1020,7 +1049,8 @@ fn report(cfg: &Config, windows: &[Window], paid: &[Paid], load: &str) {
             1000.0 * w.middle_cpu / n,
             100.0 * w.lnd_cpu / w.elapsed,
             1000.0 * w.lnd_cpu / n,
-            1000.0 * w.client_cpu / n
+            1000.0 * w.client_cpu / n,
+            w.flushes.map_or("".into(), |f| format!("{:.2}", f / n))
         )
         .unwrap();
     }
