@@ -210,3 +210,94 @@ async fn a_caller_that_goes_away_leaves_no_intent_behind() {
     let again = create_when_resolved(d, "abandoned").await;
     assert_ne!(again.id, id);
 }
+
+/// lnpayd's store flushes so far (`lnpayd_store_flush_duration_seconds_count`).
+async fn flushes(d: &Daemon) -> u64 {
+    let text = reqwest::get(format!("http://{}/metrics", d.metrics.as_ref().unwrap()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("lnpayd_store_flush_duration_seconds_count "))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .expect("the flush counter") as u64
+}
+
+/// Creates in flight together let their intents' fsyncs wait for one
+/// another (`src/app/pacing.rs`): eight callers creating back to back share
+/// flushes, where a flush at once would be one per invoice. The wait must
+/// not cost an answer its durability: after kill -9, every invoice
+/// answered is there after the restart, the ones whose completion had not
+/// reached the disk yet resolved from their intents by LookupInvoice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn creates_in_flight_share_fsyncs_and_every_answer_survives_kill_9() {
+    const CALLERS: usize = 8;
+    const EACH: usize = 6;
+    let net = NET.read().await;
+    let proxy = Proxy::start(net.alice.rpc_addr());
+    let dir = tempfile::tempdir().unwrap();
+    let env = lnd_env(
+        proxy.port,
+        &net.alice.macaroon("invoice"),
+        &net.alice.tls_cert(),
+    );
+    let mut d = Daemon::start_env(dir.path(), &env);
+    wait_stream(&d, "connected").await;
+    // The wait is a share of the provider's latency, known after one answer.
+    d.invoices()
+        .await
+        .create_invoice(create_req(21, "first"))
+        .await
+        .unwrap();
+
+    let before = flushes(&d).await;
+    let mut callers = vec![];
+    for c in 0..CALLERS {
+        let mut inv = d.invoices().await;
+        callers.push(tokio::spawn(async move {
+            let mut made = vec![];
+            for i in 0..EACH {
+                let mut req = create_req(21, "in company");
+                req.idempotency_key = format!("company-{c}-{i}");
+                made.push(inv.create_invoice(req).await.unwrap().into_inner());
+            }
+            made
+        }));
+    }
+    let mut answered = vec![];
+    for c in callers {
+        answered.extend(c.await.unwrap());
+    }
+    let shared = flushes(&d).await - before;
+    let n = (CALLERS * EACH) as u64;
+    eprintln!("{shared} flushes for {n} invoices");
+    // About a third on a quiet machine, a half beside three busy loops;
+    // one per invoice (or more) when every intent flushes at once.
+    assert!(
+        shared * 4 < n * 3,
+        "{shared} flushes for {n} invoices: the intents did not share them"
+    );
+
+    d.kill9();
+    let d = Daemon::start_env(dir.path(), &env);
+    for inv in &answered {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let got = loop {
+            let req = proto::GetInvoiceRequest {
+                lookup: Some(proto::get_invoice_request::Lookup::Id(inv.id.clone())),
+            };
+            match d.invoices().await.get_invoice(req).await {
+                Ok(r) => break r.into_inner(),
+                // Its intent is still being resolved.
+                Err(s) if s.code() == Code::Unavailable && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(200)).await
+                }
+                Err(s) => panic!("{} was answered before kill -9: {s:?}", inv.id),
+            }
+        };
+        assert_eq!(got.payment_request, inv.payment_request);
+        assert_eq!(got.payment_hash, inv.payment_hash);
+    }
+}
