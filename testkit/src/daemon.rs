@@ -309,6 +309,18 @@ impl Daemon {
             .into_inner()
     }
 
+    /// GET /metrics (OpenMetrics text); panics without a metrics listener.
+    pub async fn metrics_text(&self) -> String {
+        let addr = self.metrics.as_ref().expect("a metrics listener");
+        reqwest::get(format!("http://{addr}/metrics"))
+            .await
+            .and_then(|r| r.error_for_status())
+            .expect("GET /metrics")
+            .text()
+            .await
+            .expect("the metrics body")
+    }
+
     /// GetInvoice by id; panics on an error.
     pub async fn get_invoice(&self, id: &str) -> lnpayd::proto::Invoice {
         let req = lnpayd::proto::GetInvoiceRequest {

@@ -177,12 +177,7 @@ async fn a_eur_price_uses_the_median_of_the_sources_and_a_stale_rate_is_refused(
     // The sat product still sells.
     inv.create_invoice(by_product("dazbox", 1)).await.unwrap();
 
-    let metrics = reqwest::get(format!("http://{}/metrics", d.metrics.as_ref().unwrap()))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = d.metrics_text().await;
     for sample in [
         r#"lnpayd_exchange_rate_fetches_total{name="kraken",outcome="ok"}"#,
         r#"lnpayd_exchange_rate_fetches_total{name="coinbase",outcome="error"}"#,

@@ -55,12 +55,7 @@ async fn over_the_limit_is_resource_exhausted_with_retry_info_and_the_next_windo
         .await
         .expect("the next window passes");
 
-    let text = reqwest::get(format!("http://{}/metrics", d.metrics.as_ref().unwrap()))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = d.metrics_text().await;
     assert!(
         text.contains(r#"lnpayd_rate_limited_total{name="invoice",outcome="refused"} 2"#),
         "{text}"

@@ -31,12 +31,7 @@ async fn with_webhook(lnb: &LnBits) -> (Merchant, String) {
 /// `lnpayd_daznode_webhook_calls_total{outcome}` and
 /// `lnpayd_settlements_total{provider="daznode",path}` from /metrics.
 async fn counter(d: &Daemon, name: &str, label: &str) -> u64 {
-    let text = reqwest::get(format!("http://{}/metrics", d.metrics.as_ref().unwrap()))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = d.metrics_text().await;
     text.lines()
         .filter(|l| l.starts_with(name) && l.contains(label))
         .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())

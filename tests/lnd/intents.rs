@@ -213,12 +213,7 @@ async fn a_caller_that_goes_away_leaves_no_intent_behind() {
 
 /// lnpayd's store flushes so far (`lnpayd_store_flush_duration_seconds_count`).
 async fn flushes(d: &Daemon) -> u64 {
-    let text = reqwest::get(format!("http://{}/metrics", d.metrics.as_ref().unwrap()))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = d.metrics_text().await;
     text.lines()
         .find_map(|l| l.strip_prefix("lnpayd_store_flush_duration_seconds_count "))
         .and_then(|v| v.trim().parse::<f64>().ok())
@@ -236,15 +231,8 @@ async fn creates_in_flight_share_fsyncs_and_every_answer_survives_kill_9() {
     const CALLERS: usize = 8;
     const EACH: usize = 6;
     let net = NET.read().await;
-    let proxy = Proxy::start(net.alice.rpc_addr());
-    let dir = tempfile::tempdir().unwrap();
-    let env = lnd_env(
-        proxy.port,
-        &net.alice.macaroon("invoice"),
-        &net.alice.tls_cert(),
-    );
-    let mut d = Daemon::start_env(dir.path(), &env);
-    wait_stream(&d, "connected").await;
+    let mut l = super::Lnpayd::start(&net).await;
+    let d = &l.d;
     // The wait is a share of the provider's latency, known after one answer.
     d.invoices()
         .await
@@ -252,7 +240,7 @@ async fn creates_in_flight_share_fsyncs_and_every_answer_survives_kill_9() {
         .await
         .unwrap();
 
-    let before = flushes(&d).await;
+    let before = flushes(d).await;
     let mut callers = vec![];
     for c in 0..CALLERS {
         let mut inv = d.invoices().await;
@@ -270,7 +258,7 @@ async fn creates_in_flight_share_fsyncs_and_every_answer_survives_kill_9() {
     for c in callers {
         answered.extend(c.await.unwrap());
     }
-    let shared = flushes(&d).await - before;
+    let shared = flushes(d).await - before;
     let n = (CALLERS * EACH) as u64;
     eprintln!("{shared} flushes for {n} invoices");
     // About a third on a quiet machine, a half beside three busy loops;
@@ -280,8 +268,8 @@ async fn creates_in_flight_share_fsyncs_and_every_answer_survives_kill_9() {
         "{shared} flushes for {n} invoices: the intents did not share them"
     );
 
-    d.kill9();
-    let d = Daemon::start_env(dir.path(), &env);
+    l.d.kill9();
+    let d = Daemon::start_env(l.dir.path(), &l.env);
     for inv in &answered {
         let deadline = Instant::now() + Duration::from_secs(30);
         let got = loop {

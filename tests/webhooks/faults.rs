@@ -237,12 +237,7 @@ async fn an_endpoint_failing_too_long_is_disabled_with_an_alert_and_resumes_when
         "no alert line"
     );
     assert!(!log.contains(&secret[6..]), "the secret reached the log");
-    let metrics = reqwest::get(format!("http://{}/metrics", d.metrics.as_ref().unwrap()))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = d.metrics_text().await;
     assert!(
         metrics.contains("lnpayd_webhook_endpoints_disabled 1"),
         "{metrics}"
