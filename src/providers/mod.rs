@@ -162,7 +162,7 @@ pub trait Provider: Send + Sync + 'static {
     }
     /// Whether `create_invoice` uses [`InvoiceRequest::preimage`], and can
     /// be asked later whether an invoice with its hash exists
-    /// ([`Provider::invoice_exists`]).
+    /// ([`Provider::find_issued`]).
     fn takes_preimage(&self) -> bool {
         false
     }

@@ -284,8 +284,7 @@ pub trait Store: Send + Sync + 'static {
     /// Like `sync`, but the flush may start up to `within` later so that
     /// writes made meanwhile share it: for a caller whose write only has to
     /// be on disk by the time other work it awaits ends.
-    async fn sync_within(&self, within: std::time::Duration) -> Result<(), StoreError> {
-        let _ = within;
+    async fn sync_within(&self, _within: std::time::Duration) -> Result<(), StoreError> {
         self.sync().await
     }
     /// Asks for a flush of every write made so far, without waiting for it:

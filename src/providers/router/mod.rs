@@ -116,11 +116,7 @@ impl Router {
     /// Whether the provider a create tries first takes a preimage: only
     /// then is an intent worth writing (`app/intent.rs`).
     pub fn first_takes_preimage(&self) -> bool {
-        // `in_preference().first()`, without its allocations on every create.
-        self.entries
-            .iter()
-            .find(|e| !e.push_down())
-            .or(self.entries.first())
+        self.preferred()
             .is_some_and(|e| e.provider.takes_preimage())
     }
 
@@ -192,6 +188,15 @@ impl Router {
         let (up, down): (Vec<&Entry>, Vec<&Entry>) =
             self.entries.iter().partition(|e| !e.push_down());
         up.into_iter().chain(down).collect()
+    }
+
+    /// `in_preference().first()`, without its allocations: asked on every
+    /// create.
+    fn preferred(&self) -> Option<&Entry> {
+        self.entries
+            .iter()
+            .find(|e| !e.push_down())
+            .or(self.entries.first())
     }
 
     /// Checks every provider every `failover.health_check_interval_ms`
