@@ -431,8 +431,6 @@ struct Pids {
     lnpayd: i32,
     relay: i32,
     alice: i32,
-    /// lnpayd's metrics address, for its flush count.
-    lnpayd_metrics: String,
 }
 
 impl Pids {
@@ -445,7 +443,14 @@ impl Pids {
     }
 }
 
-async fn measure(target: &Target, c: usize, cfg: &Config, pids: &Pids, into: &mut Window) {
+async fn measure(
+    target: &Target,
+    c: usize,
+    cfg: &Config,
+    pids: &Pids,
+    lnpayd: &Daemon,
+    into: &mut Window,
+) {
     if cfg.warmup > 0.0 {
         let (w, _) = drive(target, c, cfg.warmup, cfg.max_requests).await;
         assert!(
@@ -457,16 +462,17 @@ async fn measure(target: &Target, c: usize, cfg: &Config, pids: &Pids, into: &mu
     }
     let me = std::process::id() as i32;
     let middle = pids.middle(target);
-    let flushes = matches!(target, Target::Lnpayd(_)).then_some(&pids.lnpayd_metrics);
+    // lnpayd's fsyncs, in its own windows.
+    let flushes = matches!(target, Target::Lnpayd(_)).then_some(lnpayd);
     let f0 = match flushes {
-        Some(m) => Some(flush_count(m).await),
+        Some(d) => Some(d.store_flushes().await),
         None => None,
     };
     let (l0, a0, c0) = (cpu_of_pid(middle), cpu_of_pid(pids.alice), cpu_of_pid(me));
     let (out, elapsed) = drive(target, c, cfg.seconds, cfg.max_requests).await;
     let (l1, a1, c1) = (cpu_of_pid(middle), cpu_of_pid(pids.alice), cpu_of_pid(me));
-    if let (Some(m), Some(f0)) = (flushes, f0) {
-        *into.flushes.get_or_insert(0.0) += flush_count(m).await - f0;
+    if let (Some(d), Some(f0)) = (flushes, f0) {
+        *into.flushes.get_or_insert(0.0) += (d.store_flushes().await - f0) as f64;
     }
     let tput = out.latencies_us.len() as f64 / elapsed;
     let mut sorted = out.latencies_us.clone();
@@ -497,21 +503,6 @@ async fn measure(target: &Target, c: usize, cfg: &Config, pids: &Pids, into: &mu
     into.middle_cpu += l1 - l0;
     into.lnd_cpu += a1 - a0;
     into.client_cpu += c1 - c0;
-}
-
-/// lnpayd's `lnpayd_store_flush_duration_seconds_count`.
-async fn flush_count(metrics: &str) -> f64 {
-    let body = reqwest::get(format!("http://{metrics}/metrics"))
-        .await
-        .and_then(|r| r.error_for_status())
-        .expect("lnpayd's metrics")
-        .text()
-        .await
-        .expect("lnpayd's metrics body");
-    body.lines()
-        .find_map(|l| l.strip_prefix("lnpayd_store_flush_duration_seconds_count "))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("lnpayd_store_flush_duration_seconds_count in lnpayd's metrics")
 }
 
 async fn throughput(
@@ -572,7 +563,7 @@ async fn throughput(
                             windows.len() - 1
                         }
                     };
-                    measure(t, c, cfg, pids, &mut windows[i]).await;
+                    measure(t, c, cfg, pids, d, &mut windows[i]).await;
                 }
             }
         }
@@ -879,7 +870,6 @@ fn main() {
     let pids = Pids {
         lnpayd: child_pid("lnpayd", "--datadir").expect("lnpayd's pid"),
         relay: relay.pid(),
-        lnpayd_metrics: d.metrics.clone().expect("lnpayd's metrics address"),
         alice: child_pid("lnd", "--alias=alice").expect("alice's lnd pid"),
     };
 

@@ -321,6 +321,16 @@ impl Daemon {
             .expect("the metrics body")
     }
 
+    /// The store flushes (fsyncs) so far, from
+    /// `lnpayd_store_flush_duration_seconds_count`.
+    pub async fn store_flushes(&self) -> u64 {
+        let text = self.metrics_text().await;
+        text.lines()
+            .find_map(|l| l.strip_prefix("lnpayd_store_flush_duration_seconds_count "))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .expect("lnpayd_store_flush_duration_seconds_count in /metrics") as u64
+    }
+
     /// GetInvoice by id; panics on an error.
     pub async fn get_invoice(&self, id: &str) -> lnpayd::proto::Invoice {
         let req = lnpayd::proto::GetInvoiceRequest {

@@ -211,15 +211,6 @@ async fn a_caller_that_goes_away_leaves_no_intent_behind() {
     assert_ne!(again.id, id);
 }
 
-/// lnpayd's store flushes so far (`lnpayd_store_flush_duration_seconds_count`).
-async fn flushes(d: &Daemon) -> u64 {
-    let text = d.metrics_text().await;
-    text.lines()
-        .find_map(|l| l.strip_prefix("lnpayd_store_flush_duration_seconds_count "))
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .expect("the flush counter") as u64
-}
-
 /// Creates in flight together let their intents' fsyncs wait for one
 /// another (`src/app/pacing.rs`): eight callers creating back to back share
 /// flushes, where a flush at once would be one per invoice. The wait must
@@ -240,7 +231,7 @@ async fn creates_in_flight_share_fsyncs_and_every_answer_survives_kill_9() {
         .await
         .unwrap();
 
-    let before = flushes(d).await;
+    let before = d.store_flushes().await;
     let mut callers = vec![];
     for c in 0..CALLERS {
         let mut inv = d.invoices().await;
@@ -258,7 +249,7 @@ async fn creates_in_flight_share_fsyncs_and_every_answer_survives_kill_9() {
     for c in callers {
         answered.extend(c.await.unwrap());
     }
-    let shared = flushes(d).await - before;
+    let shared = d.store_flushes().await - before;
     let n = (CALLERS * EACH) as u64;
     eprintln!("{shared} flushes for {n} invoices");
     // About a third on a quiet machine, a half beside three busy loops;
