@@ -367,7 +367,12 @@ mod tests {
 
         // A caller that cannot wait flushes at once, for the waiting one too.
         let waiting = gc.sync_within(Duration::from_secs(3600));
-        let (w, now) = tokio::join!(waiting, gc.sync());
+        // Bounded: without the flush at once, the waiting write would hang here.
+        let (w, now) = tokio::time::timeout(Duration::from_secs(10), async {
+            tokio::join!(waiting, gc.sync())
+        })
+        .await
+        .expect("the sync flushed the waiting write too");
         w.unwrap();
         now.unwrap();
         assert_eq!(disk.0.load(Ordering::SeqCst), 2);
