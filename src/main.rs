@@ -105,12 +105,7 @@ fn main() -> ExitCode {
             .map_err(|e| e.to_string())?;
         Ok(fresh)
     };
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    runtime.enable_all();
-    if config.worker_threads > 0 {
-        runtime.worker_threads(config.worker_threads);
-    }
-    let runtime = match runtime.build() {
+    let runtime = match config.runtime().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("lnpayd: cannot start the async runtime: {e}");

@@ -10,6 +10,7 @@
 mod commerce;
 mod legacy;
 mod providers;
+mod runtime;
 mod sections;
 mod validate;
 
@@ -30,6 +31,7 @@ pub use providers::{
     default_network, default_reconnect_max, default_timeout, lnd_cert_pem, DazNodeConfig,
     LndConfig, NwcConfig, ProviderConfig,
 };
+pub use runtime::Runtime;
 pub use sections::{
     AlertsConfig, AuthConfig, EventsConfig, FailoverConfig, InvoicesConfig, LogConfig, LogFormat,
     MetricsConfig, RetentionConfig, StoreBackend, StoreConfig,
@@ -73,7 +75,8 @@ pub struct Config {
     pub webhooks: crate::webhooks::WebhooksConfig,
     /// How long in-flight calls get to finish on shutdown.
     pub shutdown_grace_secs: u64,
-    /// Async runtime threads; 0 means one per CPU.
+    /// Async runtime threads; 0 means one per CPU, 1 the current-thread
+    /// scheduler (`runtime.rs`).
     pub worker_threads: usize,
     /// The product catalog (`[[products]]`), reloaded on SIGHUP.
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -168,6 +168,8 @@ async fn precedence_is_file_then_env_then_cli() {
     // The runtime is built from the merged configuration, before anything runs.
     let log = d.log_text();
     assert!(log.contains("workers=1"), "{log}");
+    // One thread is tokio's current-thread scheduler (src/config/runtime.rs).
+    assert!(log.contains("current-thread scheduler"), "{log}");
     let mut inv = d.invoices().await;
     let ok = inv
         .create_invoice(create_req(150, "env wins"))
