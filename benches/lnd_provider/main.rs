@@ -149,6 +149,7 @@ fn main() {
         address: net.alice.rpc_addr(),
         tls_cert: net.alice.tls_cert(),
         macaroon: net.alice.macaroon("invoice"),
+        worker_threads: cfg.lnpayd_workers.unwrap_or(0),
     });
     eprintln!("bench: relay (floor) ready on {}", relay.addr);
     let pids = Pids {

@@ -4,8 +4,8 @@
 //! metrics, no tracing: only the two gRPC hops lnpayd cannot avoid while it
 //! is a process of its own between a backend and LND. It uses lnpayd's own
 //! LND client (the same TLS, HTTP/2 and keepalive settings), tonic's server
-//! with TCP_NODELAY as lnpayd's, and a multi-thread runtime with tokio's
-//! default worker count, as lnpayd's default.
+//! with TCP_NODELAY as lnpayd's, and the tokio scheduler lnpayd picks for
+//! the same `worker_threads` (`BENCH_LNPAYD_WORKERS`).
 //!
 //! Its CPU per invoice is what any design of lnpayd in this layout costs at
 //! least; the bench reports it next to lnpayd's, in the same run.
@@ -29,6 +29,8 @@ pub struct Target {
     pub address: String,
     pub tls_cert: PathBuf,
     pub macaroon: PathBuf,
+    /// lnpayd's `worker_threads` in this run (0: its default).
+    pub worker_threads: usize,
 }
 
 /// The relay as a child process, killed on drop.
@@ -45,10 +47,11 @@ impl Relay {
             .env(
                 ROLE,
                 format!(
-                    "{}\n{}\n{}",
+                    "{}\n{}\n{}\n{}",
                     lnd.address,
                     lnd.tls_cert.display(),
-                    lnd.macaroon.display()
+                    lnd.macaroon.display(),
+                    lnd.worker_threads
                 ),
             )
             .stdout(Stdio::piped())
@@ -85,9 +88,12 @@ pub fn serve_if_asked() {
         return;
     };
     let mut parts = spec.lines();
-    let (Some(address), Some(cert), Some(mac)) = (parts.next(), parts.next(), parts.next()) else {
-        panic!("{ROLE}: expected address, tls.cert and macaroon, one per line");
+    let (Some(address), Some(cert), Some(mac), Some(threads)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        panic!("{ROLE}: expected address, tls.cert, macaroon and worker threads, one per line");
     };
+    let threads: usize = threads.parse().expect("worker threads: a number");
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = lnpayd::providers::lnd::conn::connect(
         &format!("https://{address}"),
@@ -96,8 +102,8 @@ pub fn serve_if_asked() {
         Duration::from_secs(10),
     )
     .expect("the relay's LND client");
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
+    // The relay has no store: the scheduler lnpayd runs with its default one.
+    let rt = lnpayd::config::Runtime::for_threads(threads, lnpayd::config::StoreBackend::Fjall)
         .build()
         .expect("the relay's runtime");
     rt.block_on(async move {

@@ -51,7 +51,12 @@ pub(crate) fn report(cfg: &Config, windows: &[Window], paid: &[Paid], load: &str
     )
     .unwrap();
     if let Some(w) = cfg.lnpayd_workers {
-        writeln!(s, "- lnpayd worker_threads = {w}").unwrap();
+        writeln!(
+            s,
+            "- lnpayd worker_threads = {w}; the relay on the scheduler lnpayd picks for it ({})",
+            lnpayd::config::Runtime::for_threads(w, lnpayd::config::StoreBackend::Fjall).describe()
+        )
+        .unwrap();
     }
     writeln!(
         s,

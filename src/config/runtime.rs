@@ -23,19 +23,24 @@ pub enum Runtime {
 
 impl Config {
     pub fn runtime(&self) -> Runtime {
-        match self.worker_threads {
-            0 => Runtime::Workers(None),
-            // The PostgreSQL store bridges its synchronous trait to the async
-            // driver with `block_in_place`, which only the multi-thread
-            // scheduler has.
-            1 if self.store.backend == StoreBackend::Postgres => Runtime::Workers(Some(1)),
-            1 => Runtime::OneThread,
-            n => Runtime::Workers(Some(n)),
-        }
+        Runtime::for_threads(self.worker_threads, self.store.backend)
     }
 }
 
 impl Runtime {
+    /// `worker_threads` as configured, for a daemon on `backend`.
+    pub fn for_threads(threads: usize, backend: StoreBackend) -> Runtime {
+        match threads {
+            0 => Runtime::Workers(None),
+            // The PostgreSQL store bridges its synchronous trait to the async
+            // driver with `block_in_place`, which only the multi-thread
+            // scheduler has.
+            1 if backend == StoreBackend::Postgres => Runtime::Workers(Some(1)),
+            1 => Runtime::OneThread,
+            n => Runtime::Workers(Some(n)),
+        }
+    }
+
     pub fn build(self) -> std::io::Result<tokio::runtime::Runtime> {
         let mut b = match self {
             Runtime::OneThread => tokio::runtime::Builder::new_current_thread(),
