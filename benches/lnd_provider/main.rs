@@ -32,7 +32,8 @@
 //! - `BENCH_MAX_REQUESTS` (default 2000000): cap on requests per window.
 //! - `BENCH_LAYOUTS` (default `shared,split`): CPU placements to run the
 //!   throughput part in (see `Layout`).
-//! - `BENCH_LNPAYD_WORKERS`: lnpayd's `worker_threads` (default: its own).
+//! - `BENCH_LNPAYD_WORKERS`: lnpayd's `worker_threads` (default: its own);
+//!   the relay runs on the scheduler lnpayd picks for it.
 //! - `BENCH_LNPAYD_BIN`: the lnpayd binary to run (default: the one cargo
 //!   built), so that a baseline build and a change can be run back to back.
 //! - `BENCH_STORE_BACKEND`: lnpayd's `[store] backend` (default: its own).

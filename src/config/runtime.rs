@@ -4,9 +4,10 @@
 //! multi-thread scheduler with one worker still polls the daemon's main
 //! future on a second thread and hands wake-ups between the two; its
 //! current-thread scheduler does all of it on one. On the 2-core bench host
-//! that cut lnpayd's CPU per LND invoice by ~9 % at concurrency 8 and ~15 %
-//! at concurrency 1 (BENCHMARKS.md, issue 16, session 9), where the
-//! multi-thread scheduler with one worker saved nothing.
+//! that cut lnpayd's CPU per LND invoice by 11 % at concurrency 1 and 6 % at
+//! 32, and left concurrency 8 as it was (five interleaved pairs;
+//! BENCHMARKS.md, issue 16, session 9), where the multi-thread scheduler
+//! with one worker saved nothing.
 
 use super::{Config, StoreBackend};
 

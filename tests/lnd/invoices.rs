@@ -8,7 +8,7 @@ use tokio_stream::StreamExt;
 
 use super::{wait_stream, Lnpayd, NET};
 use testkit::daemon::{blocking, create_req, Daemon};
-use testkit::lnd::Exclusive;
+use testkit::lnd::{Exclusive, Network};
 
 fn route_hints(bolt11: &str) -> Vec<lightning_invoice::RouteHint> {
     bolt11
@@ -22,8 +22,22 @@ fn route_hints(bolt11: &str) -> Vec<lightning_invoice::RouteHint> {
 async fn paid_by_bob_event_and_wait_invoice() {
     let net = NET.read().await;
     let l = Lnpayd::start(&net).await;
-    let d = &l.d;
+    paid_by_bob(&l.d, &net).await;
+}
 
+/// The same on one thread (`worker_threads = 1`, tokio's current-thread
+/// scheduler): the intent's paced fsync, the LND call, the stream and the
+/// waiters all share it, and none may block it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_one_thread_paid_by_bob_event_and_wait_invoice() {
+    let net = NET.read().await;
+    let l = Lnpayd::start_with(&net, &[("LNPAYD_WORKER_THREADS", "1")]).await;
+    let log = l.d.log_text();
+    assert!(log.contains("current-thread scheduler"), "{log}");
+    paid_by_bob(&l.d, &net).await;
+}
+
+async fn paid_by_bob(d: &Daemon, net: &Network) {
     let mut inv = d.invoices().await;
     let after = d.last_sequence().await;
     let mut events = inv

@@ -49,13 +49,19 @@ struct Lnpayd {
 
 impl Lnpayd {
     async fn start(net: &Network) -> Lnpayd {
+        Self::start_with(net, &[]).await
+    }
+
+    /// With `extra` added to (or overriding) the scenarios' environment.
+    async fn start_with(net: &Network, extra: &[(&str, &str)]) -> Lnpayd {
         let proxy = Proxy::start(net.alice.rpc_addr());
         let dir = tempfile::tempdir().unwrap();
-        let env = lnd_env(
+        let mut env = lnd_env(
             proxy.port,
             &net.alice.macaroon("invoice"),
             &net.alice.tls_cert(),
         );
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let d = Daemon::start_env(dir.path(), &env);
         wait_stream(&d, "connected").await;
         Lnpayd { d, proxy, dir, env }
