@@ -2,6 +2,8 @@
 //! start every background task under one shutdown signal, serve, and on
 //! SIGTERM/SIGINT stop in order and await everything.
 
+mod signals;
+
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
@@ -19,6 +21,7 @@ use crate::providers::{DevProvider, DynProvider, Router, WatchContext};
 use crate::settlement::{ExpiryTimer, Settler};
 use crate::store::Store;
 use crate::tasks::{TaskFailure, Tasks};
+use signals::{wait_for_signal, Signals};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -375,61 +378,4 @@ fn announce(
     }
     writeln!(out, "{ready}").ok();
     let _ = out.flush();
-}
-
-/// SIGTERM/SIGINT stop the daemon; SIGHUP reloads the log level and the
-/// tokens in place, without touching the server or any open stream.
-/// The signals lnpayd handles, installed before anything else so that a
-/// SIGTERM arriving right after READY=1 (systemd may send one) is handled
-/// gracefully instead of killing the process unflushed.
-struct Signals {
-    term: tokio::signal::unix::Signal,
-    int: tokio::signal::unix::Signal,
-    hup: tokio::signal::unix::Signal,
-}
-
-impl Signals {
-    fn install() -> std::io::Result<Self> {
-        use tokio::signal::unix::{signal, SignalKind};
-        Ok(Self {
-            term: signal(SignalKind::terminate())?,
-            int: signal(SignalKind::interrupt())?,
-            hup: signal(SignalKind::hangup())?,
-        })
-    }
-}
-
-async fn wait_for_signal(
-    signals: Signals,
-    shutdown: CancellationToken,
-    tokens: Arc<Tokens>,
-    catalog: Arc<crate::catalog::Catalog>,
-    reload_log_level: ReloadLogLevel,
-) {
-    let Signals {
-        mut term,
-        mut int,
-        mut hup,
-    } = signals;
-    loop {
-        tokio::select! {
-            _ = term.recv() => { tracing::info!("SIGTERM: shutting down"); break; }
-            _ = int.recv() => { tracing::info!("SIGINT: shutting down"); break; }
-            _ = hup.recv() => {
-                match reload_log_level() {
-                    Ok(fresh) => {
-                        tracing::info!(level = %fresh.log.level, "SIGHUP: log level reloaded");
-                        catalog.reload(&fresh);
-                    }
-                    Err(e) => tracing::error!(error = %e, "SIGHUP: configuration not reloaded; the log level and catalog are unchanged"),
-                }
-                match tokens.reload() {
-                    Ok(()) => tracing::info!("SIGHUP: tokens reloaded"),
-                    Err(e) => tracing::error!(error = %e, "SIGHUP: tokens not reloaded; the old ones stay valid"),
-                }
-            }
-        }
-    }
-    crate::systemd::notify_stopping();
-    shutdown.cancel();
 }
