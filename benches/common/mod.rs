@@ -1,6 +1,11 @@
-//! Helpers both benchmarks use: knobs from the environment, and the machine
-//! facts every report states.
+//! Helpers the benchmarks share: knobs from the environment, the machine
+//! facts every report states, and the closed-loop load driver.
 #![allow(dead_code)]
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 pub fn env_num<T: std::str::FromStr>(name: &str, default: T) -> T {
     match std::env::var(name) {
@@ -78,4 +83,66 @@ impl Outcome {
             }
         }
     }
+}
+
+/// A system a load window drives; each task gets its own clone.
+pub trait Load: Clone + Send + 'static {
+    /// One request from task `task`: Err with what went wrong.
+    fn one(&mut self, task: usize) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// `concurrency` tasks sending requests back to back until `secs` have
+/// passed (a request started before the deadline is waited for and
+/// counted), at most `max` in all, each bounded by `timeout`. Returns what
+/// they saw and the elapsed seconds.
+pub async fn drive<L: Load>(
+    target: &L,
+    concurrency: usize,
+    secs: f64,
+    max: u64,
+    timeout: Duration,
+) -> (Outcome, f64) {
+    let started = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs_f64(secs);
+    let merged = Arc::new(Mutex::new(Outcome::default()));
+    let mut tasks = Vec::with_capacity(concurrency);
+    for task in 0..concurrency {
+        let mut target = target.clone();
+        let started = started.clone();
+        let merged = merged.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut out = Outcome {
+                latencies_us: Vec::with_capacity(4096),
+                ..Default::default()
+            };
+            while Instant::now() < deadline {
+                if started.fetch_add(1, Ordering::Relaxed) >= max {
+                    break;
+                }
+                let t0 = Instant::now();
+                let r = tokio::time::timeout(timeout, target.one(task)).await;
+                let us = t0.elapsed().as_micros().min(u32::MAX as u128) as u32;
+                let err = match r {
+                    Ok(Ok(())) => {
+                        out.latencies_us.push(us);
+                        continue;
+                    }
+                    Ok(Err(e)) => e,
+                    Err(_) => format!("timeout after {timeout:?}"),
+                };
+                out.errors += 1;
+                if out.error_samples.len() < 3 {
+                    out.error_samples.push(err);
+                }
+            }
+            merged.lock().unwrap().absorb(out);
+        }));
+    }
+    for t in tasks {
+        t.await.expect("load task panicked");
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let out = std::mem::take(&mut *merged.lock().unwrap());
+    (out, elapsed)
 }

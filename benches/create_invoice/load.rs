@@ -1,17 +1,13 @@
 //! The load: CreateInvoice back to back on lnpayd (gRPC) and LNbits (REST),
 //! one window per system and level, with the CPU and disk writes each spent.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
 use lnpayd::proto::create_invoice_request::{Amount, Memo};
 use lnpayd::proto::invoices_client::InvoicesClient;
 use lnpayd::proto::CreateInvoiceRequest;
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::transport::Channel;
 
-use crate::common::{loadavg, Outcome};
+use crate::common::{drive, loadavg, Load};
 use crate::config::{Config, AMOUNT_SAT, MEMO, REQUEST_TIMEOUT};
 use crate::procfs::{cpu_of_group, cpu_of_pid, group_pids, write_bytes};
 use crate::servers::{Lnbits, Lnpayd};
@@ -61,8 +57,8 @@ enum Target {
     },
 }
 
-impl Target {
-    async fn one(&self, task: usize) -> Result<(), String> {
+impl Load for Target {
+    async fn one(&mut self, task: usize) -> Result<(), String> {
         match self {
             Target::Lnpayd { clients, auth } => {
                 let mut client = clients[task % clients.len()].clone();
@@ -85,7 +81,7 @@ impl Target {
             Target::Lnbits { client, url, key } => {
                 let resp = client
                     .post(format!("{url}/api/v1/payments"))
-                    .header("X-Api-Key", key)
+                    .header("X-Api-Key", key.as_str())
                     .json(&serde_json::json!({"out": false, "amount": AMOUNT_SAT, "memo": MEMO}))
                     .send()
                     .await
@@ -107,63 +103,6 @@ impl Target {
     }
 }
 
-/// `concurrency` tasks, each sending requests back to back until `secs` have
-/// passed (a request started before the deadline is waited for and counted).
-async fn drive(
-    target: &Target,
-    concurrency: usize,
-    secs: f64,
-    max_requests: u64,
-) -> (Outcome, f64) {
-    let started = Arc::new(AtomicU64::new(0));
-    let start = Instant::now();
-    let deadline = start + Duration::from_secs_f64(secs);
-    let merged = Arc::new(Mutex::new(Outcome::default()));
-    let mut tasks = Vec::with_capacity(concurrency);
-    for task in 0..concurrency {
-        let target = target.clone();
-        let started = started.clone();
-        let merged = merged.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut out = Outcome {
-                latencies_us: Vec::with_capacity(4096),
-                ..Default::default()
-            };
-            while Instant::now() < deadline {
-                if started.fetch_add(1, Ordering::Relaxed) >= max_requests {
-                    break;
-                }
-                let t0 = Instant::now();
-                let r = tokio::time::timeout(REQUEST_TIMEOUT, target.one(task)).await;
-                let us = t0.elapsed().as_micros().min(u32::MAX as u128) as u32;
-                match r {
-                    Ok(Ok(())) => out.latencies_us.push(us),
-                    Ok(Err(e)) => {
-                        out.errors += 1;
-                        if out.error_samples.len() < 3 {
-                            out.error_samples.push(e);
-                        }
-                    }
-                    Err(_) => {
-                        out.errors += 1;
-                        if out.error_samples.len() < 3 {
-                            out.error_samples
-                                .push(format!("timeout after {REQUEST_TIMEOUT:?}"));
-                        }
-                    }
-                }
-            }
-            merged.lock().unwrap().absorb(out);
-        }));
-    }
-    for t in tasks {
-        t.await.expect("load task panicked");
-    }
-    let elapsed = start.elapsed().as_secs_f64();
-    let out = std::mem::take(&mut *merged.lock().unwrap());
-    (out, elapsed)
-}
-
 struct Measured<'a> {
     name: String,
     target: Target,
@@ -175,7 +114,14 @@ struct Measured<'a> {
 
 async fn window(m: &Measured<'_>, concurrency: usize, cfg: &Config) -> Window {
     if cfg.warmup > 0.0 {
-        let (w, _) = drive(&m.target, concurrency, cfg.warmup, cfg.max_requests).await;
+        let (w, _) = drive(
+            &m.target,
+            concurrency,
+            cfg.warmup,
+            cfg.max_requests,
+            REQUEST_TIMEOUT,
+        )
+        .await;
         if w.latencies_us.is_empty() {
             panic!(
                 "{}: no successful request during warm-up at c={concurrency}: {:?}",
@@ -185,7 +131,14 @@ async fn window(m: &Measured<'_>, concurrency: usize, cfg: &Config) -> Window {
     }
     let me = std::process::id() as i32;
     let (s0, c0, w0) = ((m.cpu)(), cpu_of_pid(me), (m.written)());
-    let (mut out, elapsed) = drive(&m.target, concurrency, cfg.seconds, cfg.max_requests).await;
+    let (mut out, elapsed) = drive(
+        &m.target,
+        concurrency,
+        cfg.seconds,
+        cfg.max_requests,
+        REQUEST_TIMEOUT,
+    )
+    .await;
     let (s1, c1, w1) = ((m.cpu)(), cpu_of_pid(me), (m.written)());
     out.latencies_us.sort_unstable();
     let w = Window {

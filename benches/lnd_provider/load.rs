@@ -2,9 +2,7 @@
 //! directly (and GetInvoice on lnpayd), window by window, with the CPU each
 //! process spent.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fedimint_tonic_lnd::lnrpc;
 use lnpayd::proto;
@@ -13,7 +11,7 @@ use lnpayd::providers::lnd::conn::LndClient;
 use testkit::daemon::{create_req, Bearer, Daemon, Invoices};
 use testkit::lnd as network;
 
-use crate::common::{loadavg, Outcome};
+use crate::common::{drive, loadavg, Load};
 use crate::config::{Config, AMOUNT_SAT, MEMO, RELAY, REQUEST_TIMEOUT};
 use crate::layout::Layout;
 use crate::procfs::cpu_of_pid;
@@ -54,8 +52,10 @@ impl Target {
             Target::LnpaydGet(..) => "lnpayd GetInvoice (hop only)",
         }
     }
+}
 
-    async fn one(&mut self) -> Result<(), String> {
+impl Load for Target {
+    async fn one(&mut self, _task: usize) -> Result<(), String> {
         match self {
             Target::Lnpayd(c) | Target::Relay(c) => {
                 let inv = c
@@ -101,51 +101,6 @@ impl Target {
         }
         Ok(())
     }
-}
-
-/// `concurrency` tasks sending back to back until `secs` have passed (a
-/// request started before the deadline is waited for and counted).
-async fn drive(target: &Target, concurrency: usize, secs: f64, max: u64) -> (Outcome, f64) {
-    let started = Arc::new(AtomicU64::new(0));
-    let start = Instant::now();
-    let deadline = start + Duration::from_secs_f64(secs);
-    let merged = Arc::new(Mutex::new(Outcome::default()));
-    let mut tasks = vec![];
-    for _ in 0..concurrency {
-        let mut target = target.clone();
-        let started = started.clone();
-        let merged = merged.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut out = Outcome::default();
-            while Instant::now() < deadline {
-                if started.fetch_add(1, Ordering::Relaxed) >= max {
-                    break;
-                }
-                let t0 = Instant::now();
-                let r = tokio::time::timeout(REQUEST_TIMEOUT, target.one()).await;
-                let us = t0.elapsed().as_micros().min(u32::MAX as u128) as u32;
-                let err = match r {
-                    Ok(Ok(())) => {
-                        out.latencies_us.push(us);
-                        continue;
-                    }
-                    Ok(Err(e)) => e,
-                    Err(_) => format!("timeout after {REQUEST_TIMEOUT:?}"),
-                };
-                out.errors += 1;
-                if out.error_samples.len() < 3 {
-                    out.error_samples.push(err);
-                }
-            }
-            merged.lock().unwrap().absorb(out);
-        }));
-    }
-    for t in tasks {
-        t.await.expect("load task panicked");
-    }
-    let elapsed = start.elapsed().as_secs_f64();
-    let out = std::mem::take(&mut *merged.lock().unwrap());
-    (out, elapsed)
 }
 
 /// One system at one level in one layout, pooled over rounds.
@@ -221,7 +176,7 @@ async fn measure(
     into: &mut Window,
 ) {
     if cfg.warmup > 0.0 {
-        let (w, _) = drive(target, c, cfg.warmup, cfg.max_requests).await;
+        let (w, _) = drive(target, c, cfg.warmup, cfg.max_requests, REQUEST_TIMEOUT).await;
         assert!(
             !w.latencies_us.is_empty(),
             "{}: no successful request during warm-up at c={c}: {:?}",
@@ -238,7 +193,7 @@ async fn measure(
         None => None,
     };
     let (l0, a0, c0) = (cpu_of_pid(middle), cpu_of_pid(pids.alice), cpu_of_pid(me));
-    let (out, elapsed) = drive(target, c, cfg.seconds, cfg.max_requests).await;
+    let (out, elapsed) = drive(target, c, cfg.seconds, cfg.max_requests, REQUEST_TIMEOUT).await;
     let (l1, a1, c1) = (cpu_of_pid(middle), cpu_of_pid(pids.alice), cpu_of_pid(me));
     if let (Some(d), Some(f0)) = (flushes, f0) {
         *into.flushes.get_or_insert(0.0) += (d.store_flushes().await - f0) as f64;
