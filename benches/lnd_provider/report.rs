@@ -54,7 +54,7 @@ pub(crate) fn report(cfg: &Config, windows: &[Window], paid: &[Paid], load: &str
         writeln!(
             s,
             "- lnpayd worker_threads = {w}; the relay on the scheduler lnpayd picks for it ({})",
-            lnpayd::config::Runtime::for_threads(w, lnpayd::config::StoreBackend::Fjall).describe()
+            lnpayd::config::Runtime::for_threads(w, lnpayd::config::StoreBackend::Fjall)
         )
         .unwrap();
     }

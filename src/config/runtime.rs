@@ -55,13 +55,15 @@ impl Runtime {
         };
         b.enable_all().build()
     }
+}
 
-    /// For the start-up log line.
-    pub fn describe(self) -> String {
+/// For the start-up log line and the bench's report.
+impl std::fmt::Display for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Runtime::OneThread => "one thread (current-thread scheduler)".into(),
-            Runtime::Workers(None) => "multi-thread scheduler, one worker per CPU".into(),
-            Runtime::Workers(Some(n)) => format!("multi-thread scheduler, {n} workers"),
+            Runtime::OneThread => f.write_str("one thread (current-thread scheduler)"),
+            Runtime::Workers(None) => f.write_str("multi-thread scheduler, one worker per CPU"),
+            Runtime::Workers(Some(n)) => write!(f, "multi-thread scheduler, {n} workers"),
         }
     }
 }

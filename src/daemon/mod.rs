@@ -308,7 +308,7 @@ pub async fn run(config: Config, reload_log_level: ReloadLogLevel) -> Result<(),
         );
     }
     let workers = tokio::runtime::Handle::current().metrics().num_workers();
-    tracing::info!(%addr, metrics = ?metrics_addr, datadir = %datadir.display(), dev = config.dev, workers, runtime = %config.runtime().describe(), "lnpayd ready");
+    tracing::info!(%addr, metrics = ?metrics_addr, datadir = %datadir.display(), dev = config.dev, workers, runtime = %config.runtime(), "lnpayd ready");
     announce(&config, addr, metrics_addr, checkout_addr);
     crate::systemd::notify_ready();
     tasks.spawn(
